@@ -1,0 +1,46 @@
+"""Locate the shipped shaders and derived data files.
+
+In a checkout they are the top-level ``shaders/`` and ``assets/`` folders; in an
+installed wheel the build puts them inside the package as ``renderer/shaders``
+and ``renderer/assets`` (see ``[tool.setuptools.package-dir]`` in pyproject.toml).
+A missing file is an error, never a silent fallback to something else.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from renderer.errors import RenderError
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _locate(folder: str, probe: str) -> Path:
+    for candidate in (_PACKAGE / folder, _PACKAGE.parent / folder):
+        if (candidate / probe).is_file():
+            return candidate
+    raise RenderError(
+        f"cannot find orbitlapse's {folder}/ folder (looked in {_PACKAGE / folder} and "
+        f"{_PACKAGE.parent / folder}); reinstall orbitlapse"
+    )
+
+
+@cache
+def shaders_dir() -> Path:
+    """The folder holding ``*.glsl``."""
+    return _locate("shaders", "common.glsl")
+
+
+@cache
+def assets_dir() -> Path:
+    """The folder holding the derived data files (textures, catalogues)."""
+    return _locate("assets", "README.md")
+
+
+def asset_path(name: str) -> Path:
+    """Path of one shipped asset; RenderError if it is missing."""
+    path = assets_dir() / name
+    if not path.is_file():
+        raise RenderError(f"missing asset {path}; rebuild it with `python assets/build_assets.py`")
+    return path

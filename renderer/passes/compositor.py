@@ -1,0 +1,70 @@
+"""One frame: every pass into a float radiance buffer, then the camera into 8 bits.
+
+Motion blur: the sub-frames of a frame are drawn one after another into the
+same float buffer with additive blending, each weighted 1/n, so the result is
+their mean whatever order they are drawn in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import moderngl
+
+from renderer.frame_state import FrameState, View
+from renderer.gl.context import check_gl_error
+from renderer.passes.earth import EarthPass
+from renderer.passes.post import PostPass
+from renderer.scene import Scene
+
+
+class Compositor:
+    """Owns the framebuffers and the passes for one scene at one image size."""
+
+    def __init__(self, ctx: moderngl.Context, scene: Scene, view: View) -> None:
+        self.ctx = ctx
+        self.scene = scene
+        self.view = view
+        size = (view.width, view.height)
+        self.hdr = ctx.texture(size, 4, dtype="f4")
+        self.hdr.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.hdr_fbo = ctx.framebuffer(color_attachments=[self.hdr])
+        self.ldr = ctx.renderbuffer(size, 4)
+        self.ldr_fbo = ctx.framebuffer(color_attachments=[self.ldr])
+        self.earth = EarthPass(ctx, scene.earth)
+        self.post = PostPass(ctx, scene.camera.exposure)
+        check_gl_error(ctx, "creating the frame's passes")
+
+    def render(self, substates: Sequence[FrameState], frame_index: int) -> None:
+        """Draw one frame from its sub-frame states (one state when blur is off)."""
+        ctx = self.ctx
+        weight = 1.0 / len(substates)
+        self.hdr_fbo.use()
+        self.hdr_fbo.clear(0.0, 0.0, 0.0, 0.0)
+        ctx.enable(moderngl.BLEND)
+        ctx.blend_func = moderngl.ONE, moderngl.ONE
+        self.earth.program["u_weight"].value = weight
+        for state in substates:
+            self.earth.draw(state, self.view)
+        ctx.disable(moderngl.BLEND)
+        self.ldr_fbo.use()
+        self.post.draw(self.hdr, frame_index)
+
+    def read_rgb(self) -> bytes:
+        """The last frame as tightly packed RGB bytes, top row first (blocking)."""
+        return self.ldr_fbo.read(components=3, alignment=1)
+
+    def read_rgb_into(self, buffer: moderngl.Buffer) -> None:
+        """Start an asynchronous read-back of the last frame into a pixel buffer."""
+        self.ldr_fbo.read_into(buffer, components=3, alignment=1)
+
+    def read_hdr(self) -> bytes:
+        """The radiance buffer as float32 RGBA, bottom row first (for tests)."""
+        return self.hdr.read()
+
+    def release(self) -> None:
+        """Free GL objects."""
+        self.earth.release()
+        self.post.release()
+        for obj in (self.hdr_fbo, self.hdr, self.ldr_fbo, self.ldr):
+            obj.release()

@@ -1,0 +1,92 @@
+"""The Earth pass: surface (and, with later layers, lights, clouds, air) per pixel.
+
+Draws a full-screen triangle with ``shaders/earth.glsl``; the shader meets each
+view ray with the WGS84 ellipsoid.  Geometry arrives in the ITRS: the camera
+basis, position and the Sun's direction are rotated here, in float64, from the
+frame's GCRS state.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import moderngl
+import numpy as np
+from PIL import Image
+
+from renderer.assets import asset_path
+from renderer.errors import RenderError
+from renderer.frame_state import FrameState, View
+from renderer.gl.shaders import build_program
+from renderer.passes.common import set_camera, set_uniform
+from renderer.scene import Earth
+
+GL_SRGB8 = 0x8C41
+
+# Illuminance of sunlight outside the atmosphere at 1 au: the luminous solar
+# constant, 133.8 klx (Darula, Kittler & Gueymard 2005, Solar Energy 79:559).
+# Not in REFERENCE.md; scaled by (1 au / distance)^2 for the date.
+SOLAR_ILLUMINANCE_1AU_LUX = 133_800.0
+AU_KM = 149_597_870.7
+
+
+@cache
+def _load_equirect(path: Path) -> tuple[int, int, bytes]:
+    """Decode an equirectangular RGB image once per process."""
+    try:
+        with Image.open(path) as img:
+            rgb = img.convert("RGB")
+            return rgb.width, rgb.height, rgb.tobytes()
+    except (OSError, ValueError) as exc:
+        raise RenderError(f"cannot read texture {path}: {exc}") from None
+
+
+def solar_illuminance_lux(sun_km: np.ndarray) -> float:
+    """Solar illuminance at the Earth for a Sun at ``sun_km`` (geocentric), lux."""
+    d = float(np.linalg.norm(sun_km))
+    return SOLAR_ILLUMINANCE_1AU_LUX * (AU_KM / d) ** 2
+
+
+class EarthPass:
+    """Owns the Earth program and its textures for one GL context."""
+
+    def __init__(self, ctx: moderngl.Context, earth: Earth) -> None:
+        self.ctx = ctx
+        self.earth = earth
+        self.program = build_program(ctx, "earth.glsl")
+        self.vao = ctx.vertex_array(self.program, [])
+        self.day_texture: moderngl.Texture | None = None
+        if earth.day is not None:
+            path = earth.day.texture or asset_path("earth_day.jpg")
+            w, h, data = _load_equirect(Path(path))
+            if max(w, h) > ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384):
+                raise RenderError(f"texture {path} is {w}x{h}, larger than this GL allows")
+            tex = ctx.texture((w, h), 3, data, alignment=1, internal_format=GL_SRGB8)
+            tex.repeat_x = True
+            tex.repeat_y = False
+            tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+            tex.build_mipmaps()
+            tex.anisotropy = 16.0
+            self.day_texture = tex
+
+    def draw(self, state: FrameState, view: View) -> None:
+        """Draw the Earth for one instant into the bound (float) framebuffer."""
+        m = state.itrs_from_gcrs
+        p = self.program
+        set_camera(p, view, m @ state.camera_right, m @ state.camera_up, m @ state.camera_forward)
+        set_uniform(p, "u_cam_pos", m @ state.camera_pos_km)
+        sun = m @ state.sun_km
+        set_uniform(p, "u_sun_dir", sun / np.linalg.norm(sun))
+        set_uniform(p, "u_sun_illuminance", solar_illuminance_lux(state.sun_km))
+        set_uniform(p, "u_day_enabled", self.day_texture is not None)
+        if self.day_texture is not None:
+            self.day_texture.use(0)
+            set_uniform(p, "u_day", 0)
+        self.vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def release(self) -> None:
+        """Free GL objects."""
+        for obj in (self.vao, self.program, self.day_texture):
+            if obj is not None:
+                obj.release()

@@ -1,0 +1,103 @@
+// common.glsl: constants, units and geometry shared by every pass.
+//
+// Units: lengths in kilometres, angles in radians, radiance in cd m^-2 sr^0
+// (photometric luminance carried in linear sRGB, so that
+// Y = 0.2126 R + 0.7152 G + 0.0722 B is the luminance in cd/m^2).  Illuminance
+// in lux.  See DESIGN.md "One radiometric scale".
+//
+// Frames: world space is the GCRS (inertial), but every position that reaches a
+// shader has been made camera-relative on the CPU in float64 first, so float32
+// keeps ~0.5 m precision at Earth-radius distances.  Earth-fixed (ITRS)
+// coordinates are used only to look up textures and to meet the ellipsoid,
+// whose axis is the ITRS z axis.
+
+const float PI = 3.14159265358979;
+
+// WGS84 (shared/REFERENCE.md, "Earth"): a = 6378.137 km, f = 1/298.257223563.
+const float WGS84_A = 6378.137;
+const float WGS84_B = 6378.137 * (1.0 - 1.0 / 298.257223563);  // 6356.752 km
+
+// Camera: a pinhole with the focal length in pixels, f = (W/2) / tan(fov/2).
+// A pixel centre (px, py), py counted from the bottom row (gl_FragCoord), looks
+// along forward + (px - W/2)/f right + (py - H/2)/f up: SCENE_FORMAT.md's
+// x = W/2 (1 + tan a / tan(fov/2)).
+uniform vec2 u_resolution;      // W, H in pixels
+uniform float u_focal_px;       // f in pixels
+uniform vec3 u_cam_right;       // unit vectors, in the axes the pass works in
+uniform vec3 u_cam_up;          // (the Earth pass: ITRS; the sky: GCRS)
+uniform vec3 u_cam_forward;
+
+// view_ray: unit direction through the point `frag` (pixels, gl_FragCoord
+// convention), in the same axes as u_cam_*.
+vec3 view_ray(vec2 frag) {
+    vec2 p = (frag - 0.5 * u_resolution) / u_focal_px;
+    return normalize(u_cam_forward + p.x * u_cam_right + p.y * u_cam_up);
+}
+
+// EllipsoidHit: where a ray first meets the WGS84 ellipsoid.
+struct EllipsoidHit {
+    bool hit;
+    float t;        // distance along the (unit) ray to the hit, km
+    vec3 p;         // hit point relative to the Earth's centre, ITRS, km (see below on a miss)
+    vec3 normal;    // outward surface normal there (geodetic vertical), ITRS
+    float impact;   // closest approach of the ray to the centre in sphere-scaled space,
+                    // in units of the equatorial radius (1 at the limb); > 1 for a miss
+};
+
+// intersect_ellipsoid: the ray o + t d (o: camera position relative to the
+// Earth's centre, ITRS km; d: unit ITRS direction) against x^2/a^2 + y^2/a^2 +
+// z^2/b^2 = 1.  Scaling z by a/b turns the ellipsoid into the sphere of radius
+// a; in that space the discriminant is computed as (a - |q|)(a + |q|), with q
+// the ray's closest point to the centre, instead of b^2 - c, because b^2 and c
+// are both ~4.6e7 km^2 and their float32 difference would lose kilometres at
+// the limb.  This keeps the limb exact to metres at any resolution.
+EllipsoidHit intersect_ellipsoid(vec3 o, vec3 d) {
+    EllipsoidHit h;
+    vec3 s = vec3(1.0, 1.0, WGS84_A / WGS84_B);
+    vec3 os = o * s;
+    vec3 ds = d * s;
+    float dd = dot(ds, ds);
+    float tc = -dot(os, ds) / dd;          // parameter of the closest approach
+    vec3 q = os + tc * ds;
+    float ql = length(q);
+    h.impact = ql / WGS84_A;
+    float disc = (WGS84_A - ql) * (WGS84_A + ql);
+    float t = tc - sqrt(max(disc, 0.0) / dd);
+    h.hit = disc >= 0.0 && t > 0.0;        // t <= 0: behind the camera (or inside)
+    h.t = t;
+    // On a miss, p is the surface point under the ray's closest approach, so
+    // values derived from p (texture coordinates) stay continuous across the
+    // limb and screen-space derivatives there are meaningful.
+    h.p = h.hit ? o + t * d : (q * (WGS84_A / max(ql, 1e-3))) / s;
+    h.normal = normalize(h.p / vec3(WGS84_A * WGS84_A, WGS84_A * WGS84_A, WGS84_B * WGS84_B));
+    return h;
+}
+
+// geodetic_lonlat: (longitude, geodetic latitude) in radians of the surface
+// normal n (ITRS unit vector).  On the ellipsoid the geodetic latitude is the
+// angle of the normal above the equator, so no iteration is needed.
+vec2 geodetic_lonlat(vec3 n) {
+    return vec2(atan(n.y, n.x), asin(clamp(n.z, -1.0, 1.0)));
+}
+
+// hash_u32 / rand01: a small integer hash (a lowbias32-style mixer) for
+// deterministic noise; the same inputs give the same numbers on every GPU.
+uint hash_u32(uint x) {
+    x ^= x >> 16; x *= 0x7feb352du;
+    x ^= x >> 15; x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x;
+}
+
+float rand01(uvec3 v) {
+    uint h = hash_u32(v.x ^ hash_u32(v.y ^ hash_u32(v.z)));
+    return float(h >> 8) * (1.0 / 16777216.0);
+}
+
+// Full-screen triangle: three vertices from gl_VertexID, covering the viewport.
+#if defined(VERTEX_SHADER)
+void fullscreen_vertex() {
+    vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
+    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
+}
+#endif

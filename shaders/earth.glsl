@@ -1,0 +1,82 @@
+// earth.glsl: the Earth, drawn per pixel by a full-screen pass.
+//
+// Each pixel's view ray is met analytically with the WGS84 ellipsoid
+// (common.glsl), so there is no mesh and the limb is exact at any resolution.
+// The pass works in Earth-fixed (ITRS) axes: the CPU rotates the camera basis,
+// the camera position and the Sun direction from the GCRS into the ITRS for
+// the frame's instant, in float64, before they reach this shader.
+//
+// Output: radiance in cd/m^2 in linear sRGB (common.glsl, "Units"), times the
+// sub-frame weight, ADDED to a float framebuffer: motion-blur sub-frames and
+// the other passes (stars, sprites) accumulate into the same buffer, and the
+// post pass applies the camera.  Sky pixels add 0 here.
+
+#include "common.glsl"
+
+#if defined(VERTEX_SHADER)
+void main() { fullscreen_vertex(); }
+
+#elif defined(FRAGMENT_SHADER)
+
+uniform vec3 u_cam_pos;            // camera position relative to the Earth's centre, ITRS km
+uniform vec3 u_sun_dir;            // unit vector to the Sun, ITRS
+uniform float u_sun_illuminance;   // solar illuminance at the Earth for this date, lux
+uniform bool u_day_enabled;
+uniform sampler2D u_day;           // sRGB texture, decoded to linear by the sampler
+uniform float u_weight;            // this sub-frame's share of the frame (motion blur), 1 when off
+
+out vec4 frag_color;
+
+// day_uv: texture coordinates of the equirectangular day texture for a
+// longitude/latitude in radians.  Column 0 is longitude -180 deg and row 0
+// latitude +90 deg (assets/README.md), so u = lon/(2 pi) + 1/2 and
+// v = 1/2 - lat/pi.
+vec2 day_uv(vec2 lonlat) {
+    return vec2(lonlat.x / (2.0 * PI) + 0.5, 0.5 - lonlat.y / PI);
+}
+
+// sample_seamless: the texture at `uv` with its screen-space derivatives taken
+// from a longitude that does not jump.  u wraps from 1 to 0 at the
+// antimeridian; the hardware's finite differences there would be ~1 and pick
+// the coarsest mip level, drawing a seam.  Differences of fract(u + 1/2) jump
+// at Greenwich instead, so per axis the smaller of the two is the true one
+// (Tarini's trick).  The texture repeats in u and clamps in v.
+vec3 sample_seamless(sampler2D tex, vec2 uv) {
+    float u2 = fract(uv.x + 0.5);
+    vec2 dx = dFdx(uv), dy = dFdy(uv);
+    float dx2 = dFdx(u2), dy2 = dFdy(u2);
+    dx.x = abs(dx.x) <= abs(dx2) ? dx.x : dx2;
+    dy.x = abs(dy.x) <= abs(dy2) ? dy.x : dy2;
+    return textureGrad(tex, uv, dx, dy).rgb;
+}
+
+// surface_albedo: the ground's diffuse reflectance (linear, per channel) at a
+// point.  Blue Marble's linearised colour is used as the reflectance outright:
+// it is a cloud-free composite of MODIS surface reflectance, tone-mapped for
+// display, so it is close to (not exactly) the true albedo.  Grey 0.1
+// (REFERENCE.md's ground albedo) stands in when the layer is off.
+vec3 surface_albedo(vec2 lonlat) {
+    if (!u_day_enabled) return vec3(0.1);
+    return sample_seamless(u_day, day_uv(lonlat));
+}
+
+// sunlit_ground: radiance of a Lambertian surface of albedo rho under the
+// Sun: L = rho E cos(theta_s) / pi, cd/m^2, with E the solar illuminance (lux)
+// and theta_s the Sun's zenith angle at the point (normal n).  The terminator
+// falls where cos(theta_s) = 0, i.e. where the Sun is on the geodetic horizon.
+vec3 sunlit_ground(vec3 rho, vec3 n) {
+    float mu_s = max(dot(n, u_sun_dir), 0.0);
+    return rho * (u_sun_illuminance * mu_s / PI);
+}
+
+void main() {
+    vec3 d = view_ray(gl_FragCoord.xy);
+    EllipsoidHit h = intersect_ellipsoid(u_cam_pos, d);
+    // Texture look-ups run for every pixel (misses too) so that derivatives
+    // are taken in uniform control flow.
+    vec2 lonlat = geodetic_lonlat(h.normal);
+    vec3 rho = surface_albedo(lonlat);
+    vec3 radiance = h.hit ? sunlit_ground(rho, h.normal) : vec3(0.0);
+    frag_color = vec4(radiance * u_weight, 1.0);
+}
+#endif

@@ -1,0 +1,69 @@
+// post.glsl: the camera.  Radiance in, 8-bit display pixels out.
+//
+// 1. Exposure: a saturation-based sensor.  With the exposure value at ISO 100
+//    EV100 = log2(N^2 / t * 100 / S), the luminance that just saturates the
+//    sensor is L_sat = 1.2 * 2^EV100 cd/m^2 (ISO 12232: L_sat = 78 N^2/(q S t)
+//    with lens transmittance q = 0.65, and 78/0.65 = 120 = 1.2 * 100).  The CPU
+//    passes u_exposure = 1 / L_sat, so x = L * u_exposure is 1 at saturation.
+//    No layer has a gain of its own: this is the only scale between radiance
+//    and pixel values (DESIGN.md).
+// 2. Tone map: a filmic curve (Hable's rational "toe + shoulder" form) scaled
+//    so that x = 1 (sensor saturation) maps to display white; values above clip,
+//    as a sensor does.  The toe keeps the night sky black rather than grey.
+// 3. Encode: the sRGB transfer function.
+// 4. Dither: triangular noise of +-1 code value, from a hash of the pixel and
+//    the frame index (deterministic: the same scene gives the same frames), so
+//    dark gradients such as the limb do not band at 8 bits.
+// 5. Flip: rows are written top row first so that a read-back of the
+//    framebuffer is already in video order.
+
+#include "common.glsl"
+
+#if defined(VERTEX_SHADER)
+void main() { fullscreen_vertex(); }
+
+#elif defined(FRAGMENT_SHADER)
+
+uniform sampler2D u_hdr;      // radiance, cd/m^2, linear sRGB
+uniform float u_exposure;     // 1 / L_sat, m^2/cd
+uniform uint u_frame;         // frame index, seeds the dither
+uniform bool u_dither;
+
+out vec4 frag_color;
+
+// filmic_curve: Hable's rational curve f(x) = (x(Ax+CB)+DE)/(x(Ax+B)+DF) - E/F,
+// a toe near black and a shoulder toward white.  Dimensionless.
+vec3 filmic_curve(vec3 x) {
+    const float A = 0.15, B = 0.50, C = 0.10, D = 0.20, E = 0.02, F = 0.30;
+    return (x * (A * x + C * B) + D * E) / (x * (A * x + B) + D * F) - E / F;
+}
+
+// tone_map: sensor-relative exposure x (1 = saturation) to display-linear
+// [0, 1].  The curve's own white point W = 11.2 is placed at saturation.
+vec3 tone_map(vec3 x) {
+    const float W = 11.2;
+    vec3 y = filmic_curve(clamp(x, 0.0, 1.0) * W) / filmic_curve(vec3(W));
+    return clamp(y, 0.0, 1.0);
+}
+
+// srgb_encode: the sRGB opto-electronic transfer function (IEC 61966-2-1).
+vec3 srgb_encode(vec3 c) {
+    vec3 lo = 12.92 * c;
+    vec3 hi = 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055;
+    return mix(lo, hi, step(vec3(0.0031308), c));
+}
+
+void main() {
+    ivec2 size = textureSize(u_hdr, 0);
+    ivec2 src = ivec2(gl_FragCoord.x, float(size.y) - gl_FragCoord.y);  // flip rows
+    vec3 radiance = texelFetch(u_hdr, src, 0).rgb;
+    vec3 v = srgb_encode(tone_map(radiance * u_exposure));
+    // Pure black stays black: there is no gradient to hide there.
+    if (u_dither && max(v.r, max(v.g, v.b)) > 0.0) {
+        uvec3 seed = uvec3(uint(gl_FragCoord.x), uint(gl_FragCoord.y), u_frame);
+        float n = rand01(seed) - rand01(seed + uvec3(0u, 0u, 0x9e3779b9u));
+        v += n / 255.0;
+    }
+    frag_color = vec4(clamp(v, 0.0, 1.0), 1.0);
+}
+#endif
