@@ -16,7 +16,8 @@ one per entry of ``sim_s``.  World space is the GCRS in km; km/s for velocities.
     Timeline.camera_right     (N, 3)    unit; image +x in world space (roll applied)
     Timeline.camera_up        (N, 3)    unit; image +y (up) in world space
     Timeline.camera_forward   (N, 3)    unit; the view axis (image centre)
-    Timeline.itrs_from_gcrs   (N, 3, 3) r_itrs = M @ r_gcrs (precession, nutation, ERA, polar motion)
+    Timeline.itrs_from_gcrs   (N, 3, 3) r_itrs = M @ r_gcrs
+                                        (precession, nutation, ERA, polar motion)
     Timeline.sun_km           (N, 3)    GCRS geocentric Sun position
     Timeline.moon_km          (N, 3)    GCRS geocentric Moon position
     Timeline.vehicles_km      (L, N, 3) GCRS position of each launch's vehicle (NaN before lift-off)
@@ -26,3 +27,277 @@ gl_FragCoord convention), looks along
     forward + (px - W/2)/f * right + (py - H/2)/f * up,   f = (W/2) / tan(fov_deg/2)
 which is SCENE_FORMAT.md's pinhole (x = W/2 (1 + tan a / tan(fov/2))).
 """
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+from skyfield.timelib import Time
+
+from renderer import astro
+from renderer.scene import GroundTarget, Launch, LaunchTarget, Look, Scene
+
+FloatArray = npt.NDArray[np.float64]
+
+# Below this length a projected "up" is treated as undefined (view axis along it).
+_DEGENERATE = 1e-9
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Per-time state of a scene; see the module docstring for every field's frame and units.
+
+    All arrays are float64 with N rows, one per entry of ``sim_s``.
+    """
+
+    sim_s: FloatArray
+    jd_tt: FloatArray
+    utc: tuple[datetime, ...]
+    camera_pos_km: FloatArray
+    camera_vel_km_s: FloatArray
+    camera_right: FloatArray
+    camera_up: FloatArray
+    camera_forward: FloatArray
+    itrs_from_gcrs: FloatArray
+    sun_km: FloatArray
+    moon_km: FloatArray
+    vehicles_km: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.sim_s.shape[0])
+
+
+# ---------------------------------------------------------------------------
+# Which simulated times a render asks for
+# ---------------------------------------------------------------------------
+
+
+def frame_sim_seconds(scene: Scene) -> FloatArray:
+    """Simulated seconds after ``start_utc`` of every frame: ``speed * k / fps``, ``(K,)``."""
+    k = np.arange(scene.output.frame_count, dtype=np.float64)
+    return scene.time.speed * k / scene.output.fps
+
+
+def subframe_sim_seconds(scene: Scene, k: float) -> FloatArray:
+    """Simulated seconds of frame ``k``'s motion-blur sub-frames, ``(samples,)``.
+
+    The shutter is open for ``(shutter_angle / 360) / fps`` seconds of video, i.e. that
+    times ``speed`` simulated seconds, centred on the frame's time; the ``samples``
+    sub-frames sit at the centres of equal slices of that interval.  One sample is the
+    frame's own time.
+    """
+    blur = scene.camera.motion_blur
+    samples = max(1, int(blur.samples))
+    centre = scene.time.speed * float(k) / scene.output.fps
+    open_s = scene.time.speed * (blur.shutter_angle_deg / 360.0) / scene.output.fps
+    slices = (np.arange(samples, dtype=np.float64) + 0.5) / samples - 0.5
+    return centre + open_s * slices
+
+
+# ---------------------------------------------------------------------------
+# Camera orientation
+# ---------------------------------------------------------------------------
+
+
+def _unit(v: FloatArray) -> FloatArray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
+    return np.sum(a * b, axis=-1, keepdims=True)
+
+
+def local_frame(
+    pos_km: FloatArray, vel_km_s: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The orbit's local frame ``(up, forward, right)``, unit ``(N, 3)`` in the frame of the inputs.
+
+    up = away from the Earth's centre; forward = velocity projected on the local
+    horizontal plane; right = forward x up (facing forward, head up, on your right).
+    """
+    up = _unit(pos_km)
+    forward = _unit(vel_km_s - _dot(vel_km_s, up) * up)
+    right = np.cross(forward, up)
+    return up, forward, right
+
+
+def apply_roll(
+    right0: FloatArray, up0: FloatArray, roll_deg: float
+) -> tuple[FloatArray, FloatArray]:
+    """Turn the camera clockwise by ``roll_deg`` about its view axis: ``(right, up)``.
+
+    right = cos r right0 - sin r up0, up = sin r right0 + cos r up0: the camera's up
+    leans toward its old right, so a level horizon rises toward the image's right edge.
+    """
+    r = math.radians(roll_deg)
+    c, s = math.cos(r), math.sin(r)
+    return c * right0 - s * up0, s * right0 + c * up0
+
+
+def look_azel(
+    up: FloatArray,
+    forward: FloatArray,
+    right: FloatArray,
+    azimuth_deg: float,
+    elevation_deg: float,
+    roll_deg: float = 0.0,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Camera ``(right, up, forward)`` for azimuth/elevation/roll in a local frame, ``(N, 3)``.
+
+    Azimuth from forward toward right, elevation above the local horizontal.  With roll 0
+    the image up is the projection of local up on the image plane, which for a view
+    direction d = cos(el) h + sin(el) up (h the horizontal azimuth direction) is exactly
+    cos(el) up - sin(el) h: defined at nadir and zenith too (it is then h, resp. -h).
+    """
+    az = math.radians(azimuth_deg)
+    el = math.radians(elevation_deg)
+    h = math.cos(az) * forward + math.sin(az) * right
+    d = math.cos(el) * h + math.sin(el) * up
+    up0 = math.cos(el) * up - math.sin(el) * h
+    # h x up: horizontal, 90 deg clockwise from h seen from above.
+    right0 = math.cos(az) * right - math.sin(az) * forward
+    cam_right, cam_up = apply_roll(right0, up0, roll_deg)
+    return cam_right, cam_up, d
+
+
+def look_toward(
+    camera_pos_km: FloatArray,
+    target_km: FloatArray,
+    up: FloatArray,
+    forward: FloatArray,
+    roll_deg: float = 0.0,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Camera ``(right, up, forward)`` aimed at ``target_km`` from ``camera_pos_km`` (``(N, 3)``).
+
+    Image up (before roll) is the local ``up`` projected on the image plane; where the view
+    axis is along ``up`` (straight down or up) the projected ``forward`` is used instead.
+    """
+    d = _unit(target_km - camera_pos_km)
+    up0 = up - _dot(up, d) * d
+    fallback = forward - _dot(forward, d) * d
+    length = np.linalg.norm(up0, axis=-1, keepdims=True)
+    up0 = _unit(np.where(length > _DEGENERATE, up0, fallback))
+    right0 = np.cross(d, up0)
+    cam_right, cam_up = apply_roll(right0, up0, roll_deg)
+    return cam_right, cam_up, d
+
+
+def project_to_pixels(
+    points_km: FloatArray,
+    camera_pos_km: FloatArray,
+    right: FloatArray,
+    up: FloatArray,
+    forward: FloatArray,
+    width: int,
+    height: int,
+    fov_deg: float,
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """Pinhole projection of world points (GCRS km, ``(N, 3)``) to pixels, one per row.
+
+    Returns ``(px, py, in_front)``: px from the left edge, py from the BOTTOM edge (GL
+    convention, as in the module docstring), and whether the point is ahead of the camera.
+    """
+    rel = points_km - camera_pos_km
+    z = np.sum(rel * forward, axis=-1)
+    f = (width / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        px = width / 2.0 + f * np.sum(rel * right, axis=-1) / z
+        py = height / 2.0 + f * np.sum(rel * up, axis=-1) / z
+    return px, py, z > 0.0
+
+
+# ---------------------------------------------------------------------------
+# Launch vehicles
+# ---------------------------------------------------------------------------
+
+
+def _vehicle_gcrs_km(launch: Launch, t: Time, m: FloatArray) -> FloatArray:
+    """GCRS vehicle position (km), NaN before lift-off or while launch.py lacks the model."""
+    import renderer.launch as launch_module  # lazy: launch.py is built alongside this one
+
+    nan = np.full((m.shape[0], 3), np.nan)
+    vehicle_itrs = getattr(launch_module, "vehicle_itrs", None)
+    if vehicle_itrs is None:
+        return nan
+    since_liftoff_s = astro.seconds_between(t, astro.time_at(launch.time_utc))
+    try:
+        pos_itrs, _vel = vehicle_itrs(launch, np.atleast_1d(since_liftoff_s))
+    except NotImplementedError:
+        return nan
+    return astro.itrs_to_gcrs(m, np.asarray(pos_itrs, dtype=np.float64).reshape(-1, 3))
+
+
+def _pad_gcrs_km(launch: Launch, m: FloatArray) -> FloatArray:
+    """The launch site on the ellipsoid (h = 0), GCRS km, ``(N, 3)``."""
+    pad = astro.geodetic_to_itrs(launch.site.lat_deg, launch.site.lon_deg, 0.0)
+    return astro.itrs_to_gcrs(m, np.broadcast_to(pad, (m.shape[0], 3)))
+
+
+def _camera_basis(
+    scene: Scene,
+    pos: FloatArray,
+    vel: FloatArray,
+    m: FloatArray,
+    vehicles: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    look: Look = scene.camera.look
+    up, forward, right = local_frame(pos, vel)
+    target = look.target
+    if target is None:
+        return look_azel(up, forward, right, look.azimuth_deg, look.elevation_deg, look.roll_deg)
+    if isinstance(target, GroundTarget):
+        ground = astro.geodetic_to_itrs(target.lat_deg, target.lon_deg, 0.0)
+        aim = astro.itrs_to_gcrs(m, np.broadcast_to(ground, (m.shape[0], 3)))
+    elif isinstance(target, LaunchTarget):
+        if not 1 <= target.index <= len(scene.launches):
+            raise ValueError(
+                f"camera.look.target launch:{target.index}: the scene has "
+                f"{len(scene.launches)} launch(es)"
+            )
+        i = target.index - 1
+        # Before lift-off (or without a vehicle model) the camera waits on the pad.
+        pad = _pad_gcrs_km(scene.launches[i], m)
+        aim = np.where(np.isnan(vehicles[i]).any(axis=-1, keepdims=True), pad, vehicles[i])
+    else:
+        raise TypeError(f"unknown look target {type(target).__name__}")
+    return look_toward(pos, aim, up, forward, look.roll_deg)
+
+
+# ---------------------------------------------------------------------------
+# The timeline
+# ---------------------------------------------------------------------------
+
+
+def build_timeline(scene: Scene, sim_s: npt.ArrayLike) -> Timeline:
+    """Every per-time quantity of ``scene`` at ``sim_s`` simulated seconds after start.
+
+    Vectorised over all N times (GCRS km, km/s; see the module docstring for the fields).
+    """
+    seconds = np.atleast_1d(np.asarray(sim_s, dtype=np.float64)).copy()
+    t = astro.times(scene.time.start_utc, seconds)
+    m = astro.itrs_from_gcrs(t)
+    pos, vel = astro.camera_orbit_states(scene.camera.orbit, t)
+    n = seconds.shape[0]
+    vehicles = np.full((len(scene.launches), n, 3), np.nan)
+    for i, launch in enumerate(scene.launches):
+        vehicles[i] = _vehicle_gcrs_km(launch, t, m)
+    right, up, forward = _camera_basis(scene, pos, vel, m, vehicles)
+    jd_tt = np.asarray(t.whole, dtype=np.float64) + np.asarray(t.tt_fraction, dtype=np.float64)
+    return Timeline(
+        sim_s=seconds,
+        jd_tt=np.broadcast_to(jd_tt, (n,)).copy(),
+        utc=tuple(t.utc_datetime()),
+        camera_pos_km=pos,
+        camera_vel_km_s=vel,
+        camera_right=right,
+        camera_up=up,
+        camera_forward=forward,
+        itrs_from_gcrs=m,
+        sun_km=astro.sun_gcrs_km(t),
+        moon_km=astro.moon_gcrs_km(t),
+        vehicles_km=vehicles,
+    )
