@@ -21,6 +21,8 @@ void main() { fullscreen_vertex(); }
 uniform vec3 u_cam_pos;            // camera position relative to the Earth's centre, ITRS km
 uniform vec3 u_sun_dir;            // unit vector to the Sun, ITRS
 uniform float u_sun_illuminance;   // solar illuminance at the Earth for this date, lux
+uniform vec3 u_moon_pos;           // the Moon's centre relative to the Earth's centre, ITRS km
+uniform float u_moon_illuminance;  // lunar illuminance at the Earth (phase and distance), lux
 uniform bool u_day_enabled;
 uniform sampler2D u_day;           // sRGB texture, decoded to linear by the sampler
 uniform float u_weight;            // this sub-frame's share of the frame (motion blur), 1 when off
@@ -35,19 +37,32 @@ vec2 day_uv(vec2 lonlat) {
     return vec2(lonlat.x / (2.0 * PI) + 0.5, 0.5 - lonlat.y / PI);
 }
 
-// sample_seamless: the texture at `uv` with its screen-space derivatives taken
-// from a longitude that does not jump.  u wraps from 1 to 0 at the
-// antimeridian; the hardware's finite differences there would be ~1 and pick
-// the coarsest mip level, drawing a seam.  Differences of fract(u + 1/2) jump
-// at Greenwich instead, so per axis the smaller of the two is the true one
-// (Tarini's trick).  The texture repeats in u and clamps in v.
+// sample_seamless: the texture at `uv` without a seam at the antimeridian.
+// u wraps from 1 to 0 there; finite differences across the jump would be ~1
+// and pick the coarsest mip level, drawing a seam.  The longitude has a second
+// copy, w = fract(u + 1/2) - 1/2, which addresses the same texel under REPEAT
+// wrapping but jumps at Greenwich instead.  Where a pixel quad straddles the
+// antimeridian, w is the coordinate sampled (so implementations that derive
+// the filter footprint from implicit derivatives, as llvmpipe's anisotropic
+// filter does, see no jump); everywhere, per axis, the smaller of the two
+// copies' differences is the explicit gradient (Tarini's trick).  The texture
+// repeats in u and clamps in v.
 vec3 sample_seamless(sampler2D tex, vec2 uv) {
-    float u2 = fract(uv.x + 0.5);
+    float w = fract(uv.x + 0.5) - 0.5;
     vec2 dx = dFdx(uv), dy = dFdy(uv);
-    float dx2 = dFdx(u2), dy2 = dFdy(u2);
-    dx.x = abs(dx.x) <= abs(dx2) ? dx.x : dx2;
-    dy.x = abs(dy.x) <= abs(dy2) ? dy.x : dy2;
-    return textureGrad(tex, uv, dx, dy).rgb;
+    float dxw = dFdx(w), dyw = dFdy(w);
+    // The copy sampled must be the same for the four pixels of a 2x2 quad,
+    // else the implicit derivatives would see a jump of 1.  A pixel whose own
+    // differences jump flags the quad; the flag's differences spread it to the
+    // pixels that share a row or column with it, and every pixel of a quad
+    // straddled by the antimeridian has such a neighbour.  (Coarse derivatives
+    // would say this directly but are unreliable on Mesa 22's llvmpipe.)
+    float seam = (abs(dx.x) > 0.5 || abs(dy.x) > 0.5) ? 1.0 : 0.0;
+    float near_seam = seam + abs(dFdx(seam)) + abs(dFdy(seam));
+    vec2 p = vec2(near_seam > 0.0 ? w : uv.x, uv.y);
+    dx.x = abs(dx.x) <= abs(dxw) ? dx.x : dxw;
+    dy.x = abs(dy.x) <= abs(dyw) ? dy.x : dyw;
+    return textureGrad(tex, p, dx, dy).rgb;
 }
 
 // surface_albedo: the ground's diffuse reflectance (linear, per channel) at a
@@ -69,6 +84,13 @@ vec3 sunlit_ground(vec3 rho, vec3 n) {
     return rho * (u_sun_illuminance * mu_s / PI);
 }
 
+// moonlit_ground: the same Lambertian law under the Moon, whose direction is
+// taken from the ground point itself (the Moon's parallax reaches 1 deg).
+vec3 moonlit_ground(vec3 rho, vec3 p, vec3 n) {
+    float mu_m = max(dot(n, normalize(u_moon_pos - p)), 0.0);
+    return rho * (u_moon_illuminance * mu_m / PI);
+}
+
 void main() {
     vec3 d = view_ray(gl_FragCoord.xy);
     EllipsoidHit h = intersect_ellipsoid(u_cam_pos, d);
@@ -76,7 +98,8 @@ void main() {
     // are taken in uniform control flow.
     vec2 lonlat = geodetic_lonlat(h.normal);
     vec3 rho = surface_albedo(lonlat);
-    vec3 radiance = h.hit ? sunlit_ground(rho, h.normal) : vec3(0.0);
+    vec3 radiance = h.hit ? sunlit_ground(rho, h.normal) + moonlit_ground(rho, h.p, h.normal)
+                           : vec3(0.0);
     frag_color = vec4(radiance * u_weight, 1.0);
 }
 #endif

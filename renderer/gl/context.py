@@ -2,8 +2,9 @@
 
 Headless rendering uses EGL: on a machine with an NVIDIA (or other hardware) EGL
 device the context lands on the GPU, otherwise on Mesa's llvmpipe software
-rasteriser.  Everything in orbitlapse needs OpenGL 4.3 (compute shaders and
-storage buffers for the later passes); the same code runs on both.
+rasteriser.  orbitlapse needs OpenGL 4.5 (GLSL 4.50 for coarse derivatives,
+compute shaders for the later passes); llvmpipe and current GPU drivers have it,
+and the same code runs on both.
 
 ``ORBITLAPSE_EGL_DEVICE`` picks an EGL device index by hand when a machine has
 several (the default, 0, is the first device EGL enumerates).
@@ -18,7 +19,7 @@ import moderngl
 
 from renderer.errors import RenderError
 
-GL_REQUIRED = 430
+GL_REQUIRED = 450
 
 # Substrings of GL_RENDERER that mean a CPU implementation.
 _SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swiftshader", "software", "swrast", "lavapipe")
@@ -80,3 +81,12 @@ def check_gl_error(ctx: moderngl.Context, what: str) -> None:
     err = ctx.error
     if err != "GL_NO_ERROR":
         raise RenderError(f"OpenGL error after {what}: {err}")
+
+
+def bind_default_framebuffer(ctx: moderngl.Context) -> None:
+    """Bind framebuffer 0 before releasing the bound one.
+
+    moderngl re-binds the last used framebuffer when it creates the next one; if
+    that one was released, GL reports INVALID_OPERATION.
+    """
+    ctx.detect_framebuffer(0).use()

@@ -31,10 +31,10 @@ import moderngl
 from renderer.assets import shaders_dir
 from renderer.errors import RenderError
 
-GLSL_VERSION = "#version 430 core"
+GLSL_VERSION = "#version 450 core"
 
 _INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"\s*$')
-# Mesa: "0:12(5): error: ...";  NVIDIA: "0(12) : error C0000: ..."
+# Mesa: "SOURCE:LINE(COLUMN): error: ...";  NVIDIA: "SOURCE(LINE) : error C0000: ..."
 _MESA_LOC = re.compile(r"(?m)^(\d+):(\d+)\((\d+)\)")
 _NV_LOC = re.compile(r"(?m)^(\d+)\((\d+)\)")
 
@@ -68,7 +68,7 @@ class ShaderSource:
             i = int(index)
             return self.files[i] if 0 <= i < len(self.files) else f"<source {i}>"
 
-        log = _MESA_LOC.sub(lambda m: f"{name(m.group(2))}:{m.group(3)}({m.group(1)})", log)
+        log = _MESA_LOC.sub(lambda m: f"{name(m.group(1))}:{m.group(2)}({m.group(3)})", log)
         return _NV_LOC.sub(lambda m: f"{name(m.group(1))}:{m.group(2)}", log)
 
 
@@ -116,7 +116,8 @@ def build_program(
             fragment_shader=src.stage("fragment", defines),
         )
     except Exception as exc:
-        raise RenderError(f"shader {name} failed to build:\n{src.rename_locations(str(exc))}") from None
+        log = src.rename_locations(str(exc))
+        raise RenderError(f"shader {name} failed to build:\n{log}") from None
 
 
 def build_compute(
@@ -127,4 +128,5 @@ def build_compute(
     try:
         return ctx.compute_shader(src.stage("compute", defines))
     except Exception as exc:
-        raise RenderError(f"shader {name} failed to build:\n{src.rename_locations(str(exc))}") from None
+        log = src.rename_locations(str(exc))
+        raise RenderError(f"shader {name} failed to build:\n{log}") from None

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import moderngl
 
 from renderer.frame_state import FrameState, View
-from renderer.gl.context import check_gl_error
+from renderer.gl.context import bind_default_framebuffer, check_gl_error
 from renderer.passes.earth import EarthPass
 from renderer.passes.post import PostPass
 from renderer.scene import Scene
@@ -64,6 +64,7 @@ class Compositor:
 
     def release(self) -> None:
         """Free GL objects."""
+        bind_default_framebuffer(self.ctx)
         self.earth.release()
         self.post.release()
         for obj in (self.hdr_fbo, self.hdr, self.ldr_fbo, self.ldr):

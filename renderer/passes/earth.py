@@ -29,6 +29,7 @@ GL_SRGB8 = 0x8C41
 # Not in REFERENCE.md; scaled by (1 au / distance)^2 for the date.
 SOLAR_ILLUMINANCE_1AU_LUX = 133_800.0
 AU_KM = 149_597_870.7
+MOON_MEAN_DISTANCE_KM = 384_400.0
 
 
 @cache
@@ -40,6 +41,23 @@ def _load_equirect(path: Path) -> tuple[int, int, bytes]:
             return rgb.width, rgb.height, rgb.tobytes()
     except (OSError, ValueError) as exc:
         raise RenderError(f"cannot read texture {path}: {exc}") from None
+
+
+def lunar_illuminance_lux(moon_km: np.ndarray, sun_km: np.ndarray) -> float:
+    """Illuminance of moonlight at the Earth, lux, from the Moon's phase and distance.
+
+    The Moon's V magnitude at phase angle alpha (degrees) and mean distance,
+    m = -12.73 + 0.026 |alpha| + 4e-9 alpha^4 (Allen's Astrophysical Quantities),
+    converted with E = 10^((-14.18 - m) / 2.5) lux (shared/REFERENCE.md, "Stars"),
+    then scaled by (mean distance / distance)^2.  Full Moon: 0.26 lux.
+    """
+    to_sun = sun_km - moon_km
+    to_earth = -moon_km
+    cos_a = np.dot(to_sun, to_earth) / (np.linalg.norm(to_sun) * np.linalg.norm(to_earth))
+    alpha = float(np.degrees(np.arccos(np.clip(cos_a, -1.0, 1.0))))
+    mag = -12.73 + 0.026 * alpha + 4e-9 * alpha**4
+    d = float(np.linalg.norm(moon_km))
+    return 10.0 ** ((-14.18 - mag) / 2.5) * (MOON_MEAN_DISTANCE_KM / d) ** 2
 
 
 def solar_illuminance_lux(sun_km: np.ndarray) -> float:
@@ -79,6 +97,8 @@ class EarthPass:
         sun = m @ state.sun_km
         set_uniform(p, "u_sun_dir", sun / np.linalg.norm(sun))
         set_uniform(p, "u_sun_illuminance", solar_illuminance_lux(state.sun_km))
+        set_uniform(p, "u_moon_pos", m @ state.moon_km)
+        set_uniform(p, "u_moon_illuminance", lunar_illuminance_lux(state.moon_km, state.sun_km))
         set_uniform(p, "u_day_enabled", self.day_texture is not None)
         if self.day_texture is not None:
             self.day_texture.use(0)

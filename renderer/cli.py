@@ -1,0 +1,232 @@
+"""The ``orbitlapse`` command: render, still, preview, check, info.
+
+Exit status: 0 success, 1 a failure while rendering, 2 a bad scene or bad
+arguments (SCENE_FORMAT.md).  A bad input is reported as one line on standard
+error, never as a Python traceback; Ctrl-C stops cleanly with status 130 and
+leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from renderer import __version__
+from renderer.errors import OrbitlapseError, UsageError
+
+EPILOG = """\
+exit status: 0 success, 1 failure while rendering, 2 bad scene or arguments.
+The scene format is documented in docs/scenes.md and SCENE_FORMAT.md."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    return value
+
+
+def _utc(text: str) -> datetime:
+    from renderer.scene import parse_utc
+
+    try:
+        return parse_utc(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    p = _Parser(
+        prog="orbitlapse",
+        description="Render space scenes seen from orbit to video with the GPU.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"orbitlapse {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    r = sub.add_parser("render", help="render the scene to video", epilog=EPILOG)
+    r.add_argument("scene", metavar="SCENE", help="scene file (.toml)")
+    r.add_argument("-o", "--output", metavar="OUT", help="output file (overrides output.path)")
+    r.add_argument("--width", type=_positive_int, metavar="W")
+    r.add_argument("--height", type=_positive_int, metavar="H")
+    r.add_argument("--fps", type=_positive_float, metavar="F")
+    r.add_argument("--duration", type=_positive_float, metavar="S", help="seconds of video")
+    r.add_argument("--force", action="store_true", help="replace an existing output")
+    r.add_argument("--quiet", action="store_true", help="no progress on standard error")
+
+    s = sub.add_parser("still", help="render one frame to PNG", epilog=EPILOG)
+    s.add_argument("scene", metavar="SCENE")
+    when = s.add_mutually_exclusive_group()
+    when.add_argument("--at", type=_finite_float, metavar="S", default=None,
+                      help="seconds into the video (default 0)")
+    when.add_argument("--utc", type=_utc, metavar="TIME", default=None,
+                      help="a UTC instant, RFC 3339 (2018-11-16T18:14:08Z)")
+    s.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    s.add_argument("--width", type=_positive_int, metavar="W")
+    s.add_argument("--height", type=_positive_int, metavar="H")
+    s.add_argument("--force", action="store_true", help="replace an existing file")
+    s.add_argument("--quiet", action="store_true")
+
+    v = sub.add_parser("preview", help="play the scene in a window", epilog=EPILOG)
+    v.add_argument("scene", metavar="SCENE")
+
+    c = sub.add_parser("check", help="validate and summarise the scene", epilog=EPILOG)
+    c.add_argument("scene", metavar="SCENE")
+
+    sub.add_parser("info", help="the GL renderer in use and the encoders available")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``orbitlapse`` console script."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("orbitlapse: interrupted; no output was written", file=sys.stderr)
+        return 130
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)  # already prefixed with the (sub)command's name
+        return exc.exit_status
+    except OrbitlapseError as exc:
+        print(f"orbitlapse: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except BrokenPipeError:
+        return 1
+
+
+def _run(argv: list[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    handler = {"render": _render, "still": _still, "preview": _preview, "check": _check,
+               "info": _info}[args.command]
+    return handler(args)
+
+
+def _load(args: argparse.Namespace) -> object:
+    from renderer.scene import load_scene
+
+    return load_scene(Path(args.scene))
+
+
+def _render(args: argparse.Namespace) -> int:
+    from renderer.frames import render_video
+    from renderer.scene import with_overrides
+
+    scene = with_overrides(_load(args), path=args.output, width=args.width, height=args.height,
+                           fps=args.fps, duration_s=args.duration)
+    out = scene.output
+    if not args.quiet:
+        print(f"orbitlapse: rendering {out.frame_count} frames at {out.width}x{out.height}, "
+              f"{out.fps:g} fps, {out.codec} -> {out.path}", file=sys.stderr)
+    path = render_video(scene, force=args.force, quiet=args.quiet)
+    if not args.quiet:
+        print(f"orbitlapse: wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _still(args: argparse.Namespace) -> int:
+    from renderer.frames import render_still, sim_seconds_of_utc, write_png
+    from renderer.scene import with_overrides
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".png":
+        raise UsageError(f"orbitlapse still: -o: the still is written as PNG; got {out.name!r}")
+    scene = with_overrides(_load(args), width=args.width, height=args.height)
+    if args.utc is not None:
+        sim_s = sim_seconds_of_utc(scene, args.utc)
+    else:
+        video_s = args.at or 0.0
+        if video_s < 0:
+            raise UsageError("orbitlapse still: --at: must not be negative")
+        sim_s = video_s * scene.time.speed
+    image = render_still(scene, sim_s)
+    write_png(image, out, force=args.force)
+    if not args.quiet:
+        print(f"orbitlapse: wrote {out}", file=sys.stderr)
+    return 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    _load(args)  # a bad scene is refused the same way as for render
+    raise OrbitlapseError("preview: the preview window is not built yet (see issue 7)")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from renderer.scene import describe
+
+    scene = _load(args)
+    print(describe(scene))
+    print("ok: the scene is valid")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from renderer.gl.context import create_headless_context, gl_info
+    from renderer.video import available_encoders, ffmpeg_exe, probe_encoder
+
+    print(f"orbitlapse {__version__}")
+    try:
+        ctx = create_headless_context()
+    except OrbitlapseError as exc:
+        print(f"GL: unavailable: {exc}")
+        ctx = None
+    if ctx is not None:
+        info = gl_info(ctx)
+        print(f"GL renderer: {info.renderer} ({info.kind})")
+        print(f"GL vendor: {info.vendor}")
+        print(f"GL version: {info.version}")
+        print(f"max texture size: {info.max_texture_size}")
+        ctx.release()
+    print(f"ffmpeg: {ffmpeg_exe()}")
+    listed = available_encoders()
+    print("encoders:")
+    for name, present in listed.items():
+        if not present:
+            state = "not in this ffmpeg"
+        elif name.endswith("_nvenc"):
+            state = "works" if probe_encoder(name, 256, 144) else "listed, but no NVIDIA encoder"
+        else:
+            state = "available"
+        print(f"  {name:12s} {state}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""The frame loop: render frame k+1 while frame k is read back and encoded.
+
+Three things run at once:
+
+* the main thread issues GL work for frame k and starts an asynchronous
+  read-back of it into one of two pixel buffers (PBOs);
+* it then maps the *other* pixel buffer, which holds frame k-1 (its transfer had
+  a whole frame's rendering to complete), and hands the bytes to a bounded queue;
+* a writer thread takes bytes off the queue and writes them into ffmpeg's pipe,
+  where the encoder runs in its own process.
+
+The queue holds at most ``QUEUE_FRAMES`` frames and the timeline is built in
+chunks of ``CHUNK_FRAMES``, so memory does not grow with the video's length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+import moderngl
+import numpy as np
+
+from renderer.errors import RenderError
+from renderer.frame_state import FrameState, View
+from renderer.gl.context import check_gl_error, create_headless_context
+from renderer.passes.compositor import Compositor
+from renderer.scene import Scene
+from renderer.timeline import build_timeline, subframe_sim_seconds
+from renderer.video import VideoWriter
+
+QUEUE_FRAMES = 3
+CHUNK_FRAMES = 120
+
+
+@dataclass
+class Progress:
+    """Frames done, frames per second and time left, on standard error.
+
+    On a terminal the line is redrawn in place; otherwise (a log file, CI) a
+    line is printed every ``log_every_s`` seconds and at the end.
+    """
+
+    total: int
+    label: str = "render"
+    stream: TextIO = sys.stderr
+    log_every_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.done = 0
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def update(self, done: int) -> None:
+        """Record that ``done`` frames are finished; redraw when due."""
+        self.done = done
+        now = time.monotonic()
+        interval = 0.25 if self.tty else self.log_every_s
+        if done < self.total and now - self.last < interval:
+            return
+        self.last = now
+        self.stream.write(self._line(now) + ("\r" if self.tty and done < self.total else "\n"))
+        self.stream.flush()
+
+    def _line(self, now: float) -> str:
+        elapsed = max(now - self.start, 1e-9)
+        fps = self.done / elapsed
+        left = (self.total - self.done) / fps if fps > 0 else float("inf")
+        width = 24
+        filled = int(width * self.done / max(self.total, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        eta = _clock(left) if left != float("inf") else "--:--"
+        return (f"{self.label} [{bar}] {self.done}/{self.total} frames  "
+                f"{fps:5.1f} fps  {_clock(elapsed)} elapsed  {eta} left")
+
+    def finish(self) -> None:
+        """Print the final line (always, even between redraw intervals)."""
+        self.last = 0.0
+        self.update(self.total)
+
+
+def _clock(seconds: float) -> str:
+    s = int(round(seconds))
+    if s >= 3600:
+        return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+    return f"{s // 60:02d}:{s % 60:02d}"
+
+
+def frame_states(scene: Scene, frames: range) -> Iterator[list[FrameState]]:
+    """Sub-frame states of each frame in ``frames``, built a chunk at a time."""
+    for first in range(frames.start, frames.stop, CHUNK_FRAMES):
+        chunk = range(first, min(first + CHUNK_FRAMES, frames.stop))
+        per_frame = [subframe_sim_seconds(scene, k) for k in chunk]
+        counts = [len(t) for t in per_frame]
+        tl = build_timeline(scene, np.concatenate(per_frame))
+        i = 0
+        for n in counts:
+            yield [FrameState.from_timeline(tl, j) for j in range(i, i + n)]
+            i += n
+
+
+def states_at(scene: Scene, sim_s: float) -> list[FrameState]:
+    """The state (one sub-frame, no blur) at ``sim_s`` simulated seconds after the start."""
+    tl = build_timeline(scene, np.array([sim_s], dtype=np.float64))
+    return [FrameState.from_timeline(tl, 0)]
+
+
+class _Writer(threading.Thread):
+    """Feeds ffmpeg from a bounded queue; remembers the first error it meets."""
+
+    def __init__(self, video: VideoWriter) -> None:
+        super().__init__(name="orbitlapse-writer", daemon=True)
+        self.video = video
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_FRAMES)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            if self.error is not None:
+                continue  # drain without writing so the producer never blocks
+            try:
+                self.video.write(item)
+            except BaseException as exc:  # reported to the main thread
+                self.error = exc
+
+    def put(self, data: bytes) -> None:
+        """Queue a frame, waking up regularly to notice a failed writer."""
+        while True:
+            if self.error is not None:
+                raise self.error
+            try:
+                self.queue.put(data, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def close(self) -> None:
+        """Stop the thread after the queued frames are written."""
+        self.queue.put(None)
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+def render_video(
+    scene: Scene,
+    *,
+    force: bool = False,
+    quiet: bool = False,
+    ctx: moderngl.Context | None = None,
+    on_frame: Callable[[int], None] | None = None,
+) -> Path:
+    """Render the whole scene to ``scene.output.path``; returns the path written.
+
+    The file appears under its name only when complete (VideoWriter renames a
+    temporary file); any failure or Ctrl-C leaves the target as it was.
+    """
+    out = scene.output
+    view = View(out.width, out.height, scene.camera.fov_deg)
+    own_ctx = ctx is None
+    ctx = ctx or create_headless_context()
+    comp = Compositor(ctx, scene, view)
+    nbytes = out.width * out.height * 3
+    pbos = [ctx.buffer(reserve=nbytes) for _ in range(2)]
+    progress = None if quiet else Progress(out.frame_count)
+    try:
+        with VideoWriter(out.path, out.width, out.height, out.fps, out.codec, out.crf,
+                         force=force, title=scene.title) as video:
+            writer = _Writer(video)
+            writer.start()
+            try:
+                pending = -1
+                for k, states in enumerate(frame_states(scene, range(out.frame_count))):
+                    comp.render(states, k)
+                    comp.read_rgb_into(pbos[k % 2])
+                    if pending >= 0:
+                        writer.put(pbos[pending % 2].read())
+                        _tick(progress, on_frame, pending + 1)
+                    pending = k
+                    check_gl_error(ctx, f"frame {k}")
+                if pending >= 0:
+                    writer.put(pbos[pending % 2].read())
+                    _tick(progress, on_frame, pending + 1)
+            finally:
+                # On an exception the video's __exit__ kills ffmpeg, which
+                # unblocks a writer stuck in a pipe write; join it either way.
+                with contextlib.suppress(BaseException):
+                    writer.close()
+            if writer.error is not None:
+                raise writer.error
+    finally:
+        for b in pbos:
+            b.release()
+        comp.release()
+        if own_ctx:
+            ctx.release()
+    if progress is not None:
+        progress.finish()
+    return Path(out.path)
+
+
+def _tick(progress: Progress | None, on_frame: Callable[[int], None] | None, done: int) -> None:
+    if progress is not None:
+        progress.update(done)
+    if on_frame is not None:
+        on_frame(done)
+
+
+def render_still(
+    scene: Scene,
+    sim_s: float,
+    *,
+    ctx: moderngl.Context | None = None,
+) -> np.ndarray:
+    """One frame at ``sim_s`` simulated seconds after the start: (H, W, 3) uint8, top row first.
+
+    Motion blur applies as in the video: the sub-frames are spread over the
+    shutter interval centred on that instant.
+    """
+    out = scene.output
+    view = View(out.width, out.height, scene.camera.fov_deg)
+    own_ctx = ctx is None
+    ctx = ctx or create_headless_context()
+    comp = Compositor(ctx, scene, view)
+    try:
+        frame = sim_s * out.fps / scene.time.speed
+        sub = subframe_sim_seconds(scene, frame)
+        tl = build_timeline(scene, np.asarray(sub, dtype=np.float64))
+        states = [FrameState.from_timeline(tl, j) for j in range(len(sub))]
+        comp.render(states, int(round(frame)))
+        check_gl_error(ctx, "the still")
+        data = comp.read_rgb()
+    finally:
+        comp.release()
+        if own_ctx:
+            ctx.release()
+    return np.frombuffer(data, dtype=np.uint8).reshape(out.height, out.width, 3)
+
+
+def sim_seconds_of_utc(scene: Scene, when: datetime) -> float:
+    """Simulated seconds after the scene's start for a UTC instant."""
+    return (when - scene.time.start_utc).total_seconds()
+
+
+def video_seconds_to_sim(scene: Scene, video_s: float) -> float:
+    """Simulated seconds shown at ``video_s`` seconds into the video."""
+    return video_s * scene.time.speed
+
+
+def write_png(image: np.ndarray, path: Path, *, force: bool = False) -> None:
+    """Write an RGB image to PNG atomically (temporary name, then rename)."""
+    from PIL import Image
+
+    path = Path(path)
+    if path.exists() and not force:
+        from renderer.video import OutputExistsError
+
+        raise OutputExistsError(f"{path}: exists; use --force to replace it")
+    if not path.parent.exists():
+        raise RenderError(f"{path}: folder {path.parent} does not exist")
+    tmp = path.with_name(f".{path.name}.part.png")
+    try:
+        Image.fromarray(image, "RGB").save(tmp, format="PNG")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

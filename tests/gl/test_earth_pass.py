@@ -1,0 +1,137 @@
+"""The Earth pass measured against geometry computed independently on the CPU."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from renderer.frame_state import View
+from renderer.passes.compositor import Compositor
+from renderer.passes.earth import solar_illuminance_lux
+from tests import reference as ref
+from tests.helpers import A, B, enu, geodetic_to_itrs, minimal_scene, state
+
+
+def render_hdr(ctx, scene, st, view):
+    """Radiance (H, W, 3) float32, row 0 at the TOP, and the 8-bit frame."""
+    comp = Compositor(ctx, scene, view)
+    try:
+        comp.render([st], 0)
+        hdr = np.frombuffer(comp.read_hdr(), dtype=np.float32).reshape(view.height, view.width, 4)
+        rgb = np.frombuffer(comp.read_rgb(), dtype=np.uint8).reshape(view.height, view.width, 3)
+    finally:
+        comp.release()
+    return hdr[::-1, :, :3].copy(), rgb.copy()
+
+
+def first_earth_row(column: np.ndarray) -> int:
+    lit = np.nonzero(column.sum(axis=-1) > 0)[0]
+    assert lit.size, "no Earth in this column"
+    return int(lit[0])
+
+
+@pytest.mark.parametrize("h_km", [408.0, 2000.0])
+def test_limb_in_the_equatorial_plane_is_where_the_circle_puts_it(ctx, h_km):
+    # Camera over the equator looking east: the centre column's plane is the
+    # equator, whose section of the ellipsoid is the circle of radius a, so the
+    # limb lies acos(a / (a + h)) below the horizontal.
+    view = View(401, 601, 60.0)
+    pos = np.array([A + h_km, 0.0, 0.0])
+    st = state(pos, forward=np.array([0.0, 1.0, 0.0]), up_hint=np.array([1.0, 0.0, 0.0]),
+               sun_dir=np.array([1.0, 0.0, 0.0]))
+    hdr, _ = render_hdr(ctx, minimal_scene(), st, view)
+    dip = math.acos(A / (A + h_km))
+    y_limb = view.height / 2 + view.focal_px * math.tan(dip)
+    row = first_earth_row(hdr[:, 200])
+    # Row `row` is the first whose centre (row + 0.5) lies below the limb.
+    assert row - 0.5 <= y_limb + 1e-3 and y_limb <= row + 0.5 + 1e-3, (row, y_limb)
+
+
+def test_limb_in_a_meridian_plane_follows_the_flattened_ellipse(ctx):
+    # Looking north from the equator, the centre column's plane is a meridian
+    # whose section is the ellipse (a, b).  Its tangent from P = (a + h, 0)
+    # touches at x0 = a^2 / (a + h): the limb is measurably (2 px here) lower
+    # than a sphere of radius a would put it.
+    h_km = 408.0
+    view = View(401, 601, 12.0)
+    px = A + h_km
+    x0 = A * A / px
+    z0 = B * math.sqrt(1 - (x0 / A) ** 2)
+    dip_ellipse = math.atan2(px - x0, z0)
+    dip_sphere = math.acos(A / px)
+    tilt = math.radians(20.0)  # camera pitched down to bring the limb near the centre
+    fwd = np.array([-math.sin(tilt), 0.0, math.cos(tilt)])
+    st = state(np.array([px, 0, 0]), forward=fwd, up_hint=np.array([1.0, 0, 0]),
+               sun_dir=np.array([1.0, 0, 0]))
+    hdr, _ = render_hdr(ctx, minimal_scene(), st, view)
+    row = first_earth_row(hdr[:, 200])
+    y_ellipse = view.height / 2 + view.focal_px * math.tan(dip_ellipse - tilt)
+    y_sphere = view.height / 2 + view.focal_px * math.tan(dip_sphere - tilt)
+    assert y_ellipse - y_sphere > 1.5  # the test can tell them apart
+    assert abs(row - y_ellipse) <= 0.5 + 1e-3, (row, y_ellipse, y_sphere)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "heading", "place"),
+    [(30.0, 31.0, 0.0, "Nile delta"), (65.5, 180.0, 0.0, "Chukotka, on the antimeridian"),
+     (65.5, 180.0, 35.0, "Chukotka, antimeridian crossing the image diagonally"),
+     (-34.0, 18.5, 0.0, "Cape of Good Hope")],
+)
+def test_nadir_view_matches_blue_marble(ctx, artifacts, lat, lon, heading, place):
+    # Noon overhead: radiance = albedo * E / pi * cos(sun zenith).  The render
+    # must correlate with the texture sampled independently at each pixel's
+    # ground point, and must NOT correlate as well with the texture shifted by
+    # half a degree (so a misregistered render fails).
+    # Odd width: the antimeridian through the centre then falls inside a 2x2 pixel
+    # quad (derivatives straddle it) rather than between two quads.
+    view = View(97, 97, 40.0)
+    pos = geodetic_to_itrs(lat, lon, 408.0)
+    east, north, up = enu(lat, lon)
+    h = math.radians(heading)
+    st = state(pos, forward=-up, up_hint=math.cos(h) * north + math.sin(h) * east, sun_dir=up)
+    hdr, rgb = render_hdr(ctx, minimal_scene(), st, view)
+    hit, glat, glon = ref.ground_points(st, view)
+    assert hit.all()
+    tex = ref.day_texture_linear()
+    mu = np.clip(np.sum(ref.geodetic_normal(glat, glon) * up, axis=-1), 0, None)
+    e = solar_illuminance_lux(st.sun_km)
+    expect = ref.sample_texture(tex, glat, glon) * (e * mu / math.pi)[..., None]
+    shifted = ref.sample_texture(tex, glat + 0.5, glon + 0.5) * (e * mu / math.pi)[..., None]
+    lum = lambda img: img @ np.array([0.2126, 0.7152, 0.0722])  # noqa: E731
+    r = np.corrcoef(lum(hdr).ravel(), lum(expect).ravel())[0, 1]
+    r_shift = np.corrcoef(lum(hdr).ravel(), lum(shifted).ravel())[0, 1]
+    if r < 0.95:
+        Image.fromarray(rgb).save(artifacts / f"nadir_{lat}_{lon}.png")
+    assert r > 0.95, f"{place}: correlation {r:.3f}"
+    assert r_shift < r - 0.1, f"{place}: shifted texture correlates too ({r_shift:.3f} vs {r:.3f})"
+    # Same brightness scale, not only the same pattern (within mip/bilinear differences).
+    ratio = lum(hdr).mean() / lum(expect).mean()
+    assert 0.9 < ratio < 1.1, ratio
+    # No seam: where the ray's longitude wraps from +180 to -180, the pixels must
+    # be no worse than the image's typical error.  (Without the shader's
+    # derivative fix they take the coarsest mip level, the Earth's mean colour.)
+    err = np.abs(lum(hdr) - lum(expect))
+    wrap = np.zeros_like(err, dtype=bool)
+    wrap[:, 1:] = np.abs(np.diff(glon, axis=1)) > 180
+    wrap[:, :-1] |= wrap[:, 1:].copy()
+    if wrap.any():
+        assert err[wrap].mean() < 3 * err.mean(), (
+            f"{place}: seam at the antimeridian ({err[wrap].mean():.0f} vs {err.mean():.0f})")
+
+
+def test_night_side_is_dark_and_day_side_lit(ctx):
+    # Sun along +x; a camera far out on +y sees the terminator as the line
+    # x = 0 through the disc's centre: the day half (x > 0) lit, the other black.
+    view = View(201, 201, 40.0)  # Earth disc radius ~69 px
+    pos = np.array([0.0, A + 20000.0, 0.0])
+    st = state(pos, forward=np.array([0.0, -1.0, 0.0]), up_hint=np.array([0.0, 0.0, 1.0]),
+               sun_dir=np.array([1.0, 0.0, 0.0]))
+    hdr, _ = render_hdr(ctx, minimal_scene(), st, view)
+    # Image right = forward x up = (0,-1,0) x (0,0,1) = (-1, 0, 0): the day side is on the LEFT.
+    lum = hdr.sum(axis=-1)
+    mid = view.height // 2
+    assert lum[mid, 40:95].min() > 0, "day side has dark pixels"
+    assert lum[mid, 106:160].max() == 0, "night side has light (no atmosphere yet)"
