@@ -58,6 +58,7 @@ class Progress:
         self.start = time.monotonic()
         self.last = 0.0
         self.done = 0
+        self.printed = -1
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
 
     def update(self, done: int) -> None:
@@ -68,6 +69,7 @@ class Progress:
         if done < self.total and now - self.last < interval:
             return
         self.last = now
+        self.printed = done
         self.stream.write(self._line(now) + ("\r" if self.tty and done < self.total else "\n"))
         self.stream.flush()
 
@@ -83,9 +85,10 @@ class Progress:
                 f"{fps:5.1f} fps  {_clock(elapsed)} elapsed  {eta} left")
 
     def finish(self) -> None:
-        """Print the final line (always, even between redraw intervals)."""
-        self.last = 0.0
-        self.update(self.total)
+        """Print the final line unless it is already shown."""
+        if self.printed != self.total:
+            self.last = 0.0
+            self.update(self.total)
 
 
 def _clock(seconds: float) -> str:

@@ -42,6 +42,8 @@ struct EllipsoidHit {
     vec3 normal;    // outward surface normal there (geodetic vertical), ITRS
     float impact;   // closest approach of the ray to the centre in sphere-scaled space,
                     // in units of the equatorial radius (1 at the limb); > 1 for a miss
+    float limb_px;  // signed distance of the ray from the limb, in pixels of this
+                    // camera: > 0 inside the Earth's disc (see limb_coverage)
 };
 
 // intersect_ellipsoid: the ray o + t d (o: camera position relative to the
@@ -61,6 +63,11 @@ EllipsoidHit intersect_ellipsoid(vec3 o, vec3 d) {
     vec3 q = os + tc * ds;
     float ql = length(q);
     h.impact = ql / WGS84_A;
+    // One pixel turns the ray by 1/f rad, moving its closest approach by
+    // (distance to that point)/f km across the limb.
+    // A ray pointing away from the Earth (tc <= 0) is never covered, even when
+    // its backward extension would pass through the Earth.
+    h.limb_px = tc > 0.0 ? (WGS84_A - ql) * u_focal_px / (tc * sqrt(dd)) : -1e9;
     float disc = (WGS84_A - ql) * (WGS84_A + ql);
     float t = tc - sqrt(max(disc, 0.0) / dd);
     h.hit = disc >= 0.0 && t > 0.0;        // t <= 0: behind the camera (or inside)
@@ -71,6 +78,13 @@ EllipsoidHit intersect_ellipsoid(vec3 o, vec3 d) {
     h.p = h.hit ? o + t * d : (q * (WGS84_A / max(ql, 1e-3))) / s;
     h.normal = normalize(h.p / vec3(WGS84_A * WGS84_A, WGS84_A * WGS84_A, WGS84_B * WGS84_B));
     return h;
+}
+
+// limb_coverage: the fraction of a pixel covered by the Earth's disc, for
+// anti-aliasing the hard limb: a box pixel crossed by a straight edge at
+// signed distance x from its centre is covered 1/2 + x (clamped to [0, 1]).
+float limb_coverage(EllipsoidHit h) {
+    return clamp(0.5 + h.limb_px, 0.0, 1.0);
 }
 
 // geodetic_lonlat: (longitude, geodetic latitude) in radians of the surface

@@ -98,8 +98,10 @@ void main() {
     // are taken in uniform control flow.
     vec2 lonlat = geodetic_lonlat(h.normal);
     vec3 rho = surface_albedo(lonlat);
-    vec3 radiance = h.hit ? sunlit_ground(rho, h.normal) + moonlit_ground(rho, h.p, h.normal)
-                           : vec3(0.0);
+    // Misses next to the limb still carry the surface point under their closest
+    // approach, so the partly covered pixels of the limb get its radiance.
+    float coverage = limb_coverage(h);
+    vec3 radiance = coverage * (sunlit_ground(rho, h.normal) + moonlit_ground(rho, h.p, h.normal));
     frag_color = vec4(radiance * u_weight, 1.0);
 }
 #endif
