@@ -17,6 +17,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -63,8 +65,32 @@ def build_earth_day() -> None:
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
 
 
+def build_polar_caps() -> None:
+    """earth_day_north.jpg, earth_day_south.jpg: polar caps of earth_day.jpg."""
+    from PIL import Image
+
+    from renderer.earth_textures import POLAR_CAP_DEG, POLAR_CAP_SIZE, polar_cap_srgb8
+
+    src = HERE / "earth_day.jpg"
+    rgb = np.asarray(Image.open(src).convert("RGB"))
+    for name, north in (("earth_day_north.jpg", True), ("earth_day_south.jpg", False)):
+        img = Image.fromarray(polar_cap_srgb8(rgb, north, POLAR_CAP_SIZE, supersample=4))
+        out = HERE / name
+        img.save(out, quality=95, subsampling=0, optimize=True)
+        _record(name, {
+            "source": "earth_day.jpg (this folder)",
+            "input_sha256": _sha256(src),
+            "size": [POLAR_CAP_SIZE, POLAR_CAP_SIZE],
+            "projection": f"azimuthal equidistant about the {'north' if north else 'south'} pole "
+                          f"to {POLAR_CAP_DEG} deg colatitude; +x toward lon 0, +y toward lon 90E "
+                          "(ITRS x, y)",
+        })
+        print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
+
+
 BUILDERS: dict[str, Callable[[], None]] = {
     "earth_day": build_earth_day,
+    "polar_caps": build_polar_caps,
 }
 
 

@@ -1,8 +1,8 @@
 """Locate the shipped shaders and derived data files.
 
 In a checkout they are the top-level ``shaders/`` and ``assets/`` folders; in an
-installed wheel the build puts them inside the package as ``renderer/shaders``
-and ``renderer/assets`` (see ``[tool.setuptools.package-dir]`` in pyproject.toml).
+installed wheel the build puts them inside the package as ``renderer/_data/shaders``
+and ``renderer/_data/assets`` (see ``[tool.setuptools.package-dir]`` in pyproject.toml).
 A missing file is an error, never a silent fallback to something else.
 """
 
@@ -17,12 +17,13 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def _locate(folder: str, probe: str) -> Path:
-    for candidate in (_PACKAGE / folder, _PACKAGE.parent / folder):
+    candidates = (_PACKAGE / "_data" / folder, _PACKAGE.parent / folder)
+    for candidate in candidates:
         if (candidate / probe).is_file():
             return candidate
     raise RenderError(
-        f"cannot find orbitlapse's {folder}/ folder (looked in {_PACKAGE / folder} and "
-        f"{_PACKAGE.parent / folder}); reinstall orbitlapse"
+        f"cannot find orbitlapse's {folder}/ folder (looked in "
+        f"{' and '.join(map(str, candidates))}); reinstall orbitlapse"
     )
 
 

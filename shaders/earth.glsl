@@ -24,7 +24,9 @@ uniform float u_sun_illuminance;   // solar illuminance at the Earth for this da
 uniform vec3 u_moon_pos;           // the Moon's centre relative to the Earth's centre, ITRS km
 uniform float u_moon_illuminance;  // lunar illuminance at the Earth (phase and distance), lux
 uniform bool u_day_enabled;
-uniform sampler2D u_day;           // sRGB texture, decoded to linear by the sampler
+uniform sampler2D u_day;           // sRGB textures, decoded to linear by the sampler:
+uniform sampler2D u_day_north;     //   equirectangular, and the two polar caps
+uniform sampler2D u_day_south;     //   (renderer/earth_textures.py)
 uniform float u_weight;            // this sub-frame's share of the frame (motion blur), 1 when off
 
 out vec4 frag_color;
@@ -47,7 +49,7 @@ vec2 day_uv(vec2 lonlat) {
 // filter does, see no jump); everywhere, per axis, the smaller of the two
 // copies' differences is the explicit gradient (Tarini's trick).  The texture
 // repeats in u and clamps in v.
-vec3 sample_seamless(sampler2D tex, vec2 uv) {
+vec3 sample_seamless(sampler2D tex, vec2 uv, float grad_scale) {
     float w = fract(uv.x + 0.5) - 0.5;
     vec2 dx = dFdx(uv), dy = dFdy(uv);
     float dxw = dFdx(w), dyw = dFdy(w);
@@ -62,7 +64,28 @@ vec3 sample_seamless(sampler2D tex, vec2 uv) {
     vec2 p = vec2(near_seam > 0.0 ? w : uv.x, uv.y);
     dx.x = abs(dx.x) <= abs(dxw) ? dx.x : dxw;
     dy.x = abs(dy.x) <= abs(dyw) ? dy.x : dyw;
-    return textureGrad(tex, p, dx, dy).rgb;
+    return textureGrad(tex, p, dx * grad_scale, dy * grad_scale).rgb;
+}
+
+// POLAR_CAP: colatitude (radians) covered by each polar cap (30 deg), and the
+// latitudes (degrees) over which the equirectangular texture hands over to the
+// caps.  Equal-area-ish: at 65 deg a cap pixel and an equirectangular texel
+// are about the same size, so the blend shows no change of sharpness.
+const float POLAR_CAP = 0.5235988;
+const float CAP_BLEND_START = 62.0;
+const float CAP_BLEND_END = 68.0;
+
+// polar_cap_uv: texture coordinates in a polar cap for the surface normal n
+// (ITRS).  Azimuthal equidistant: the distance from the cap's centre is the
+// colatitude c over POLAR_CAP, the direction is that of (n.x, n.y), which is
+// sin(c) long; +x toward longitude 0 and +y toward 90 E for both caps
+// (renderer/earth_textures.py).  No singularity at the pole: c / sin(c) -> 1.
+vec2 polar_cap_uv(vec3 n, bool north) {
+    float c = acos(clamp(north ? n.z : -n.z, -1.0, 1.0));
+    float s = max(sin(c), 1e-6);
+    vec2 xy = n.xy * (c / s) / POLAR_CAP;
+    // Image row 0 (texture t = 0) is the cap's top edge, +y.
+    return vec2(0.5 + 0.5 * xy.x, 0.5 - 0.5 * xy.y);
 }
 
 // surface_albedo: the ground's diffuse reflectance (linear, per channel) at a
@@ -70,9 +93,18 @@ vec3 sample_seamless(sampler2D tex, vec2 uv) {
 // it is a cloud-free composite of MODIS surface reflectance, tone-mapped for
 // display, so it is close to (not exactly) the true albedo.  Grey 0.1
 // (REFERENCE.md's ground albedo) stands in when the layer is off.
-vec3 surface_albedo(vec2 lonlat) {
+// Above CAP_BLEND_END the polar caps alone are sampled; all three textures are
+// sampled everywhere (derivatives need uniform control flow), but the
+// equirectangular texture's gradients are scaled to zero where its weight is
+// zero, so its huge near-pole footprint never reaches the sampler.
+vec3 surface_albedo(vec2 lonlat, vec3 n) {
     if (!u_day_enabled) return vec3(0.1);
-    return sample_seamless(u_day, day_uv(lonlat));
+    float lat_deg = degrees(lonlat.y);
+    float w_cap = smoothstep(CAP_BLEND_START, CAP_BLEND_END, abs(lat_deg));
+    vec3 equirect = sample_seamless(u_day, day_uv(lonlat), 1.0 - w_cap);
+    vec3 north = texture(u_day_north, polar_cap_uv(n, true)).rgb;
+    vec3 south = texture(u_day_south, polar_cap_uv(n, false)).rgb;
+    return mix(equirect, lat_deg > 0.0 ? north : south, w_cap);
 }
 
 // sunlit_ground: radiance of a Lambertian surface of albedo rho under the
@@ -97,7 +129,7 @@ void main() {
     // Texture look-ups run for every pixel (misses too) so that derivatives
     // are taken in uniform control flow.
     vec2 lonlat = geodetic_lonlat(h.normal);
-    vec3 rho = surface_albedo(lonlat);
+    vec3 rho = surface_albedo(lonlat, h.normal);
     // Misses next to the limb still carry the surface point under their closest
     // approach, so the partly covered pixels of the limb get its radiance.
     float coverage = limb_coverage(h);

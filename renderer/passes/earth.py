@@ -8,14 +8,12 @@ frame's GCRS state.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import moderngl
 import numpy as np
-from PIL import Image
 
-from renderer.assets import asset_path
+from renderer.earth_textures import day_textures
 from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
 from renderer.gl.shaders import build_program
@@ -32,15 +30,17 @@ AU_KM = 149_597_870.7
 MOON_MEAN_DISTANCE_KM = 384_400.0
 
 
-@cache
-def _load_equirect(path: Path) -> tuple[int, int, bytes]:
-    """Decode an equirectangular RGB image once per process."""
-    try:
-        with Image.open(path) as img:
-            rgb = img.convert("RGB")
-            return rgb.width, rgb.height, rgb.tobytes()
-    except (OSError, ValueError) as exc:
-        raise RenderError(f"cannot read texture {path}: {exc}") from None
+def _srgb_texture(ctx: moderngl.Context, rgb: np.ndarray, *, repeat_x: bool) -> moderngl.Texture:
+    """An sRGB texture (decoded to linear light by the sampler), mipmapped, anisotropic."""
+    h, w, _ = rgb.shape
+    tex = ctx.texture((w, h), 3, np.ascontiguousarray(rgb).tobytes(), alignment=1,
+                      internal_format=GL_SRGB8)
+    tex.repeat_x = repeat_x
+    tex.repeat_y = False
+    tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+    tex.build_mipmaps()
+    tex.anisotropy = 16.0
+    return tex
 
 
 def lunar_illuminance_lux(moon_km: np.ndarray, sun_km: np.ndarray) -> float:
@@ -74,19 +74,17 @@ class EarthPass:
         self.earth = earth
         self.program = build_program(ctx, "earth.glsl")
         self.vao = ctx.vertex_array(self.program, [])
-        self.day_texture: moderngl.Texture | None = None
+        self.day_textures: list[moderngl.Texture] = []
         if earth.day is not None:
-            path = earth.day.texture or asset_path("earth_day.jpg")
-            w, h, data = _load_equirect(Path(path))
-            if max(w, h) > ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384):
-                raise RenderError(f"texture {path} is {w}x{h}, larger than this GL allows")
-            tex = ctx.texture((w, h), 3, data, alignment=1, internal_format=GL_SRGB8)
-            tex.repeat_x = True
-            tex.repeat_y = False
-            tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
-            tex.build_mipmaps()
-            tex.anisotropy = 16.0
-            self.day_texture = tex
+            path = Path(earth.day.texture) if earth.day.texture else None
+            equirect, north, south = day_textures(path)
+            limit = int(ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384))
+            if max(equirect.shape[:2]) > limit:
+                raise RenderError(f"texture {path} is {equirect.shape[1]}x{equirect.shape[0]}, "
+                                  f"larger than this GL allows ({limit})")
+            self.day_textures = [_srgb_texture(ctx, equirect, repeat_x=True),
+                                 _srgb_texture(ctx, north, repeat_x=False),
+                                 _srgb_texture(ctx, south, repeat_x=False)]
 
     def draw(self, state: FrameState, view: View) -> None:
         """Draw the Earth for one instant into the bound (float) framebuffer."""
@@ -99,14 +97,14 @@ class EarthPass:
         set_uniform(p, "u_sun_illuminance", solar_illuminance_lux(state.sun_km))
         set_uniform(p, "u_moon_pos", m @ state.moon_km)
         set_uniform(p, "u_moon_illuminance", lunar_illuminance_lux(state.moon_km, state.sun_km))
-        set_uniform(p, "u_day_enabled", self.day_texture is not None)
-        if self.day_texture is not None:
-            self.day_texture.use(0)
-            set_uniform(p, "u_day", 0)
+        set_uniform(p, "u_day_enabled", bool(self.day_textures))
+        for unit, (tex, name) in enumerate(
+                zip(self.day_textures, ("u_day", "u_day_north", "u_day_south"), strict=False)):
+            tex.use(unit)
+            set_uniform(p, name, unit)
         self.vao.render(moderngl.TRIANGLES, vertices=3)
 
     def release(self) -> None:
         """Free GL objects."""
-        for obj in (self.vao, self.program, self.day_texture):
-            if obj is not None:
-                obj.release()
+        for obj in (self.vao, self.program, *self.day_textures):
+            obj.release()

@@ -87,7 +87,9 @@ def test_limb_in_a_meridian_plane_follows_the_flattened_ellipse(ctx):
     ("lat", "lon", "heading", "place"),
     [(30.0, 31.0, 0.0, "Nile delta"), (65.5, 180.0, 0.0, "Chukotka, on the antimeridian"),
      (65.5, 180.0, 35.0, "Chukotka, antimeridian crossing the image diagonally"),
-     (-34.0, 18.5, 0.0, "Cape of Good Hope")],
+     (-34.0, 18.5, 0.0, "Cape of Good Hope"),
+     (64.5, -51.0, 0.0, "Nuuk, Greenland, where the polar cap blends in"),
+     (89.99, 0.0, 0.0, "North Pole"), (-89.99, 0.0, 20.0, "South Pole")],
 )
 def test_nadir_view_matches_blue_marble(ctx, artifacts, lat, lon, heading, place):
     # Noon overhead: radiance = albedo * E / pi * cos(sun zenith).  The render
@@ -110,12 +112,20 @@ def test_nadir_view_matches_blue_marble(ctx, artifacts, lat, lon, heading, place
     expect = ref.sample_texture(tex, glat, glon) * (e * mu / math.pi)[..., None]
     shifted = ref.sample_texture(tex, glat + 0.5, glon + 0.5) * (e * mu / math.pi)[..., None]
     lum = lambda img: img @ np.array([0.2126, 0.7152, 0.0722])  # noqa: E731
-    r = np.corrcoef(lum(hdr).ravel(), lum(expect).ravel())[0, 1]
-    r_shift = np.corrcoef(lum(hdr).ravel(), lum(shifted).ravel())[0, 1]
-    if r < 0.95:
+    # Everywhere, poles included: per-pixel error small against the mean level.
+    # (Without the polar caps the North Pole view is 23 % off and the South
+    # Pole's is speckled with dark texels.)
+    rel = np.abs(lum(hdr) - lum(expect)) / lum(expect).mean()
+    if rel.mean() > 0.1:
         Image.fromarray(rgb).save(artifacts / f"nadir_{lat}_{lon}.png")
-    assert r > 0.95, f"{place}: correlation {r:.3f}"
-    assert r_shift < r - 0.1, f"{place}: shifted texture correlates too ({r_shift:.3f} vs {r:.3f})"
+    assert rel.mean() < 0.1, f"{place}: mean error {rel.mean():.3f}"
+    assert np.percentile(rel, 99) < 0.6, f"{place}: outliers {np.percentile(rel, 99):.3f}"
+    contrast = lum(expect).std() / lum(expect).mean()
+    if contrast > 0.1:  # the pattern itself, where there is one (not on the ice sheet)
+        r = np.corrcoef(lum(hdr).ravel(), lum(expect).ravel())[0, 1]
+        r_shift = np.corrcoef(lum(hdr).ravel(), lum(shifted).ravel())[0, 1]
+        assert r > 0.9, f"{place}: correlation {r:.3f}"
+        assert r_shift < r - 0.1, f"{place}: shifted texture correlates too ({r_shift:.3f})"
     # Same brightness scale, not only the same pattern (within mip/bilinear differences).
     ratio = lum(hdr).mean() / lum(expect).mean()
     assert 0.9 < ratio < 1.1, ratio
