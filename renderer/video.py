@@ -91,11 +91,12 @@ _MUXERS: dict[str, str] = {
 _CONTAINERS: dict[str, tuple[str, ...]] = {
     "h264": (".mp4", ".m4v", ".mov", ".mkv"),
     "h265": (".mp4", ".m4v", ".mov", ".mkv"),
-    "av1": (".mp4", ".m4v", ".mov", ".mkv", ".webm"),
+    # The mov muxer refuses AV1 ("only supported in MP4 and AVIF").
+    "av1": (".mp4", ".m4v", ".mkv", ".webm"),
     # The mp4 muxer has no tag for ProRes; QuickTime is its home.
     "prores": (".mov", ".mkv"),
 }
-_CRF_RANGE: dict[str, tuple[int, int]] = {"h264": (0, 51), "h265": (0, 51), "av1": (1, 63)}
+_CRF_RANGE: dict[str, tuple[int, int]] = {"h264": (0, 51), "h265": (0, 51), "av1": (0, 63)}
 
 PNG_PATTERN = "frame_%06d.png"
 
@@ -376,8 +377,6 @@ class VideoWriter:
                 f"{self.codec} needs an even width and height (4:2:0 chroma), "
                 f"not {self.width}x{self.height}"
             )
-        if self.codec == "prores" and self.width % 2:
-            raise RenderError(f"prores needs an even width (4:2:2 chroma), not {self.width}")
         if self.codec in _CRF_RANGE:
             low, high = _CRF_RANGE[self.codec]
             if not low <= self.crf <= high:
@@ -661,7 +660,7 @@ class VideoWriter:
             if self._state in ("done", "aborted"):
                 return
             self._state = "aborted"
-            pass
+            self._reap(timeout=0.0)
             self._release()
             self._remove_temp()
 
