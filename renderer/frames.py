@@ -196,11 +196,14 @@ def render_video(
                 if pending >= 0:
                     writer.put(pbos[pending % 2].read())
                     _tick(progress, on_frame, pending + 1)
-            finally:
-                # On an exception the video's __exit__ kills ffmpeg, which
-                # unblocks a writer stuck in a pipe write; join it either way.
+            except BaseException:
+                # Kill ffmpeg first: that unblocks a writer stuck in a pipe
+                # write, so joining it cannot hang.
+                video.abort()
                 with contextlib.suppress(BaseException):
                     writer.close()
+                raise
+            writer.close()
             if writer.error is not None:
                 raise writer.error
     finally:
@@ -270,7 +273,7 @@ def write_png(image: np.ndarray, path: Path, *, force: bool = False) -> None:
     if path.exists() and not force:
         from renderer.video import OutputExistsError
 
-        raise OutputExistsError(f"{path}: exists; use --force to replace it")
+        raise OutputExistsError(path)
     if not path.parent.exists():
         raise RenderError(f"{path}: folder {path.parent} does not exist")
     tmp = path.with_name(f".{path.name}.part.png")

@@ -28,6 +28,7 @@ from sgp4.api import SGP4_ERRORS, Satrec, jday
 
 from renderer.errors import SceneError
 from renderer.launch import SITES, VEHICLE_NAMES
+from renderer.video import CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS
 
 # ---------------------------------------------------------------------------
 # The schema as types.  Defaults here are the defaults of SCENE_FORMAT.md.
@@ -295,22 +296,8 @@ class Scene:
 
 SCENE_VERSION = 1
 
-#: Each codec and the file suffixes ffmpeg can mux it into.  AV1 has no ``.mov``: ffmpeg's
-#: mov muxer refuses it ("av1 only supported in MP4 and AVIF"); ProRes has no MP4 tag.
-#: ``png`` writes numbered frames into a folder, so it has no suffix.
-CONTAINERS: dict[str, tuple[str, ...]] = {
-    "h264": (".mp4", ".mkv", ".mov"),
-    "h265": (".mp4", ".mkv", ".mov"),
-    "av1": (".mp4", ".mkv"),
-    "prores": (".mov", ".mkv"),
-    "png": (),
-}
+# What ffmpeg can write is the video writer's knowledge; the scene checks against it.
 CODECS: tuple[str, ...] = tuple(CONTAINERS)
-#: Codecs written as yuv420p: their half-resolution chroma planes need even sizes.
-EVEN_SIZE_CODECS: frozenset[str] = frozenset({"h264", "h265", "av1"})
-#: crf ranges of the lossy encoders (libx264/libx265: 0..51, libaom/SVT-AV1: 0..63);
-#: ProRes and PNG ignore crf.
-CRF_RANGES: dict[str, tuple[int, int]] = {"h264": (0, 51), "h265": (0, 51), "av1": (0, 63)}
 
 MAX_SIZE_PX = 16384  # GL_MAX_TEXTURE_SIZE of common GPUs: a frame must fit one texture
 MAX_FPS = 1000.0

@@ -88,15 +88,22 @@ _MUXERS: dict[str, str] = {
     ".mkv": "matroska",
     ".webm": "webm",
 }
-_CONTAINERS: dict[str, tuple[str, ...]] = {
+#: Each codec and the file suffixes ffmpeg can mux it into (the scene validator uses
+#: these too).  ``png`` writes numbered frames into a folder, so it has no suffix.
+CONTAINERS: dict[str, tuple[str, ...]] = {
     "h264": (".mp4", ".m4v", ".mov", ".mkv"),
     "h265": (".mp4", ".m4v", ".mov", ".mkv"),
     # The mov muxer refuses AV1 ("only supported in MP4 and AVIF").
     "av1": (".mp4", ".m4v", ".mkv", ".webm"),
     # The mp4 muxer has no tag for ProRes; QuickTime is its home.
     "prores": (".mov", ".mkv"),
+    "png": (),
 }
-_CRF_RANGE: dict[str, tuple[int, int]] = {"h264": (0, 51), "h265": (0, 51), "av1": (0, 63)}
+#: Codecs written as yuv420p: their half-resolution chroma planes need even sizes.
+EVEN_SIZE_CODECS: frozenset[str] = frozenset({"h264", "h265", "av1"})
+#: crf ranges of the lossy encoders (libx264/libx265: 0..51, SVT-AV1: 0..63); ProRes and
+#: PNG have none.
+CRF_RANGES: dict[str, tuple[int, int]] = {"h264": (0, 51), "h265": (0, 51), "av1": (0, 63)}
 
 PNG_PATTERN = "frame_%06d.png"
 
@@ -371,14 +378,14 @@ class VideoWriter:
             )
         if self.width <= 0 or self.height <= 0:
             raise RenderError(f"frame size {self.width}x{self.height} is not positive")
-        subsampled = self.codec in ("h264", "h265", "av1") or self.pixel_format == "yuv420p"
+        subsampled = self.codec in EVEN_SIZE_CODECS or self.pixel_format == "yuv420p"
         if subsampled and (self.width % 2 or self.height % 2):
             raise RenderError(
                 f"{self.codec} needs an even width and height (4:2:0 chroma), "
                 f"not {self.width}x{self.height}"
             )
-        if self.codec in _CRF_RANGE:
-            low, high = _CRF_RANGE[self.codec]
+        if self.codec in CRF_RANGES:
+            low, high = CRF_RANGES[self.codec]
             if not low <= self.crf <= high:
                 raise RenderError(f"crf {self.crf} is outside {low}..{high} for {self.codec}")
         suffix = self.path.suffix.lower()
@@ -388,10 +395,10 @@ class VideoWriter:
                     f"{self.path}: codec png writes a folder of frames, "
                     f"not a {suffix} file; give a folder name"
                 )
-        elif suffix not in _CONTAINERS[self.codec]:
+        elif suffix not in CONTAINERS[self.codec]:
             raise RenderError(
                 f"{self.path}: {self.codec} video needs a file ending in "
-                f"{' or '.join(_CONTAINERS[self.codec])}"
+                f"{' or '.join(CONTAINERS[self.codec])}"
             )
         if not available_encoders().get(CODECS[self.codec], False):
             raise RenderError(

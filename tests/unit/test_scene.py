@@ -521,7 +521,7 @@ NAN, INF = float("nan"), float("inf")
             "output.path",
             "out.avi",
             "output.path",
-            "h264 video needs a file ending in .mp4, .mkv or .mov",
+            "h264 video needs a file ending in .mp4, .m4v, .mov or .mkv",
         ),
         ("output.path", "", "output.path", "non-empty"),
         ("output.path", 5, "output.path", "got 5"),
@@ -1265,7 +1265,7 @@ def test_overrides_apply_and_leave_the_original(example_scene):
         ("--fps", {"fps": "nan"}, "got nan"),
         ("--fps", {"fps": -1}, "greater than 0"),
         ("--duration", {"duration_s": "0"}, "greater than 0"),
-        ("-o", {"path": "out.avi"}, "h264 video needs a file ending in .mp4, .mkv or .mov"),
+        ("-o", {"path": "out.avi"}, "h264 video needs a file ending in .mp4, .m4v, .mov or .mkv"),
         ("-o", {"path": ""}, "non-empty"),
     ],
 )
