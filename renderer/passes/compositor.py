@@ -1,13 +1,20 @@
 """One frame: every pass into a float radiance buffer, then the camera into 8 bits.
 
+Passes draw radiance (cd/m^2, linear sRGB) ADDED into one float buffer: the
+Earth (surface, lights, clouds, atmosphere, airglow), the sky (stars, Sun,
+Moon, planets) and sprites (plumes, stages).  Each pass hides what the Earth
+hides by testing its own rays against the ellipsoid, so no depth buffer and no
+draw order is needed between them.
+
 Motion blur: the sub-frames of a frame are drawn one after another into the
-same float buffer with additive blending, each weighted 1/n, so the result is
-their mean whatever order they are drawn in.
+same buffer, each weighted 1/n, so the result is their mean whatever order
+they are drawn in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import moderngl
 
@@ -16,6 +23,24 @@ from renderer.gl.context import bind_default_framebuffer, check_gl_error
 from renderer.passes.earth import EarthPass
 from renderer.passes.post import PostPass
 from renderer.scene import Scene
+
+
+class RadiancePass(Protocol):
+    """What the compositor asks of a pass that adds radiance to the frame."""
+
+    def draw(self, state: FrameState, view: View, weight: float) -> None:
+        """Add this pass's radiance for one instant, times ``weight``, to the bound buffer."""
+
+    def release(self) -> None:
+        """Free GL objects."""
+
+
+def build_passes(ctx: moderngl.Context, scene: Scene) -> list[RadiancePass]:
+    """The radiance passes a scene needs, in drawing order."""
+    passes: list[RadiancePass] = [EarthPass(ctx, scene.earth)]
+    # The sky pass (stars, Sun, Moon, planets: issue 4) is added here.
+    # The sprite pass (plumes, flashes, spent stages: issue 5) is added here.
+    return passes
 
 
 class Compositor:
@@ -31,22 +56,26 @@ class Compositor:
         self.hdr_fbo = ctx.framebuffer(color_attachments=[self.hdr])
         self.ldr = ctx.renderbuffer(size, 4)
         self.ldr_fbo = ctx.framebuffer(color_attachments=[self.ldr])
-        self.earth = EarthPass(ctx, scene.earth)
+        self.passes = build_passes(ctx, scene)
         self.post = PostPass(ctx, scene.camera.exposure)
         check_gl_error(ctx, "creating the frame's passes")
 
-    def render(self, substates: Sequence[FrameState], frame_index: int) -> None:
-        """Draw one frame from its sub-frame states (one state when blur is off)."""
+    def render_radiance(self, substates: Sequence[FrameState]) -> None:
+        """Fill the float buffer with the frame's radiance (mean over the sub-frames)."""
         ctx = self.ctx
         weight = 1.0 / len(substates)
         self.hdr_fbo.use()
         self.hdr_fbo.clear(0.0, 0.0, 0.0, 0.0)
         ctx.enable(moderngl.BLEND)
         ctx.blend_func = moderngl.ONE, moderngl.ONE
-        self.earth.program["u_weight"].value = weight
         for state in substates:
-            self.earth.draw(state, self.view)
+            for p in self.passes:
+                p.draw(state, self.view, weight)
         ctx.disable(moderngl.BLEND)
+
+    def render(self, substates: Sequence[FrameState], frame_index: int) -> None:
+        """Draw one frame from its sub-frame states (one state when blur is off)."""
+        self.render_radiance(substates)
         self.ldr_fbo.use()
         self.post.draw(self.hdr, frame_index)
 
@@ -65,7 +94,8 @@ class Compositor:
     def release(self) -> None:
         """Free GL objects."""
         bind_default_framebuffer(self.ctx)
-        self.earth.release()
+        for p in self.passes:
+            p.release()
         self.post.release()
         for obj in (self.hdr_fbo, self.hdr, self.ldr_fbo, self.ldr):
             obj.release()

@@ -86,10 +86,11 @@ class EarthPass:
                                  _srgb_texture(ctx, north, repeat_x=False),
                                  _srgb_texture(ctx, south, repeat_x=False)]
 
-    def draw(self, state: FrameState, view: View) -> None:
-        """Draw the Earth for one instant into the bound (float) framebuffer."""
+    def draw(self, state: FrameState, view: View, weight: float = 1.0) -> None:
+        """Add the Earth's radiance for one instant, times ``weight``, to the bound buffer."""
         m = state.itrs_from_gcrs
         p = self.program
+        set_uniform(p, "u_weight", weight)
         set_camera(p, view, m @ state.camera_right, m @ state.camera_up, m @ state.camera_forward)
         set_uniform(p, "u_cam_pos", m @ state.camera_pos_km)
         sun = m @ state.sun_km
