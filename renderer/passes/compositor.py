@@ -54,7 +54,9 @@ class Compositor:
         self.hdr = ctx.texture(size, 4, dtype="f4")
         self.hdr.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.hdr_fbo = ctx.framebuffer(color_attachments=[self.hdr])
-        self.ldr = ctx.renderbuffer(size, 4)
+        # A texture, not a renderbuffer, so a window can draw the finished frame.
+        # Its rows are stored top row first (the post pass flips them for read-back).
+        self.ldr = ctx.texture(size, 4)
         self.ldr_fbo = ctx.framebuffer(color_attachments=[self.ldr])
         self.passes = build_passes(ctx, scene)
         self.post = PostPass(ctx, scene.camera.exposure)
