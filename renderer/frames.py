@@ -35,7 +35,7 @@ from renderer.gl.context import check_gl_error, create_headless_context
 from renderer.passes.compositor import Compositor
 from renderer.scene import Scene
 from renderer.timeline import build_timeline, subframe_sim_seconds
-from renderer.video import VideoWriter
+from renderer.video import EVEN_SIZE_CODECS, VideoWriter
 
 QUEUE_FRAMES = 3
 CHUNK_FRAMES = 120
@@ -174,20 +174,22 @@ def render_video(
     view = View(out.width, out.height, scene.camera.fov_deg)
     own_ctx = ctx is None
     ctx = ctx or create_headless_context()
-    comp = Compositor(ctx, scene, view)
-    nbytes = out.width * out.height * 3
-    pbos = [ctx.buffer(reserve=nbytes) for _ in range(2)]
+    # The 4:2:0 codecs get their planes from the GPU; PNG and ProRes (4:2:2,
+    # 10 bit) take RGB and let ffmpeg convert.
+    layout = "yuv420p" if out.codec in EVEN_SIZE_CODECS else "rgb24"
+    comp = Compositor(ctx, scene, view, output=layout)
+    pbos = [ctx.buffer(reserve=comp.frame_nbytes) for _ in range(2)]
     progress = None if quiet else Progress(out.frame_count)
     try:
         with VideoWriter(out.path, out.width, out.height, out.fps, out.codec, out.crf,
-                         force=force, title=scene.title) as video:
+                         force=force, title=scene.title, pixel_format=layout) as video:
             writer = _Writer(video)
             writer.start()
             try:
                 pending = -1
                 for k, states in enumerate(frame_states(scene, range(out.frame_count))):
                     comp.render(states, k)
-                    comp.read_rgb_into(pbos[k % 2])
+                    comp.read_frame_into(pbos[k % 2])
                     if pending >= 0:
                         writer.put(pbos[pending % 2].read())
                         _tick(progress, on_frame, pending + 1)

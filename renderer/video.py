@@ -436,6 +436,10 @@ class VideoWriter:
             if rgb_in:
                 return "format=rgb24"
             return f"scale=in_color_matrix=bt709:in_range=tv:flags={_SWS_FLAGS},format=rgb24"
+        if self.pixel_format == out_fmt:
+            # Planes made on the GPU, already what the encoder takes: convert nothing,
+            # only tag the frames (the encoder takes its colour description from them).
+            return f"setparams={_BT709_TAGS}"
         if rgb_in:
             # RGB -> Y'CbCr with the BT.709 matrix into limited range; then tag the frames,
             # because the encoder takes its colour description from them.

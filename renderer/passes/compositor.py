@@ -22,6 +22,7 @@ from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer, check_gl_error
 from renderer.passes.earth import EarthPass
 from renderer.passes.post import PostPass
+from renderer.passes.yuv import YuvPass
 from renderer.scene import Scene
 
 
@@ -46,8 +47,13 @@ def build_passes(ctx: moderngl.Context, scene: Scene) -> list[RadiancePass]:
 class Compositor:
     """Owns the framebuffers and the passes for one scene at one image size."""
 
-    def __init__(self, ctx: moderngl.Context, scene: Scene, view: View) -> None:
+    def __init__(self, ctx: moderngl.Context, scene: Scene, view: View, *,
+                 output: str = "rgb24") -> None:
+        """``output`` is the layout of the frame read back: ``rgb24`` or ``yuv420p``."""
+        if output not in ("rgb24", "yuv420p"):
+            raise ValueError(f"unknown output layout {output!r}")
         self.ctx = ctx
+        self.output = output
         self.scene = scene
         self.view = view
         size = (view.width, view.height)
@@ -60,6 +66,7 @@ class Compositor:
         self.ldr_fbo = ctx.framebuffer(color_attachments=[self.ldr])
         self.passes = build_passes(ctx, scene)
         self.post = PostPass(ctx, scene.camera.exposure)
+        self.yuv = YuvPass(ctx, view.width, view.height) if output == "yuv420p" else None
         check_gl_error(ctx, "creating the frame's passes")
 
     def render_radiance(self, substates: Sequence[FrameState]) -> None:
@@ -80,6 +87,22 @@ class Compositor:
         self.render_radiance(substates)
         self.ldr_fbo.use()
         self.post.draw(self.hdr, frame_index)
+        if self.yuv is not None:
+            self.yuv.draw(self.ldr)
+
+    @property
+    def frame_nbytes(self) -> int:
+        """Bytes of one frame in the output layout."""
+        if self.yuv is not None:
+            return self.yuv.nbytes
+        return self.view.width * self.view.height * 3
+
+    def read_frame_into(self, buffer: moderngl.Buffer) -> None:
+        """Start an asynchronous read-back of the last frame, in the output layout."""
+        if self.yuv is not None:
+            self.yuv.read_into(buffer)
+        else:
+            self.read_rgb_into(buffer)
 
     def read_rgb(self) -> bytes:
         """The last frame as tightly packed RGB bytes, top row first (blocking)."""
@@ -99,5 +122,7 @@ class Compositor:
         for p in self.passes:
             p.release()
         self.post.release()
+        if self.yuv is not None:
+            self.yuv.release()
         for obj in (self.hdr_fbo, self.hdr, self.ldr_fbo, self.ldr):
             obj.release()

@@ -1,0 +1,132 @@
+"""The camera and the frame pipeline: YUV on the GPU, motion blur, determinism."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from renderer.frame_state import FrameState, View
+from renderer.frames import render_still, render_video
+from renderer.passes.compositor import Compositor
+from renderer.scene import MotionBlur, load_scene
+from renderer.timeline import build_timeline, subframe_sim_seconds
+from renderer.video import VideoWriter, decode_frames
+from tests.cli.conftest import SCENES
+
+
+def bt709_limited(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Independent BT.709 limited-range Y'CbCr of 8-bit R'G'B' (float code values), and
+    4:2:0 chroma sited left (co-sited columns, rows averaged), as the H.264 default."""
+    c = rgb.astype(np.float64) / 255.0
+    ey = 0.2126 * c[..., 0] + 0.7152 * c[..., 1] + 0.0722 * c[..., 2]
+    cb = (c[..., 2] - ey) / 1.8556
+    cr = (c[..., 0] - ey) / 1.5748
+    y = 16 + 219 * ey
+
+    def sub(plane: np.ndarray) -> np.ndarray:
+        padded = np.pad(plane, ((0, 0), (1, 1)), mode="edge")
+        h = 0.25 * padded[:, 0:-2] + 0.5 * padded[:, 1:-1] + 0.25 * padded[:, 2:]
+        h = h[:, 0::2]
+        return 0.5 * (h[0::2] + h[1::2])
+
+    return y, 128 + 224 * sub(cb), 128 + 224 * sub(cr)
+
+
+@pytest.fixture(scope="module")
+def quick_scene():
+    return load_scene(SCENES / "quick.toml")
+
+
+def _states(scene, k):
+    sub = subframe_sim_seconds(scene, k)
+    tl = build_timeline(scene, np.asarray(sub))
+    return [FrameState.from_timeline(tl, j) for j in range(len(sub))]
+
+
+def test_gpu_yuv_planes_match_an_independent_bt709_conversion(ctx, quick_scene):
+    w, h = 160, 90
+    comp = Compositor(ctx, quick_scene, View(w, h, quick_scene.camera.fov_deg), output="yuv420p")
+    try:
+        comp.render(_states(quick_scene, 0), 0)
+        rgb = np.frombuffer(comp.read_rgb(), np.uint8).reshape(h, w, 3)
+        planes = np.frombuffer(comp.yuv.read(), np.uint8)
+    finally:
+        comp.release()
+    y = planes[: w * h].reshape(h, w)
+    cb = planes[w * h: w * h * 5 // 4].reshape(h // 2, w // 2)
+    cr = planes[w * h * 5 // 4:].reshape(h // 2, w // 2)
+    ry, rcb, rcr = bt709_limited(rgb)
+    assert rgb.std() > 20  # a real picture: sky, limb, land and sea
+    assert np.abs(y - ry).max() <= 0.51 + 1e-6  # rounding only
+    assert np.abs(cb - rcb).max() <= 0.51 + 1e-6
+    assert np.abs(cr - rcr).max() <= 0.51 + 1e-6
+
+
+def test_decoded_video_matches_the_rgb_frame(tmp_path, quick_scene):
+    # Encode losslessly (crf 0) through the GPU-planes path, decode with ffmpeg,
+    # compare with the RGB frame of the same instant.  Where the colour is
+    # uniform over the 4:2:0 filter's reach, every channel is within 2 code
+    # values; at sharp colour edges 4:2:0 must lose detail, and there the GPU
+    # path loses no more than ffmpeg's own RGB -> Y'CbCr conversion does.
+    w, h = 160, 90
+    scene = replace(quick_scene, output=replace(quick_scene.output, path=tmp_path / "v.mp4",
+                                                width=w, height=h, duration_s=0.1, crf=0))
+    render_video(scene, quiet=True)
+    decoded = decode_frames(tmp_path / "v.mp4", w, h)[0].astype(int)
+    rgb8 = render_still(scene, 0.0)
+    with VideoWriter(tmp_path / "ffmpeg.mp4", w, h, 10, "h264", 0) as video:
+        video.write(rgb8)  # ffmpeg converts this one
+    by_ffmpeg = decode_frames(tmp_path / "ffmpeg.mp4", w, h)[0].astype(int)
+    rgb = rgb8.astype(int)
+    pad = np.pad(rgb, ((2, 2), (2, 2), (0, 0)), mode="edge")
+    uniform = np.ones((h, w), bool)
+    for dy in range(-2, 3):
+        for dx in range(-2, 3):
+            shifted = pad[2 + dy: 2 + dy + h, 2 + dx: 2 + dx + w]
+            uniform &= (np.abs(shifted - rgb) <= 3).all(axis=-1)
+    assert uniform.mean() > 0.2, uniform.mean()
+    diff = np.abs(decoded - rgb).max(axis=-1)
+    assert diff[uniform].max() <= 2, np.percentile(diff[uniform], [50, 99, 100])
+    assert diff.mean() <= 1.1 * np.abs(by_ffmpeg - rgb).max(axis=-1).mean()
+
+
+def test_motion_blur_is_the_mean_of_its_sub_frames(ctx, quick_scene):
+    n = 4
+    scene = replace(quick_scene, camera=replace(quick_scene.camera,
+                                                motion_blur=MotionBlur(samples=n,
+                                                                       shutter_angle_deg=360)),
+                    time=replace(quick_scene.time, speed=200.0))  # visible motion per frame
+    view = View(96, 54, scene.camera.fov_deg)
+    states = _states(scene, 3)
+    assert len(states) == n
+    comp = Compositor(ctx, scene, view)
+    try:
+        comp.render_radiance(states)
+        blurred = np.frombuffer(comp.read_hdr(), np.float32).copy()
+        singles = []
+        for st in states:
+            comp.render_radiance([st])
+            singles.append(np.frombuffer(comp.read_hdr(), np.float32).copy())
+        comp.render_radiance(states[::-1])  # order of work must not matter
+        reversed_order = np.frombuffer(comp.read_hdr(), np.float32).copy()
+    finally:
+        comp.release()
+    rgb = lambda a: a.reshape(-1, 4)[:, :3]  # noqa: E731  (alpha carries no meaning)
+    mean = np.mean([rgb(s) for s in singles], axis=0)
+    assert np.abs(rgb(singles[0]) - rgb(singles[-1])).max() > 100  # they really differ
+    np.testing.assert_allclose(rgb(blurred), mean, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(rgb(reversed_order), rgb(blurred), rtol=1e-5, atol=1e-3)
+
+
+def test_same_scene_twice_gives_identical_frames(tmp_path, quick_scene):
+    scene = replace(quick_scene, output=replace(quick_scene.output, width=96, height=54,
+                                                duration_s=0.3))
+    a = replace(scene, output=replace(scene.output, path=tmp_path / "a.mp4"))
+    b = replace(scene, output=replace(scene.output, path=tmp_path / "b.mp4"))
+    render_video(a, quiet=True)
+    render_video(b, quiet=True)
+    fa, fb = decode_frames(tmp_path / "a.mp4", 96, 54), decode_frames(tmp_path / "b.mp4", 96, 54)
+    assert fa.shape[0] == 3 and np.array_equal(fa, fb)
+    assert np.array_equal(render_still(scene, 1.0), render_still(scene, 1.0))
