@@ -144,6 +144,29 @@ class MotionBlur:
 
 
 @dataclass(frozen=True)
+class Noise:
+    """``[camera.noise]``: seeded sensor noise, photon shot noise and read noise.
+
+    The sensor holds ``full_well_e`` electrons at saturation at ``base_iso``; at a
+    higher ISO the analogue gain reaches saturation with proportionally fewer
+    electrons, so shot noise grows as the ISO does.  Off unless the key is given.
+    """
+
+    seed: int = 0
+    full_well_e: float = 60000.0
+    read_noise_e: float = 2.5
+    base_iso: float = 100.0
+
+
+@dataclass(frozen=True)
+class Bloom:
+    """``[camera.bloom]``: the fraction of each pixel's light the lens and sensor spread
+    into a wide halo (energy-conserving: the rest stays in the pixel)."""
+
+    fraction: float = 0.02
+
+
+@dataclass(frozen=True)
 class Camera:
     """``[camera]``."""
 
@@ -152,6 +175,8 @@ class Camera:
     look: Look = field(default_factory=Look)
     exposure: Exposure = field(default_factory=Exposure)
     motion_blur: MotionBlur = field(default_factory=MotionBlur)
+    noise: Noise | None = None
+    bloom: Bloom | None = field(default_factory=Bloom)
 
 
 @dataclass(frozen=True)
@@ -337,7 +362,9 @@ DEFAULT_AIRGLOW_LAYERS: tuple[AirglowLayer, ...] = (
 _TOP_KEYS = ("scene_version", "title", "time", "output", "camera", "earth", "stars", "launch")
 _TIME_KEYS = ("start_utc", "speed")
 _OUTPUT_KEYS = ("path", "width", "height", "fps", "duration_s", "codec", "crf")
-_CAMERA_KEYS = ("fov_deg", "orbit", "look", "exposure", "motion_blur")
+_CAMERA_KEYS = ("fov_deg", "orbit", "look", "exposure", "motion_blur", "noise", "bloom")
+_NOISE_KEYS = ("seed", "full_well_e", "read_noise_e", "base_iso")
+_BLOOM_KEYS = ("fraction",)
 _ORBIT_FORMS = ("tle", "elements", "over")
 _ELEMENTS_KEYS = ("altitude_km", "inclination_deg", "raan_deg", "arg_latitude_deg", "epoch_utc")
 _OVER_KEYS = ("lat_deg", "lon_deg", "time_utc", "altitude_km", "inclination_deg", "ascending")
@@ -979,7 +1006,36 @@ def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int) -> Camera:
         samples=_int(ctx, blur_tbl, bp, "samples", _Range(1, MAX_MOTION_BLUR_SAMPLES), 1),
         shutter_angle_deg=_num(ctx, blur_tbl, bp, "shutter_angle_deg", _Range(0, 360), 180.0),
     )
-    return Camera(orbit, fov, look, exposure, blur)
+    noise = _optional_layer(ctx, cam, p, "noise", False, lambda t, w: _parse_noise(ctx, t, w))
+    bloom = _optional_layer(ctx, cam, p, "bloom", True,
+                            lambda t, w: Bloom(_num(ctx, _table(ctx, t, w, _BLOOM_KEYS), w,
+                                                    "fraction", _Range(0.0, 0.5), 0.02)))
+    return Camera(orbit, fov, look, exposure, blur, noise, bloom)
+
+
+def _optional_layer(ctx: _Ctx, tbl: dict[str, Any], path: str, key: str, default_on: bool,
+                    parse: Callable[[dict[str, Any], str], _T]) -> _T | None:
+    """A feature given as ``true`` (defaults), ``false`` (off) or a table; absent means
+    ``default_on``."""
+    where = _join(path, key)
+    value = tbl.get(key, default_on)
+    if value is False:
+        return None
+    if value is True:
+        value = {}
+    if isinstance(value, dict):
+        return parse(value, where)
+    ctx.fail(where, f"must be true, false or a table of options, got {_got(value)}")
+
+
+def _parse_noise(ctx: _Ctx, value: dict[str, Any], where: str) -> Noise:
+    tbl = _table(ctx, value, where, _NOISE_KEYS)
+    return Noise(
+        seed=_int(ctx, tbl, where, "seed", _Range(0, 2**31 - 1), 0),
+        full_well_e=_num(ctx, tbl, where, "full_well_e", _Range(100.0, 1e7), 60000.0),
+        read_noise_e=_num(ctx, tbl, where, "read_noise_e", _Range(0.0, 1000.0), 2.5),
+        base_iso=_num(ctx, tbl, where, "base_iso", _Range(25.0, 12800.0), 100.0),
+    )
 
 
 def _switch(

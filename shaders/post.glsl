@@ -7,6 +7,11 @@
 //    passes u_exposure = 1 / L_sat, so x = L * u_exposure is 1 at saturation.
 //    No layer has a gain of its own: this is the only scale between radiance
 //    and pixel values (DESIGN.md).
+// 0. Glare is already in the radiance (shaders/bloom.glsl runs before this).
+// 1b. Sensor noise (optional, seeded): in electrons, a pixel at exposure x
+//    (1 = saturation, which at the scene's ISO is FW = full well * base ISO /
+//    ISO electrons) collects N = x FW; photon shot noise (Poisson, sqrt(N)) and
+//    read noise r add in quadrature: sigma_x = sqrt(N + r^2) / FW, per channel.
 // 2. Tone map: a filmic curve (Hable's rational "toe + shoulder" form) scaled
 //    so that x = 1 (sensor saturation) maps to display white; values above clip,
 //    as a sensor does.  The toe keeps the night sky black rather than grey.
@@ -26,8 +31,13 @@ void main() { fullscreen_vertex(); }
 
 uniform sampler2D u_hdr;      // radiance, cd/m^2, linear sRGB
 uniform float u_exposure;     // 1 / L_sat, m^2/cd
-uniform uint u_frame;         // frame index, seeds the dither
+uniform uint u_frame;         // frame index, seeds the dither and the noise
 uniform bool u_dither;
+uniform float u_height;          // the view's height in pixels
+uniform bool u_noise;
+uniform float u_full_well;       // electrons at saturation at this ISO
+uniform float u_read_noise;      // electrons RMS
+uniform uint u_noise_seed;
 
 out vec4 frag_color;
 
@@ -53,11 +63,27 @@ vec3 srgb_encode(vec3 c) {
     return mix(lo, hi, step(vec3(0.0031308), c));
 }
 
+// gaussian_pair: two independent standard normal numbers (Box-Muller) from a seed.
+vec2 gaussian_pair(uvec3 seed) {
+    float u1 = max(rand01(seed), 1e-7);
+    float u2 = rand01(seed + uvec3(0u, 0u, 0x68e31da4u));
+    float r = sqrt(-2.0 * log(u1));
+    return r * vec2(cos(2.0 * PI * u2), sin(2.0 * PI * u2));
+}
+
 void main() {
-    ivec2 size = textureSize(u_hdr, 0);
-    ivec2 src = ivec2(gl_FragCoord.x, float(size.y) - gl_FragCoord.y);  // flip rows
+    // Flip rows within the view (the input may be padded beyond it).
+    ivec2 src = ivec2(gl_FragCoord.x, u_height - gl_FragCoord.y);
     vec3 radiance = texelFetch(u_hdr, src, 0).rgb;
-    vec3 v = srgb_encode(tone_map(radiance * u_exposure));
+    vec3 x = radiance * u_exposure;
+    if (u_noise) {
+        uvec3 seed = uvec3(uint(src.x), uint(src.y), u_frame * 0x9e3779b1u ^ u_noise_seed);
+        vec2 g1 = gaussian_pair(seed);
+        vec2 g2 = gaussian_pair(seed ^ uvec3(0x85ebca6bu));
+        vec3 sigma = sqrt(max(x, 0.0) * u_full_well + u_read_noise * u_read_noise) / u_full_well;
+        x += sigma * vec3(g1, g2.x);
+    }
+    vec3 v = srgb_encode(tone_map(x));
     // Pure black stays black: there is no gradient to hide there.
     if (u_dither && max(v.r, max(v.g, v.b)) > 0.0) {
         uvec3 seed = uvec3(uint(gl_FragCoord.x), uint(gl_FragCoord.y), u_frame);

@@ -20,6 +20,7 @@ import moderngl
 
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer, check_gl_error
+from renderer.passes.bloom import BloomPass
 from renderer.passes.earth import EarthPass
 from renderer.passes.post import PostPass
 from renderer.passes.yuv import YuvPass
@@ -44,6 +45,14 @@ def build_passes(ctx: moderngl.Context, scene: Scene) -> list[RadiancePass]:
     return passes
 
 
+HDR_PAD = 128  # 2^7: exact mip levels up to 7 (glare up to ~110 px sigma, 4K and 60 deg)
+
+
+def padded_size(view: View) -> tuple[int, int]:
+    """Size of the radiance buffer for a view: W and H rounded up to HDR_PAD."""
+    return -(-view.width // HDR_PAD) * HDR_PAD, -(-view.height // HDR_PAD) * HDR_PAD
+
+
 class Compositor:
     """Owns the framebuffers and the passes for one scene at one image size."""
 
@@ -57,15 +66,23 @@ class Compositor:
         self.scene = scene
         self.view = view
         size = (view.width, view.height)
-        self.hdr = ctx.texture(size, 4, dtype="f4")
-        self.hdr.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        # The radiance buffer is padded with black to a multiple of HDR_PAD
+        # pixels: the glare reads its mip chain, and only then is every texel of
+        # the levels it uses an exact box average of whole pixels (GL floors
+        # odd sizes, which would leak energy).  Passes draw in the W x H corner.
+        self.hdr = ctx.texture(padded_size(view), 4, dtype="f4")
+        self.hdr.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+        self.hdr.repeat_x = self.hdr.repeat_y = False
         self.hdr_fbo = ctx.framebuffer(color_attachments=[self.hdr])
+        self.hdr_fbo.viewport = (0, 0, view.width, view.height)
         # A texture, not a renderbuffer, so a window can draw the finished frame.
         # Its rows are stored top row first (the post pass flips them for read-back).
         self.ldr = ctx.texture(size, 4)
         self.ldr_fbo = ctx.framebuffer(color_attachments=[self.ldr])
         self.passes = build_passes(ctx, scene)
-        self.post = PostPass(ctx, scene.camera.exposure)
+        bloom = scene.camera.bloom
+        self.bloom = BloomPass(ctx, bloom, view) if bloom and bloom.fraction > 0 else None
+        self.post = PostPass(ctx, scene.camera)
         self.yuv = YuvPass(ctx, view.width, view.height) if output == "yuv420p" else None
         check_gl_error(ctx, "creating the frame's passes")
 
@@ -74,7 +91,7 @@ class Compositor:
         ctx = self.ctx
         weight = 1.0 / len(substates)
         self.hdr_fbo.use()
-        self.hdr_fbo.clear(0.0, 0.0, 0.0, 0.0)
+        self.hdr_fbo.clear(0.0, 0.0, 0.0, 0.0, viewport=(0, 0, *self.hdr.size))
         ctx.enable(moderngl.BLEND)
         ctx.blend_func = moderngl.ONE, moderngl.ONE
         for state in substates:
@@ -85,8 +102,9 @@ class Compositor:
     def render(self, substates: Sequence[FrameState], frame_index: int) -> None:
         """Draw one frame from its sub-frame states (one state when blur is off)."""
         self.render_radiance(substates)
+        radiance = self.bloom.draw(self.hdr) if self.bloom is not None else self.hdr
         self.ldr_fbo.use()
-        self.post.draw(self.hdr, frame_index)
+        self.post.draw(radiance, frame_index, self.view.height)
         if self.yuv is not None:
             self.yuv.draw(self.ldr)
 
@@ -113,8 +131,9 @@ class Compositor:
         self.ldr_fbo.read_into(buffer, components=3, alignment=1)
 
     def read_hdr(self) -> bytes:
-        """The radiance buffer as float32 RGBA, bottom row first (for tests)."""
-        return self.hdr.read()
+        """The radiance buffer (W x H) as float32 RGBA, bottom row first (for tests)."""
+        return self.hdr_fbo.read(viewport=(0, 0, self.view.width, self.view.height),
+                                 components=4, dtype="f4")
 
     def release(self) -> None:
         """Free GL objects."""
@@ -122,6 +141,8 @@ class Compositor:
         for p in self.passes:
             p.release()
         self.post.release()
+        if self.bloom is not None:
+            self.bloom.release()
         if self.yuv is not None:
             self.yuv.release()
         for obj in (self.hdr_fbo, self.hdr, self.ldr_fbo, self.ldr):

@@ -1,4 +1,4 @@
-"""The camera: exposure, tone map, sRGB encoding and dither (``shaders/post.glsl``)."""
+"""The camera: exposure, sensor noise, tone map, sRGB and dither (``shaders/post.glsl``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import moderngl
 
 from renderer.gl.shaders import build_program
 from renderer.passes.common import set_uniform
-from renderer.scene import Exposure, ev100
+from renderer.scene import Camera, Exposure, ev100
 
 
 def saturation_luminance(exposure: Exposure) -> float:
@@ -21,18 +21,34 @@ def saturation_luminance(exposure: Exposure) -> float:
 class PostPass:
     """Turns the HDR radiance buffer into display-ready 8-bit RGB."""
 
-    def __init__(self, ctx: moderngl.Context, exposure: Exposure, *, dither: bool = True) -> None:
+    def __init__(self, ctx: moderngl.Context, camera: Camera | Exposure, *,
+                 dither: bool = True) -> None:
         self.ctx = ctx
         self.program = build_program(ctx, "post.glsl")
         self.vao = ctx.vertex_array(self.program, [])
-        self.exposure = exposure
+        # A bare Exposure (older callers, tests) means no bloom and no noise.
+        self.camera = camera if isinstance(camera, Camera) else None
+        self.exposure = camera.exposure if isinstance(camera, Camera) else camera
         self.dither = dither
 
-    def draw(self, hdr: moderngl.Texture, frame_index: int) -> None:
-        """Draw into the bound 8-bit framebuffer, reading ``hdr``."""
-        hdr.use(0)
+    def draw(self, hdr: moderngl.Texture, frame_index: int, height: int) -> None:
+        """Draw into the bound 8-bit framebuffer, reading the radiance in ``hdr``.
+
+        ``height`` is the view's: ``hdr`` may be padded beyond it, and rows are
+        flipped within the view.
+        """
         p = self.program
+        noise = self.camera.noise if self.camera is not None else None
+        set_uniform(p, "u_noise", noise is not None)
+        if noise is not None:
+            # With the exposure given as EV100 alone the ISO is unknown: base ISO.
+            iso = noise.base_iso if self.exposure.ev100 is not None else self.exposure.iso
+            set_uniform(p, "u_full_well", noise.full_well_e * noise.base_iso / max(iso, 1e-6))
+            set_uniform(p, "u_read_noise", noise.read_noise_e)
+            set_uniform(p, "u_noise_seed", noise.seed & 0xFFFFFFFF)
+        hdr.use(0)
         set_uniform(p, "u_hdr", 0)
+        set_uniform(p, "u_height", float(height))
         set_uniform(p, "u_exposure", 1.0 / saturation_luminance(self.exposure))
         set_uniform(p, "u_frame", frame_index & 0xFFFFFFFF)
         set_uniform(p, "u_dither", self.dither)

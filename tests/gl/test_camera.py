@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import moderngl
 import numpy as np
 import pytest
 
 from renderer.frame_state import FrameState, View
 from renderer.frames import render_still, render_video
-from renderer.passes.compositor import Compositor
-from renderer.scene import MotionBlur, load_scene
+from renderer.gl.context import bind_default_framebuffer
+from renderer.passes.bloom import BloomPass
+from renderer.passes.compositor import Compositor, padded_size
+from renderer.passes.post import PostPass
+from renderer.scene import Bloom, Camera, Exposure, MotionBlur, Noise, load_scene
 from renderer.timeline import build_timeline, subframe_sim_seconds
 from renderer.video import VideoWriter, decode_frames
 from tests.cli.conftest import SCENES
@@ -130,3 +134,101 @@ def test_same_scene_twice_gives_identical_frames(tmp_path, quick_scene):
     fa, fb = decode_frames(tmp_path / "a.mp4", 96, 54), decode_frames(tmp_path / "b.mp4", 96, 54)
     assert fa.shape[0] == 3 and np.array_equal(fa, fb)
     assert np.array_equal(render_still(scene, 1.0), render_still(scene, 1.0))
+
+
+# ---------------------------------------------------------------------------
+# Glare and sensor noise, on synthetic radiance
+# ---------------------------------------------------------------------------
+
+
+def _point_source(ctx, view, flux=1.0e6):
+    """A radiance buffer (padded as the compositor pads it) with one bright 2x2 block
+    at the view's centre."""
+    pw, ph = padded_size(view)
+    img = np.zeros((ph, pw, 4), np.float32)
+    cy, cx = view.height // 2, view.width // 2
+    img[cy - 1:cy + 1, cx - 1:cx + 1, :3] = flux / 4
+    tex = ctx.texture((pw, ph), 4, img.tobytes(), dtype="f4")
+    tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+    return tex, img
+
+
+def _glare(ctx, view, fraction=0.1):
+    tex, img = _point_source(ctx, view)
+    bloom = BloomPass(ctx, Bloom(fraction), view)
+    try:
+        out = np.frombuffer(bloom.draw(tex).read(), np.float32).reshape(view.height, view.width, 4)
+        return (img[:view.height, :view.width, 0].astype(np.float64),
+                out[..., 0].astype(np.float64))
+    finally:
+        bloom.release()
+        tex.release()
+
+
+def _encircled(img, view, angles_deg):
+    """Fraction of the image's light within each angle of the centre (pinhole geometry)."""
+    y, x = np.mgrid[0:view.height, 0:view.width] + 0.5
+    r = np.hypot(x - view.width / 2, y - view.height / 2)
+    theta = np.degrees(np.arctan(r / view.focal_px))
+    return np.array([img[theta <= a].sum() for a in angles_deg]) / img.sum()
+
+
+def test_glare_conserves_energy_and_spreads_a_fixed_share(ctx):
+    view = View(640, 360, 60.0)
+    before, after = _glare(ctx, view, fraction=0.1)
+    assert after.sum() == pytest.approx(before.sum(), rel=0.01)
+    # 90 % stays in the source's own pixels, 10 % goes into the halo.
+    cy, cx = view.height // 2, view.width // 2
+    assert after[cy - 1:cy + 1, cx - 1:cx + 1].sum() / before.sum() == pytest.approx(0.9, abs=0.03)
+    assert _encircled(after, view, [0.3])[0] < 0.97  # a real halo beyond 0.3 deg
+
+
+def test_glare_looks_the_same_at_any_resolution(ctx):
+    # Encircled energy at angles both sizes resolve (at 320 px one pixel is
+    # 0.19 deg, so the profile is compared from 0.5 deg out).
+    angles = [0.5, 1.0, 2.0, 4.0]
+    small = _encircled(_glare(ctx, View(320, 180, 60.0))[1], View(320, 180, 60.0), angles)
+    large = _encircled(_glare(ctx, View(1280, 720, 60.0))[1], View(1280, 720, 60.0), angles)
+    np.testing.assert_allclose(small, large, atol=0.01)
+
+
+def _noisy_frame(ctx, iso, seed=0, frame=0, x=0.1):
+    """8-bit output of a uniform field at exposure x (1 = saturation) with noise on."""
+    view = View(128, 128, 60.0)
+    exposure = Exposure(iso=iso, shutter_s=0.5, f_number=1.4)
+    from renderer.passes.post import saturation_luminance
+
+    radiance = x * saturation_luminance(exposure)
+    img = np.full((view.height, view.width, 4), radiance, np.float32)
+    tex = ctx.texture((view.width, view.height), 4, img.tobytes(), dtype="f4")
+    target = ctx.texture((view.width, view.height), 4)
+    fbo = ctx.framebuffer(color_attachments=[target])
+    camera = Camera(orbit=None, exposure=exposure, noise=Noise(seed=seed))
+    post = PostPass(ctx, camera, dither=False)
+    try:
+        fbo.use()
+        post.draw(tex, frame, view.height)
+        return np.frombuffer(fbo.read(components=3), np.uint8).reshape(128, 128, 3).astype(float)
+    finally:
+        bind_default_framebuffer(ctx)
+        for obj in (fbo, target, tex):
+            obj.release()
+        post.release()
+
+
+def test_sensor_noise_grows_as_the_square_root_of_iso(ctx):
+    # Shot noise: at a fixed exposure x the sensor collects x * FW electrons with
+    # FW = 60000 * 100 / ISO, so the relative noise grows as sqrt(ISO); read
+    # noise (2.5 e-) is small next to it here.  At the same operating point the
+    # tone curve's slope is the same, so output codes scale alike.
+    low, high = _noisy_frame(ctx, 1600), _noisy_frame(ctx, 12800)
+    ratio = high.std() / low.std()
+    assert low.std() > 0.5
+    assert ratio == pytest.approx(np.sqrt(12800 / 1600), rel=0.12)
+
+
+def test_sensor_noise_is_seeded(ctx):
+    a, b = _noisy_frame(ctx, 6400, seed=1), _noisy_frame(ctx, 6400, seed=1)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, _noisy_frame(ctx, 6400, seed=2))
+    assert not np.array_equal(a, _noisy_frame(ctx, 6400, seed=1, frame=1))
