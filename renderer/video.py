@@ -189,6 +189,25 @@ def _encoder_pix_fmt(encoder: str) -> str:
     return "yuv420p"
 
 
+#: The GPU encoder tried first for each codec (NVIDIA NVENC).
+HARDWARE_ENCODERS: dict[str, str] = {"h264": "h264_nvenc", "h265": "hevc_nvenc",
+                                     "av1": "av1_nvenc"}
+
+
+def choose_encoder(codec: str, width: int, height: int) -> str:
+    """The encoder for a codec: NVENC where the binary has it AND it encodes a test clip
+    on this machine (decided by trying, not by guessing), else the software encoder.
+
+    ``ORBITLAPSE_ENCODER=software`` skips the hardware encoders.
+    """
+    hardware = HARDWARE_ENCODERS.get(codec)
+    if (hardware and os.environ.get("ORBITLAPSE_ENCODER", "").lower() != "software"
+            and available_encoders().get(hardware, False) and probe_encoder(hardware, width,
+                                                                            height)):
+        return hardware
+    return CODECS[codec]
+
+
 @functools.lru_cache(maxsize=64)
 def probe_encoder(name: str, width: int, height: int) -> bool:
     """Whether encoder ``name`` really encodes frames of ``width`` x ``height``; cached.
@@ -360,7 +379,7 @@ class VideoWriter:
         self._stderr: IO[bytes] | None = None
 
         self._validate()
-        self.encoder = CODECS[codec]
+        self.encoder = choose_encoder(codec, self.width, self.height)
         self.frame_bytes = int(PIXEL_FORMATS[pixel_format] * self.width * self.height)
         self._check_target()
         self.temp_path = self._temp_name()
@@ -477,11 +496,17 @@ class VideoWriter:
             cmd += ["-f", "image2", "-start_number", "0", "-y",
                     str(self.temp_path / PNG_PATTERN)]  # fmt: skip
             return cmd
-        if self.codec in ("h264", "h265"):
+        if self.encoder.endswith("_nvenc"):
+            # NVENC has no crf; constant quality (-cq) with no bitrate cap is its nearest
+            # equivalent, on a 1..51 scale (its 0 means "automatic", not lossless).
+            cq = min(max(self.crf, 1), 51)
+            cmd += ["-rc", "vbr", "-cq", str(cq), "-b:v", "0", "-preset", "p5",
+                    "-pix_fmt", "yuv420p"]
+        elif self.codec in ("h264", "h265"):
             cmd += ["-crf", str(self.crf), "-pix_fmt", "yuv420p"]
-        if self.codec == "h265":
+        if self.encoder == "libx265":
             cmd += ["-x265-params", "log-level=error"]
-        if self.codec == "av1":
+        if self.encoder == "libsvtav1":
             cmd += ["-crf", str(self.crf), "-preset", _SVT_PRESET, "-pix_fmt", "yuv420p"]
         if self.codec == "prores":
             # Profile 3 is ProRes 422 HQ; the apl0 vendor tag is what Apple's own decoders

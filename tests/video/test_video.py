@@ -480,3 +480,19 @@ def test_a_video_without_frames_is_not_published(tmp_path):
     ):
         pass
     assert listing(tmp_path) == []
+
+
+def test_encoder_choice_is_decided_by_trying(monkeypatch):
+    # NVENC is in this ffmpeg's list, but on a machine without an NVIDIA GPU its trial
+    # encode fails, and the software encoder is used; forcing software skips the trial.
+    from renderer import video
+
+    monkeypatch.setattr(video, "probe_encoder", lambda name, w, h: name == "h264_nvenc")
+    monkeypatch.setattr(video, "available_encoders", lambda: {"h264_nvenc": True})
+    assert video.choose_encoder("h264", 64, 48) == "h264_nvenc"
+    assert video.choose_encoder("h265", 64, 48) == "libx265"  # hevc_nvenc not listed
+    monkeypatch.setenv("ORBITLAPSE_ENCODER", "software")
+    assert video.choose_encoder("h264", 64, 48) == "libx264"
+    monkeypatch.delenv("ORBITLAPSE_ENCODER")
+    monkeypatch.setattr(video, "probe_encoder", lambda name, w, h: False)
+    assert video.choose_encoder("h264", 64, 48) == "libx264"
