@@ -1,0 +1,153 @@
+"""Benchmark: frames per second per stage and end to end, and peak memory.
+
+    python bench/run.py [--quick] [--scene SCENE]
+
+For each size it times, on the same scene and frames:
+
+* render    GL work only (all passes, then glFinish), no read-back;
+* readback  reading one finished frame back to the CPU (blocking);
+* encode    feeding ffmpeg (the scene's codec) frames already in memory;
+* end-to-end  ``render_video``: the pipelined loop writing a real file.
+
+Then it measures peak resident memory of whole renders of a short and a long
+video in separate processes.  The last two lines are
+
+    end-to-end / slowest stage: X.XX   (end-to-end time over the slowest stage's)
+    peak memory long / short: X.XX     (peak RSS of a 60 s video over a 5 s one)
+
+A ratio near 1 means the pipeline overlaps its stages fully / memory is flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from renderer.frame_state import FrameState, View  # noqa: E402
+from renderer.frames import frame_states, render_video  # noqa: E402
+from renderer.gl.context import create_headless_context, gl_info  # noqa: E402
+from renderer.passes.compositor import Compositor  # noqa: E402
+from renderer.scene import Scene, load_scene, with_overrides  # noqa: E402
+from renderer.video import VideoWriter  # noqa: E402
+
+
+def _sized(scene: Scene, width: int, height: int, frames: int, path: Path) -> Scene:
+    fps = scene.output.fps
+    return with_overrides(scene, path=str(path), width=width, height=height,
+                          duration_s=frames / fps)
+
+
+def time_stages(scene: Scene, frames: int, tmp: Path) -> dict[str, float]:
+    """Seconds per frame for each stage, on one GL context."""
+    ctx = create_headless_context()
+    out = scene.output
+    view = View(out.width, out.height, scene.camera.fov_deg)
+    comp = Compositor(ctx, scene, view)
+    states: list[list[FrameState]] = list(frame_states(scene, range(frames)))
+    comp.render(states[0], 0)
+    ctx.finish()  # warm-up: shader compile, texture upload
+
+    t0 = time.perf_counter()
+    for k, st in enumerate(states):
+        comp.render(st, k)
+    ctx.finish()
+    render = (time.perf_counter() - t0) / frames
+
+    t0 = time.perf_counter()
+    data = b""
+    for _ in range(frames):
+        data = comp.read_rgb()
+    readback = (time.perf_counter() - t0) / frames
+
+    t0 = time.perf_counter()
+    with VideoWriter(tmp / "encode.mp4", out.width, out.height, out.fps, out.codec, out.crf,
+                     force=True) as video:
+        for _ in range(frames):
+            video.write(data)
+    encode = (time.perf_counter() - t0) / frames
+    comp.release()
+    ctx.release()
+
+    t0 = time.perf_counter()
+    render_video(replace(scene, output=replace(out, path=tmp / "e2e.mp4")), force=True,
+                 quiet=True)
+    e2e = (time.perf_counter() - t0) / frames
+    return {"render": render, "readback": readback, "encode": encode, "end-to-end": e2e}
+
+
+_PEAK_CHILD = """
+import json, resource, sys
+sys.path.insert(0, {repo!r})
+from renderer.frames import render_video
+from renderer.scene import load_scene, with_overrides
+s = with_overrides(load_scene({scene!r}), path={out!r}, width={w}, height={h},
+                   duration_s={d})
+render_video(s, force=True, quiet=True)
+print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+"""
+
+
+def peak_rss_mib(scene_path: Path, width: int, height: int, duration_s: float,
+                 out: Path) -> float:
+    """Peak resident memory (MiB) of a whole render in a fresh process."""
+    code = _PEAK_CHILD.format(repo=str(REPO), scene=str(scene_path), out=str(out), w=width,
+                              h=height, d=duration_s)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1]) / 1024.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer frames, smaller sizes")
+    ap.add_argument("--scene", default=str(REPO / "scenes" / "progress-ms10.toml"))
+    args = ap.parse_args(argv)
+    scene_path = Path(args.scene)
+    base = load_scene(scene_path)
+    sizes = [(320, 180)] if args.quick else [(640, 360), (1280, 720)]
+    frames = 30 if args.quick else 120
+
+    ctx = create_headless_context()
+    info = gl_info(ctx)
+    ctx.release()
+    print(f"orbitlapse benchmark: {scene_path.name}, {frames} frames per stage")
+    print(f"GL: {info.renderer} ({info.kind}); CPU: {platform.processor() or platform.machine()}")
+    print()
+    header = f"{'size':>10} {'render':>9} {'readback':>9} {'encode':>9} {'end-to-end':>11}"
+    print(header + "   (frames per second)")
+    ratio = 0.0
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        for w, h in sizes:
+            scene = _sized(base, w, h, frames, tmp / "x.mp4")
+            t = time_stages(scene, frames, tmp)
+            fps = {k: 1.0 / v for k, v in t.items()}
+            print(f"{w:>5}x{h:<4} {fps['render']:9.1f} {fps['readback']:9.1f} "
+                  f"{fps['encode']:9.1f} {fps['end-to-end']:11.1f}")
+            slowest = max(t["render"], t["readback"], t["encode"])
+            ratio = t["end-to-end"] / slowest
+        short_s, long_s = (2.0, 20.0) if args.quick else (5.0, 60.0)
+        pw, ph = sizes[0]
+        short = peak_rss_mib(scene_path, pw, ph, short_s, tmp / "short.mp4")
+        long = peak_rss_mib(scene_path, pw, ph, long_s, tmp / "long.mp4")
+    print()
+    print(f"peak memory at {pw}x{ph}: {short:.0f} MiB for {short_s:g} s of video, "
+          f"{long:.0f} MiB for {long_s:g} s")
+    print(f"end-to-end / slowest stage: {ratio:.2f}")
+    print(f"peak memory long / short: {long / short:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
