@@ -5,7 +5,8 @@
 For each size it times, on the same scene and frames:
 
 * render    GL work only (all passes, then glFinish), no read-back;
-* readback  reading one finished frame back to the CPU (blocking);
+* readback  reading one finished frame back to the CPU (blocking), in the layout the
+            video takes (Y'CbCr planes made on the GPU for h264/h265/av1);
 * encode    feeding ffmpeg (the scene's codec) frames already in memory;
 * end-to-end  ``render_video``: the pipelined loop writing a real file.
 
@@ -38,7 +39,7 @@ from renderer.frames import frame_states, render_video  # noqa: E402
 from renderer.gl.context import create_headless_context, gl_info  # noqa: E402
 from renderer.passes.compositor import Compositor  # noqa: E402
 from renderer.scene import Scene, load_scene, with_overrides  # noqa: E402
-from renderer.video import VideoWriter  # noqa: E402
+from renderer.video import EVEN_SIZE_CODECS, VideoWriter  # noqa: E402
 
 
 def _sized(scene: Scene, width: int, height: int, frames: int, path: Path) -> Scene:
@@ -52,7 +53,8 @@ def time_stages(scene: Scene, frames: int, tmp: Path) -> dict[str, float]:
     ctx = create_headless_context()
     out = scene.output
     view = View(out.width, out.height, scene.camera.fov_deg)
-    comp = Compositor(ctx, scene, view)
+    layout = "yuv420p" if out.codec in EVEN_SIZE_CODECS else "rgb24"  # as render_video
+    comp = Compositor(ctx, scene, view, output=layout)
     states: list[list[FrameState]] = list(frame_states(scene, range(frames)))
     comp.render(states[0], 0)
     ctx.finish()  # warm-up: shader compile, texture upload
@@ -63,15 +65,18 @@ def time_stages(scene: Scene, frames: int, tmp: Path) -> dict[str, float]:
     ctx.finish()
     render = (time.perf_counter() - t0) / frames
 
+    pbo = ctx.buffer(reserve=comp.frame_nbytes)
     t0 = time.perf_counter()
     data = b""
     for _ in range(frames):
-        data = comp.read_rgb()
+        comp.read_frame_into(pbo)
+        data = pbo.read()
     readback = (time.perf_counter() - t0) / frames
+    pbo.release()
 
     t0 = time.perf_counter()
     with VideoWriter(tmp / "encode.mp4", out.width, out.height, out.fps, out.codec, out.crf,
-                     force=True) as video:
+                     force=True, pixel_format=layout) as video:
         for _ in range(frames):
             video.write(data)
     encode = (time.perf_counter() - t0) / frames
