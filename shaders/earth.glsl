@@ -9,9 +9,27 @@
 // Output: radiance in cd/m^2 in linear sRGB (common.glsl, "Units"), times the
 // sub-frame weight, ADDED to a float framebuffer: motion-blur sub-frames and
 // the other passes (stars, sprites) accumulate into the same buffer, and the
-// post pass applies the camera.  Sky pixels add 0 here.
+// post pass applies the camera.
+//
+// Layers, all on the one radiometric scale (no layer has a gain of its own):
+//   ground    Blue Marble albedo, lit by the Sun and the Moon through the air
+//             (direct beam times transmittance, plus sky irradiance), shaded
+//             by the clouds above it (sun only);
+//   lights    city lights (assets/night_lights.png, renderer/night_lights.py)
+//             fading in as the Sun sinks from 0 to 6 deg below the horizon,
+//             dimmed and blurred under clouds;
+//   glint     Cox-Munk sun and moon glitter on water (assets/water_mask.png);
+//   clouds    clouds.glsl, lit from above like the ground, opaque by their
+//             optical depth;
+//   air       atmosphere.glsl: in-scattered sunlight and moonlight along the
+//             view ray, and the transmittance that dims everything behind it;
+//   airglow   airglow.glsl: emission shells integrated along the ray.
+// Sky pixels whose rays miss the atmosphere and every airglow shell add 0.
 
 #include "common.glsl"
+#include "atmosphere.glsl"
+#include "airglow.glsl"
+#include "clouds.glsl"
 
 #if defined(VERTEX_SHADER)
 void main() { fullscreen_vertex(); }
@@ -28,6 +46,13 @@ uniform sampler2D u_day;           // sRGB textures, decoded to linear by the sa
 uniform sampler2D u_day_north;     //   equirectangular, and the two polar caps
 uniform sampler2D u_day_south;     //   (renderer/earth_textures.py)
 uniform float u_weight;            // this sub-frame's share of the frame (motion blur), 1 when off
+uniform bool u_atmosphere_enabled;
+uniform bool u_lights_enabled;
+uniform sampler2D u_lights;        // night radiance / LIGHTS_MAX_NW, linear, equirectangular
+uniform vec3 u_lights_radiance;    // cd/m^2 (linear sRGB) of texture value 1, times intensity
+uniform bool u_glint_enabled;
+uniform sampler2D u_water;         // 1 over water, 0 over land, equirectangular
+uniform bool u_clouds_enabled;
 
 out vec4 frag_color;
 
@@ -123,6 +148,37 @@ vec3 moonlit_ground(vec3 rho, vec3 p, vec3 n) {
     return rho * (u_moon_illuminance * mu_m / PI);
 }
 
+// GLINT_SLOPE_VARIANCE: Cox & Munk's (1954) mean square slope of the sea
+// surface, 0.003 + 5.12e-3 W for a wind of W m/s, at W = 7 m/s.
+const float GLINT_SLOPE_VARIANCE = 0.003 + 5.12e-3 * 7.0;
+const float WATER_F0 = 0.02;       // Fresnel reflectance of water at normal incidence
+
+// glint_radiance: radiance (cd/m^2) of sunlight or moonlight reflected by
+// the facets of a wind-roughened water surface toward the viewer, per unit
+// beam illuminance (lux, measured normal to the beam).  n: surface normal,
+// v: unit vector to the viewer, l: unit vector to the light.  Cox-Munk:
+// L/E = F(v.h) p(beta) / (4 mu_v cos^4 beta), with p the isotropic Gaussian
+// slope density (1 / (pi s^2)) exp(-tan^2 beta / s^2), h the half vector and
+// beta its tilt from n; F from Schlick's approximation.
+float glint_radiance(vec3 n, vec3 v, vec3 l) {
+    float mu_v = dot(n, v), mu_l = dot(n, l);
+    if (mu_v <= 0.0 || mu_l <= 0.0) return 0.0;
+    vec3 hv = normalize(v + l);
+    float c = max(dot(n, hv), 1e-3);
+    float c2 = c * c;
+    float tan2 = (1.0 - c2) / c2;
+    float p = exp(-tan2 / GLINT_SLOPE_VARIANCE) / (PI * GLINT_SLOPE_VARIANCE);
+    float fresnel = WATER_F0 + (1.0 - WATER_F0) * pow(1.0 - max(dot(v, hv), 0.0), 5.0);
+    return fresnel * p / (4.0 * mu_v * c2 * c2);
+}
+
+// lights_fade: how far city lights are switched on, from the Sun's elevation
+// at the place (sine of it): off in daylight, full once the Sun is 6 deg
+// below the horizon (the end of civil twilight), a smooth ramp between.
+float lights_fade(float sin_elevation) {
+    return 1.0 - smoothstep(-0.1045, 0.0, sin_elevation);
+}
+
 void main() {
     vec3 d = view_ray(gl_FragCoord.xy);
     EllipsoidHit h = intersect_ellipsoid(u_cam_pos, d);
@@ -130,10 +186,128 @@ void main() {
     // are taken in uniform control flow.
     vec2 lonlat = geodetic_lonlat(h.normal);
     vec3 rho = surface_albedo(lonlat, h.normal);
+    vec2 uv = day_uv(lonlat);
+    float lights_sharp = 0.0, lights_blur = 0.0, water = 0.0;
+    if (u_lights_enabled) {
+        lights_sharp = sample_seamless(u_lights, uv, 1.0).r;
+        // Light leaving the bottom of a cloud has spread over ~its height:
+        // a footprint 16 times wider (four mip levels) stands in for that.
+        lights_blur = sample_seamless(u_lights, uv, 16.0).r;
+    }
+    if (u_glint_enabled) water = sample_seamless(u_water, uv, 1.0).r;
     // Misses next to the limb still carry the surface point under their closest
     // approach, so the partly covered pixels of the limb get its radiance.
     float coverage = limb_coverage(h);
-    vec3 radiance = coverage * (sunlit_ground(rho, h.normal) + moonlit_ground(rho, h.p, h.normal));
+
+    // Sphere space (atmosphere.glsl): ray parameters there are km.
+    vec3 o = to_sphere_space(u_cam_pos);
+    vec3 dss = to_sphere_space(d);
+    float ks = length(dss);
+    vec3 ds = dss / ks;
+    float t_ground = h.hit ? h.t * ks : 1e30;
+    vec3 up = normalize(to_sphere_space(h.p));      // sphere-space vertical at the ground point
+    vec3 moon_rel = u_moon_pos - h.p;
+    AtmoLight sun = AtmoLight(normalize(to_sphere_space(u_sun_dir)), vec3(u_sun_illuminance));
+    AtmoLight moon = AtmoLight(normalize(to_sphere_space(u_moon_pos)), vec3(u_moon_illuminance));
+
+    // --- the air along the ray: [camera, cloud top] and [cloud top, ground]
+    vec2 top = ray_sphere(o, ds, ATMO_TOP);
+    bool in_air = u_atmosphere_enabled && top.y > 0.0;
+    float t_end = h.hit ? t_ground : max(top.y, 0.0);
+    float t_cloud = -1.0;
+    if (u_clouds_enabled) {
+        vec2 c = ray_sphere(o, ds, u_cloud_radius);
+        if (c.x > 0.0 && c.x < t_ground) t_cloud = c.x;
+    }
+    vec3 L_above = vec3(0.0), T_above = vec3(1.0);
+    vec3 L_below = vec3(0.0), T_below = vec3(1.0);
+    if (in_air) {
+        float t0 = max(top.x, 0.0);
+        int n = clamp(int((t_end - t0) / 40.0) + 8, 8, 32);
+        if (t_cloud > t0) {
+            scatter_along_ray(o, ds, t0, t_cloud, n, sun, moon, L_above, T_above);
+            scatter_along_ray(o, ds, t_cloud, t_end, h.hit ? 4 : n / 2, sun, moon,
+                              L_below, T_below);
+        } else {
+            scatter_along_ray(o, ds, t0, t_end, n, sun, moon, L_above, T_above);
+        }
+    }
+
+    // --- the ground: Blue Marble lit through the air, lights, glint
+    vec3 ground = vec3(0.0);
+    if (coverage > 0.0) {
+        vec3 n = h.normal;
+        vec3 e_sun, e_moon, beam_sun, beam_moon;
+        if (u_atmosphere_enabled) {
+            e_sun = lit_surface_irradiance(ATMO_BOTTOM, up, sun);
+            e_moon = lit_surface_irradiance(ATMO_BOTTOM, up, moon);
+            beam_sun = sun.illuminance * light_transmittance(ATMO_BOTTOM, dot(up, sun.dir));
+            beam_moon = moon.illuminance * light_transmittance(ATMO_BOTTOM, dot(up, moon.dir));
+        } else {
+            beam_sun = vec3(u_sun_illuminance);
+            beam_moon = vec3(u_moon_illuminance);
+            e_sun = beam_sun * max(dot(n, u_sun_dir), 0.0);
+            e_moon = beam_moon * max(dot(n, normalize(moon_rel)), 0.0);
+        }
+        // Cloud shadow: the sunlight reaching the ground crossed the layer
+        // where the ray toward the Sun leaves it; what the cloud does not
+        // reflect it passes on (diffusely), 1 - albedo.
+        float shadow = 1.0;
+        if (u_clouds_enabled && dot(up, sun.dir) > -0.2) {
+            vec3 pg = to_sphere_space(h.p);
+            vec2 cs = ray_sphere(pg, sun.dir, u_cloud_radius);
+            vec3 xs = pg + max(cs.y, 0.0) * sun.dir;
+            shadow = 1.0 - cloud_albedo(cloud_tau(cloud_density(normalize(xs), 2.0)));
+        }
+        ground = rho / PI * (e_sun * shadow + e_moon);
+        if (u_glint_enabled && water > 0.0) {
+            vec3 v = -d;
+            ground += water * (beam_sun * shadow * glint_radiance(n, v, u_sun_dir)
+                               + beam_moon * glint_radiance(n, v, normalize(moon_rel)));
+        }
+        ground *= coverage;
+    }
+    float lights = 0.0;
+    if (u_lights_enabled && h.hit) lights = lights_fade(dot(h.normal, u_sun_dir));
+
+    // --- the cloud layer, where the ray meets it before the ground
+    vec3 radiance;
+    if (t_cloud > 0.0) {
+        vec3 xc = o + t_cloud * ds;
+        vec3 nc = normalize(xc);
+        float mu_v = max(-dot(ds, nc), 0.02);
+        float footprint = t_cloud / (u_focal_px * mu_v);
+        float tau = cloud_tau(cloud_density(nc, footprint));
+        float albedo = cloud_albedo(tau);
+        // What the cloud does not reflect it passes on, 1 - albedo: the ground
+        // (lit, and seen, through it) keeps that weight.  City lights are
+        // point-like: the direct beam exp(-tau/mu) keeps them sharp, the rest
+        // reaches the camera scattered, blurred over the cloud's footprint.
+        float passed = 1.0 - albedo;
+        float direct = exp(-tau / mu_v);
+        float diffuse = max(passed - direct, 0.0);
+        vec3 e_cloud;
+        if (u_atmosphere_enabled) {
+            e_cloud = lit_surface_irradiance(u_cloud_radius, nc, sun)
+                    + lit_surface_irradiance(u_cloud_radius, nc, moon);
+        } else {
+            e_cloud = vec3(u_sun_illuminance * max(dot(nc, sun.dir), 0.0)
+                           + u_moon_illuminance * max(dot(nc, moon.dir), 0.0));
+        }
+        vec3 city = T_below * u_lights_radiance * lights * coverage
+                  * (direct * lights_sharp + diffuse * lights_blur);
+        radiance = L_above + T_above * (albedo / PI * e_cloud
+                                        + passed * (L_below + T_below * ground) + city);
+    } else {
+        radiance = L_above + T_above * (ground + u_lights_radiance * lights * lights_sharp
+                                        * coverage);
+    }
+
+    // --- airglow, in front of everything but the far side of the limb
+    if (u_airglow_count > 0) {
+        vec3 far_weight = (1.0 - coverage) * T_above * T_below;
+        radiance += airglow_along_ray(o, ds, t_ground, far_weight);
+    }
     frag_color = vec4(radiance * u_weight, 1.0);
 }
 #endif

@@ -54,7 +54,15 @@ def state(pos_km: np.ndarray, forward: np.ndarray, up_hint: np.ndarray,
 
 
 def minimal_scene(ev100: float = 14.0, **earth: object) -> sc.Scene:
-    """A scene object with only what the passes read (built without a file)."""
+    """A scene object with only what the passes read (built without a file).
+
+    Only the surface is on unless ``earth`` switches more layers on: these
+    tests measure surface geometry (limb, texture registration, terminator),
+    which clouds, air, lights and glint would hide.
+    """
+    layers = {"clouds": None, "atmosphere": None, "night_lights": None, "glint": None,
+              "airglow": None}
+    layers.update(earth)
     tle = sc.TleOrbit(
         "1 25544U 98067A   18315.44449074  .00003271  00000-0  56997-4 0  9997",
         "2 25544  51.6420   4.8937 0005168  36.0917 153.8179 15.53950133141417",
@@ -64,6 +72,6 @@ def minimal_scene(ev100: float = 14.0, **earth: object) -> sc.Scene:
         time=sc.TimeSpec(datetime(2018, 11, 16, tzinfo=UTC)),
         output=sc.Output(Path("test.mp4")),
         camera=sc.Camera(orbit=tle, exposure=sc.Exposure(ev100=ev100)),
-        earth=sc.Earth(**earth),
+        earth=sc.Earth(**layers),
         stars=None,
     )

@@ -37,6 +37,14 @@ fov_deg = {fov}
 {look}
 [camera.exposure]
 ev100 = {ev100}
+# The surface alone: these tests measure where the texture and the terminator
+# fall, which clouds, air, lights and glint would hide.
+[earth]
+clouds = false
+atmosphere = false
+night_lights = false
+glint = false
+airglow = false
 """)
     return load_scene(path)
 

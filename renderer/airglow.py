@@ -1,0 +1,142 @@
+"""Airglow layers as the Earth pass draws them: rayleighs to radiance, spectral lines to colour.
+
+Radiance of a column emission of B rayleighs at wavelength lambda:
+1 R = 1e10 / (4 pi) photons s^-1 m^-2 sr^-1 (shared/REFERENCE.md, "Airglow"),
+each photon carrying hc/lambda joules, so the radiance is
+B * 1e10 / (4 pi) * hc / lambda  W m^-2 sr^-1, and its luminance is that times
+683 lm/W * V(lambda) (the CIE photopic luminous efficiency at the line).  For
+O I 557.7 nm: 1 R = 2.84e-10 W m^-2 sr^-1 = 1.93e-7 cd/m^2.
+
+Colour of a line (``wavelength_nm``): the camera is taken to see like the CIE
+1931 standard observer.  The line's XYZ are the colour-matching functions at
+its wavelength (the multi-lobe Gaussian fit of Wyman, Sloan & Shirley 2013,
+JCGT 2(2), good to about 1 %), converted to linear sRGB (IEC 61966-2-1
+matrix).  A spectral line lies outside the sRGB gamut (a negative channel);
+it is desaturated toward white at constant luminance, just enough to bring
+every channel to zero or above, which keeps its hue and its brightness.  The
+result is normalised to luminance 1 and scaled by the line's luminance.
+
+A layer given a ``color`` (linear RGB) instead has that chromaticity,
+normalised to luminance 1, and its rayleighs are converted as photons at
+555 nm, where V = 1 (our convention: the format gives no wavelength).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from renderer.scene import AirglowLayer
+
+WGS84_A_KM = 6378.137
+PLANCK = 6.62607015e-34         # J s
+LIGHT_SPEED = 2.99792458e8      # m/s
+PEAK_EFFICACY = 683.0           # lm/W at 555 nm
+PHOTONS_PER_RAYLEIGH = 1e10 / (4.0 * math.pi)   # photons s^-1 m^-2 sr^-1, REFERENCE.md
+FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
+MAX_LAYERS = 8
+
+_XYZ_TO_SRGB = np.array([[3.2406, -1.5372, -0.4986],
+                         [-0.9689, 1.8758, 0.0415],
+                         [0.0557, -0.2040, 1.0570]])
+_LUMA = np.array([0.2126, 0.7152, 0.0722])
+
+
+def _lobe(x: float, mu: float, s1: float, s2: float) -> float:
+    s = s1 if x < mu else s2
+    return math.exp(-0.5 * ((x - mu) / s) ** 2)
+
+
+def cie_xyz(wavelength_nm: float) -> np.ndarray:
+    """CIE 1931 2-degree colour-matching functions (x, y, z) at a wavelength (Wyman 2013 fit)."""
+    lam = wavelength_nm
+    x = (1.056 * _lobe(lam, 599.8, 37.9, 31.0) + 0.362 * _lobe(lam, 442.0, 16.0, 26.7)
+         - 0.065 * _lobe(lam, 501.1, 20.4, 26.2))
+    y = 0.821 * _lobe(lam, 568.8, 46.9, 40.5) + 0.286 * _lobe(lam, 530.9, 16.3, 31.1)
+    z = 1.217 * _lobe(lam, 437.0, 11.8, 36.0) + 0.681 * _lobe(lam, 459.0, 26.0, 13.8)
+    return np.array([x, y, z])
+
+
+def luminous_efficiency(wavelength_nm: float) -> float:
+    """V(lambda), the CIE photopic luminous efficiency (= the y colour-matching function)."""
+    return float(cie_xyz(wavelength_nm)[1])
+
+
+def chromaticity_rgb(rgb: np.ndarray) -> np.ndarray:
+    """A linear sRGB colour desaturated into gamut at constant luminance, scaled to luminance 1."""
+    rgb = np.asarray(rgb, dtype=np.float64)
+    y = float(rgb @ _LUMA)
+    if y <= 0.0:
+        return np.zeros(3)
+    # rgb + s (y - rgb) >= 0 for every channel: s >= -c / (y - c) where c < 0.
+    neg = rgb < 0.0
+    s = float(np.max(-rgb[neg] / (y - rgb[neg]))) if neg.any() else 0.0
+    out = rgb + s * (y - rgb)
+    return np.clip(out, 0.0, None) / y
+
+
+def line_rgb(wavelength_nm: float) -> np.ndarray:
+    """Linear sRGB of a spectral line as the camera renders it, luminance 1."""
+    return chromaticity_rgb(_XYZ_TO_SRGB @ cie_xyz(wavelength_nm))
+
+
+def luminance_per_rayleigh(wavelength_nm: float) -> float:
+    """Luminance (cd/m^2) of a 1 R column emission of a line at ``wavelength_nm``."""
+    photon_j = PLANCK * LIGHT_SPEED / (wavelength_nm * 1e-9)
+    return PHOTONS_PER_RAYLEIGH * photon_j * PEAK_EFFICACY * luminous_efficiency(wavelength_nm)
+
+
+@dataclass(frozen=True)
+class LayerUniforms:
+    """One layer as airglow.glsl takes it (sphere-space radius, sigma, peak emission)."""
+
+    radius_km: float
+    sigma_km: float
+    emission: tuple[float, float, float]   # cd m^-2 km^-1 at the peak, linear sRGB
+
+
+def layer_uniforms(layer: AirglowLayer) -> LayerUniforms:
+    """Peak volume emission E so that the vertical column E s sqrt(2 pi) is the zenith luminance."""
+    if layer.wavelength_nm is not None:
+        rgb = line_rgb(layer.wavelength_nm)
+        per_r = luminance_per_rayleigh(layer.wavelength_nm)
+    else:
+        rgb = chromaticity_rgb(np.array(layer.color, dtype=np.float64))
+        per_r = luminance_per_rayleigh(555.0) / luminous_efficiency(555.0)
+    sigma = layer.width_km / FWHM_PER_SIGMA
+    column = layer.zenith_rayleigh * per_r                 # cd/m^2 seen straight down
+    peak = column / (sigma * math.sqrt(2.0 * math.pi))     # cd/m^2 per km of path
+    return LayerUniforms(WGS84_A_KM + layer.altitude_km, sigma,
+                         tuple(float(c) for c in rgb * peak))  # type: ignore[arg-type]
+
+
+# Gravity-wave ripples: three plane waves (wavelength km, relative amplitude,
+# phase speed m/s, direction of travel as a unit vector in ITRS).  Airglow
+# imagers see horizontal wavelengths of tens of km and phase speeds of tens of
+# m/s, with brightness modulated by ~10 %; the directions are fixed choices.
+RIPPLES: tuple[tuple[float, float, float, tuple[float, float, float]], ...] = (
+    (38.0, 0.07, 45.0, (0.48, 0.80, 0.36)),
+    (90.0, 0.06, 30.0, (-0.70, 0.21, 0.68)),
+    (310.0, 0.10, 60.0, (0.17, -0.62, 0.77)),
+)
+
+
+def ripple_uniforms(seconds: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(wave vectors rad/km (3, 3), phases rad (3,), amplitudes (3,)) at ``seconds`` of time.
+
+    At most three waves (airglow.glsl's arrays); missing ones have amplitude 0.
+
+    The phases are reduced modulo 2 pi in float64 here, so float32 in the
+    shader never sees a large time.
+    """
+    ks, phases, amps = [np.zeros(3)] * 3, [0.0] * 3, [0.0] * 3
+    for j, (wavelength, amp, speed_m_s, direction) in enumerate(RIPPLES):
+        k = 2.0 * math.pi / wavelength
+        v = np.asarray(direction, dtype=np.float64)
+        ks[j] = v / np.linalg.norm(v) * k
+        omega = k * speed_m_s / 1000.0                     # rad/s
+        phases[j] = math.fmod(-omega * seconds, 2.0 * math.pi)
+        amps[j] = amp
+    return np.array(ks), np.array(phases), np.array(amps)

@@ -1,0 +1,24 @@
+// cloud_cover.glsl: the cloud field of clouds.glsl sampled on a latitude-
+// longitude grid, for renderer/clouds.py to choose the threshold that gives
+// the asked cover.  One invocation per grid point: the value of cloud_field
+// (threshold not applied) at the cell centre, longitude -180..180 along x,
+// latitude +90..-90 along y.
+
+#include "common.glsl"
+#include "clouds.glsl"
+
+#if defined(COMPUTE_SHADER)
+layout(local_size_x = 8, local_size_y = 8) in;
+layout(r32f, binding = 0) uniform writeonly image2D u_out;
+uniform ivec2 u_grid;
+
+void main() {
+    ivec2 c = ivec2(gl_GlobalInvocationID.xy);
+    if (c.x >= u_grid.x || c.y >= u_grid.y) return;
+    float lon = (float(c.x) + 0.5) / float(u_grid.x) * 2.0 * PI - PI;
+    float lat = 0.5 * PI - (float(c.y) + 0.5) / float(u_grid.y) * PI;
+    vec3 n = vec3(cos(lat) * cos(lon), cos(lat) * sin(lon), sin(lat));
+    // The finest octaves average out over a grid cell; 20 km keeps ~7.
+    imageStore(u_out, c, vec4(cloud_field(n, 20.0), 0.0, 0.0, 0.0));
+}
+#endif

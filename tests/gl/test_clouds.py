@@ -1,0 +1,112 @@
+"""Clouds: shadows away from the Sun, cover as asked, determinism, drift."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from renderer import scene as sc
+from renderer.clouds import DRIFT_RAD_PER_S, field_grid, seed_offset
+from renderer.frame_state import View
+from renderer.passes.compositor import Compositor
+from tests.helpers import enu, geodetic_to_itrs, minimal_scene, state
+
+LUMA = np.array([0.2126, 0.7152, 0.0722])
+
+
+def render_lum(ctx, scene, st, view):
+    comp = Compositor(ctx, scene, view)
+    try:
+        comp.render([st], 0)
+        hdr = np.frombuffer(comp.read_hdr(), np.float32).reshape(view.height, view.width, 4)
+    finally:
+        comp.release()
+    return hdr[::-1, :, :3] @ LUMA
+
+
+def clouds_only(**clouds):
+    return minimal_scene(day=None, night_lights=None, atmosphere=None, airglow=None, glint=None,
+                         clouds=sc.Clouds(**clouds))
+
+
+LAT, LON = 50.0, 20.0       # where seed 3 at cover 0.5 has cloud edges in view
+VIEW = View(160, 160, 50.0)
+
+
+def nadir_state(sun_elev_deg: float, sun_from_east: bool = True):
+    pos = geodetic_to_itrs(LAT, LON, 400.0)
+    east, north, up = enu(LAT, LON)
+    e = math.radians(sun_elev_deg)
+    horiz = east if sun_from_east else -east
+    # Image right = forward x up = (-up) x north = east.
+    return state(pos, forward=-up, up_hint=north, sun_dir=math.cos(e) * horiz + math.sin(e) * up)
+
+
+@pytest.mark.parametrize("from_east", [True, False])
+def test_cloud_shadows_fall_away_from_the_sun(ctx, from_east):
+    # Sun 20 deg up: a cloud 5 km high shades the ground 5 / tan(20 deg) =
+    # 13.7 km from beneath it, on the side away from the Sun.  Over grey ground,
+    # the cloud mask shifted by that offset must best match the shadow mask.
+    elev = 20.0
+    scene = clouds_only(coverage=0.5, seed=3)
+    lum = render_lum(ctx, scene, nadir_state(elev, from_east), VIEW)
+    east, _, up = enu(LAT, LON)
+    e = math.radians(elev)
+    sun = math.cos(e) * east + math.sin(e) * up
+    ground = 0.1 * 133_800 / math.pi * float(np.dot(sun, up))  # grey albedo 0.1, no clouds
+    cloud = lum > 1.5 * ground
+    shadow = lum < 0.8 * ground
+    assert 0.05 < cloud.mean() < 0.9 and shadow.mean() > 0.002, (cloud.mean(), shadow.mean())
+    km_per_px = 2 * 400.0 * math.tan(math.radians(VIEW.fov_deg / 2)) / VIEW.width
+    expect_px = 5.0 / math.tan(e) / km_per_px * (-1 if from_east else 1)
+    shifts = np.arange(-15, 16)
+    score = [(np.roll(cloud, s, axis=1)[:, 15:-15] & shadow[:, 15:-15]).sum() for s in shifts]
+    best = shifts[int(np.argmax(score))]
+    # Away from the Sun, by about the geometric offset (the masks' soft edges
+    # widen the overlap peak, so the distance is checked loosely).
+    assert np.sign(best) == np.sign(expect_px), (best, expect_px, score)
+    assert 0.5 * abs(expect_px) <= abs(best) <= 2.0 * abs(expect_px) + 1, (best, expect_px)
+
+
+def test_cover_is_the_asked_fraction(ctx):
+    # The field on a global grid with the threshold the pass uses: the
+    # area-weighted cloudy fraction is the asked coverage.
+    from renderer.clouds import CLOUDY_MARGIN, cloud_threshold
+    for coverage in (0.2, 0.6):
+        clouds = sc.Clouds(coverage=coverage, seed=11)
+        field = field_grid(ctx, seed_offset(11))
+        thr = cloud_threshold(ctx, clouds)
+        lat = np.radians(90 - (np.arange(field.shape[0]) + 0.5) / field.shape[0] * 180)
+        w = np.cos(lat)[:, None] * np.ones_like(field)
+        frac = float((w * (field > thr + CLOUDY_MARGIN)).sum() / w.sum())
+        assert frac == pytest.approx(coverage, abs=0.02)
+
+
+def test_same_seed_same_clouds_other_seed_other_clouds(ctx):
+    st = nadir_state(60.0)
+    a = render_lum(ctx, clouds_only(seed=5), st, View(48, 48, 20.0))
+    b = render_lum(ctx, clouds_only(seed=5), st, View(48, 48, 20.0))
+    c = render_lum(ctx, clouds_only(seed=6), st, View(48, 48, 20.0))
+    assert np.array_equal(a, b)
+    assert np.abs(a - c).mean() > 0.05 * a.mean()
+
+
+def test_clouds_drift_east_over_time(ctx):
+    # A quarter hour later at drift = 3 the field has turned east by 3 omega 900 s:
+    # the later image matches the earlier one moved east by that many pixels.
+    st0 = nadir_state(60.0)
+    hours = 0.25
+    st1 = dataclasses.replace(st0, utc=st0.utc + timedelta(hours=hours))
+    scene = clouds_only(coverage=0.5, seed=3, drift=3.0)
+    a = render_lum(ctx, scene, st0, VIEW)
+    b = render_lum(ctx, scene, st1, VIEW)
+    km = 3.0 * DRIFT_RAD_PER_S * 3600 * hours * 6378.137 * math.cos(math.radians(LAT))
+    km_per_px = 2 * 400.0 * math.tan(math.radians(VIEW.fov_deg / 2)) / VIEW.width
+    expect = km / km_per_px
+    shifts = np.arange(0, 21)
+    err = [np.abs(np.roll(a, s, axis=1)[:, 20:-20] - b[:, 20:-20]).mean() for s in shifts]
+    assert shifts[int(np.argmin(err))] == pytest.approx(expect, abs=2), expect
