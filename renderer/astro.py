@@ -414,3 +414,31 @@ def _rows(v: Any) -> FloatArray:
     if a.ndim == 1:
         return a[np.newaxis, :]
     return np.ascontiguousarray(a.T)
+
+
+# The planets the sky shows, as DE421 names (the barycentres stand for the outer planets:
+# their moons shift the planet from the barycentre by under 0.1 arcsec as seen from Earth).
+PLANETS = ("mercury", "venus", "mars", "jupiter barycenter", "saturn barycenter",
+           "uranus barycenter", "neptune barycenter")
+
+
+def planets_gcrs_km_and_magnitude(
+    t: Time, names: tuple[str, ...] = PLANETS
+) -> tuple[FloatArray, FloatArray]:
+    """Apparent geocentric positions (GCRS axes, km, ``(P, 3)``) and V magnitudes
+    (``(P,)``) of planets at one instant ``t``.
+
+    Positions as :func:`body_gcrs_km`; magnitudes from skyfield's ``planetary_magnitude``
+    (Mallama & Hilton 2018: distance, phase angle and, for Saturn, the rings' tilt).
+    """
+    from skyfield.magnitudelib import planetary_magnitude
+
+    eph = ephemeris()
+    earth = eph["earth"].at(t)
+    pos = np.empty((len(names), 3))
+    mag = np.empty(len(names))
+    for i, name in enumerate(names):
+        astrometric = earth.observe(eph[name])
+        pos[i] = np.asarray(astrometric.apparent().position.km, dtype=np.float64).reshape(3)
+        mag[i] = float(planetary_magnitude(astrometric))
+    return pos, mag

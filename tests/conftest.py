@@ -23,6 +23,9 @@ def gl_session_ctx():
 @pytest.fixture
 def ctx(gl_session_ctx):
     """The session's GL context; the test fails if it leaves a GL error behind."""
+    # Code under test (render_still, render_video) may create and release a context
+    # of its own, which leaves none current: make the session's current again.
+    gl_session_ctx.__enter__()
     _ = gl_session_ctx.error  # reading it clears what an earlier (failed) test left
     yield gl_session_ctx
     err = gl_session_ctx.error

@@ -53,16 +53,20 @@ def state(pos_km: np.ndarray, forward: np.ndarray, up_hint: np.ndarray,
     )
 
 
-def minimal_scene(ev100: float = 14.0, **earth: object) -> sc.Scene:
-    """A scene object with only what the passes read (built without a file).
-
-    Only the surface is on unless ``earth`` switches more layers on: these
-    tests measure surface geometry (limb, texture registration, terminator),
-    which clouds, air, lights and glint would hide.
-    """
-    layers = {"clouds": None, "atmosphere": None, "night_lights": None, "glint": None,
-              "airglow": None}
+def surface_scene(ev100: float = 14.0, **earth: object) -> sc.Scene:
+    """``minimal_scene`` with only the surface on (unless ``earth`` says otherwise): for
+    tests of surface geometry (limb, texture registration, terminator), which clouds,
+    air, lights and glint would hide."""
+    layers: dict[str, object] = {"clouds": None, "atmosphere": None, "night_lights": None,
+                                 "glint": None, "airglow": None}
     layers.update(earth)
+    return minimal_scene(ev100, **layers)
+
+
+def minimal_scene(ev100: float = 14.0, **earth: object) -> sc.Scene:
+    """A scene object with only what the passes read (built without a file); the
+    Earth's layers are the scene defaults unless ``earth`` overrides them."""
+    layers = dict(earth)
     tle = sc.TleOrbit(
         "1 25544U 98067A   18315.44449074  .00003271  00000-0  56997-4 0  9997",
         "2 25544  51.6420   4.8937 0005168  36.0917 153.8179 15.53950133141417",

@@ -51,6 +51,7 @@ class BloomPass:
     def draw(self, hdr: moderngl.Texture) -> moderngl.Texture:
         """Apply glare to ``hdr`` (a mipmap-filtered float texture); returns the result."""
         hdr.build_mipmaps()
+        hdr.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
         max_level = int(math.floor(math.log2(max(hdr.width, hdr.height))))
         p = self.program
         set_uniform(p, "u_fraction", self.bloom.fraction)

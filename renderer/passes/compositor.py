@@ -21,8 +21,10 @@ import moderngl
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer, check_gl_error
 from renderer.passes.bloom import BloomPass
+from renderer.passes.bodies import BodiesPass
 from renderer.passes.earth import EarthPass
 from renderer.passes.post import PostPass
+from renderer.passes.stars import StarsPass
 from renderer.passes.yuv import YuvPass
 from renderer.scene import Scene
 
@@ -40,7 +42,9 @@ class RadiancePass(Protocol):
 def build_passes(ctx: moderngl.Context, scene: Scene) -> list[RadiancePass]:
     """The radiance passes a scene needs, in drawing order."""
     passes: list[RadiancePass] = [EarthPass(ctx, scene.earth)]
-    # The sky pass (stars, Sun, Moon, planets: issue 4) is added here.
+    if scene.stars is not None:
+        passes.append(StarsPass(ctx, scene.stars, scene.camera.exposure))
+    passes.append(BodiesPass(ctx, scene))
     # The sprite pass (plumes, flashes, spent stages: issue 5) is added here.
     return passes
 
@@ -71,7 +75,9 @@ class Compositor:
         # the levels it uses an exact box average of whole pixels (GL floors
         # odd sizes, which would leak energy).  Passes draw in the W x H corner.
         self.hdr = ctx.texture(padded_size(view), 4, dtype="f4")
-        self.hdr.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+        # No mipmap filter here: without mip levels that would make the texture
+        # incomplete (black) for the post pass when there is no glare.
+        self.hdr.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.hdr.repeat_x = self.hdr.repeat_y = False
         self.hdr_fbo = ctx.framebuffer(color_attachments=[self.hdr])
         self.hdr_fbo.viewport = (0, 0, view.width, view.height)

@@ -12,7 +12,7 @@ from renderer.frame_state import View
 from renderer.passes.compositor import Compositor
 from renderer.passes.earth import solar_illuminance_lux
 from tests import reference as ref
-from tests.helpers import A, B, enu, geodetic_to_itrs, minimal_scene, state
+from tests.helpers import A, B, enu, geodetic_to_itrs, state, surface_scene
 
 
 def render_hdr(ctx, scene, st, view):
@@ -54,7 +54,7 @@ def test_limb_in_the_equatorial_plane_is_where_the_circle_puts_it(ctx, h_km, tol
     pos = np.array([A + h_km, 0.0, 0.0])
     st = state(pos, forward=np.array([0.0, 1.0, 0.0]), up_hint=np.array([1.0, 0.0, 0.0]),
                sun_dir=np.array([1.0, 0.0, 0.0]))
-    hdr, _ = render_hdr(ctx, minimal_scene(day=None), st, view)
+    hdr, _ = render_hdr(ctx, surface_scene(day=None), st, view)
     dip = math.acos(A / (A + h_km))
     y_limb = view.height / 2 + view.focal_px * math.tan(dip)
     assert limb_row(hdr[:, 200]) == pytest.approx(y_limb, abs=tol_px)
@@ -76,7 +76,7 @@ def test_limb_in_a_meridian_plane_follows_the_flattened_ellipse(ctx):
     fwd = np.array([-math.sin(tilt), 0.0, math.cos(tilt)])
     st = state(np.array([px, 0, 0]), forward=fwd, up_hint=np.array([1.0, 0, 0]),
                sun_dir=np.array([1.0, 0, 0]))
-    hdr, _ = render_hdr(ctx, minimal_scene(day=None), st, view)
+    hdr, _ = render_hdr(ctx, surface_scene(day=None), st, view)
     y_ellipse = view.height / 2 + view.focal_px * math.tan(dip_ellipse - tilt)
     y_sphere = view.height / 2 + view.focal_px * math.tan(dip_sphere - tilt)
     assert y_ellipse - y_sphere > 1.5  # the test can tell them apart
@@ -103,7 +103,7 @@ def test_nadir_view_matches_blue_marble(ctx, artifacts, lat, lon, heading, place
     east, north, up = enu(lat, lon)
     h = math.radians(heading)
     st = state(pos, forward=-up, up_hint=math.cos(h) * north + math.sin(h) * east, sun_dir=up)
-    hdr, rgb = render_hdr(ctx, minimal_scene(), st, view)
+    hdr, rgb = render_hdr(ctx, surface_scene(), st, view)
     hit, glat, glon = ref.ground_points(st, view)
     assert hit.all()
     tex = ref.day_texture_linear()
@@ -150,7 +150,7 @@ def test_limb_is_antialiased(ctx):
     st = state(pos, forward=np.array([0.0, 1.0, 0.0]),
                up_hint=np.array([math.cos(roll), 0.0, math.sin(roll)]),
                sun_dir=np.array([1.0, 0.0, 0.0]))
-    hdr, _ = render_hdr(ctx, minimal_scene(day=None), st, view)
+    hdr, _ = render_hdr(ctx, surface_scene(day=None), st, view)
     lum = hdr.sum(axis=-1)
     fractions = []
     for col in lum.T:
@@ -169,7 +169,7 @@ def test_night_side_is_dark_and_day_side_lit(ctx):
     pos = np.array([0.0, A + 20000.0, 0.0])
     st = state(pos, forward=np.array([0.0, -1.0, 0.0]), up_hint=np.array([0.0, 0.0, 1.0]),
                sun_dir=np.array([1.0, 0.0, 0.0]))
-    hdr, _ = render_hdr(ctx, minimal_scene(), st, view)
+    hdr, _ = render_hdr(ctx, surface_scene(), st, view)
     # Image right = forward x up = (0,-1,0) x (0,0,1) = (-1, 0, 0): the day side is on the LEFT.
     lum = hdr.sum(axis=-1)
     mid = view.height // 2

@@ -1,0 +1,130 @@
+"""The star field: Hipparcos 2 down to the scene's limiting magnitude, one instanced draw.
+
+:class:`PointSources` owns ``shaders/stars.glsl`` and one instance buffer of point
+sources (direction, illuminance, colour); :class:`StarsPass` fills it with the
+catalogue (renderer/star_catalog.py) and the bodies pass (passes/bodies.py) uses a
+second one for the planets.  All the per-star work (projection, culling, the Earth's
+limb, the atmosphere's transmittance, the point-spread function) happens on the GPU:
+a frame costs one draw call whatever the number of stars.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import moderngl
+import numpy as np
+
+from renderer.atmosphere import bind_atmosphere
+from renderer.frame_state import FrameState, View
+from renderer.gl.shaders import build_program
+from renderer.passes.common import set_camera, set_uniform
+from renderer.passes.post import saturation_luminance
+from renderer.scene import Exposure, Stars
+from renderer.star_catalog import illuminance_lux, load_catalog
+
+# The point-spread function: a Gaussian of 1.6 px full width at half maximum
+# (sigma = FWHM / 2.3548), about what a good lens and a Bayer sensor give a star.
+PSF_FWHM_PX = 1.6
+PSF_SIGMA_PX = PSF_FWHM_PX / (2.0 * math.sqrt(2.0 * math.log(2.0)))
+# A sprite reaches out to where its PSF falls to this fraction of the sensor's
+# saturation radiance: far below one 8-bit step, so the cut never shows.  It only
+# sizes the quads (a bright star's PSF is drawn wider); it scales no radiance.
+PSF_CUTOFF_OF_SATURATION = 1e-4
+PSF_MAX_RADIUS_PX = 64.0
+
+# Per-instance record: direction (3 f4), illuminance (f4), colour (3 f4).
+INSTANCE_DTYPE = np.dtype([("dir", "<f4", 3), ("lux", "<f4"), ("rgb", "<f4", 3)])
+_INSTANCE_FORMAT = "3f 1f 3f/i"
+
+
+def instance_records(directions: np.ndarray, lux: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """Pack point sources into the instance buffer's record type."""
+    rec = np.zeros(len(lux), dtype=INSTANCE_DTYPE)
+    rec["dir"] = directions
+    rec["lux"] = lux
+    rec["rgb"] = rgb
+    return rec
+
+
+class PointSources:
+    """A set of point sources drawn with one instanced draw of ``shaders/stars.glsl``."""
+
+    def __init__(self, ctx: moderngl.Context, capacity: int, exposure: Exposure) -> None:
+        self.ctx = ctx
+        self.program = build_program(ctx, "stars.glsl")
+        self.capacity = max(int(capacity), 1)
+        self.buffer = ctx.buffer(reserve=self.capacity * INSTANCE_DTYPE.itemsize)
+        self.vao = ctx.vertex_array(
+            self.program, [(self.buffer, _INSTANCE_FORMAT, "in_dir", "in_lux", "in_rgb")])
+        self.count = 0
+        self.cutoff = PSF_CUTOFF_OF_SATURATION * saturation_luminance(exposure)
+
+    def upload(self, records: np.ndarray) -> None:
+        """Replace the sources with ``records`` (INSTANCE_DTYPE)."""
+        if len(records) > self.capacity:
+            raise ValueError(f"{len(records)} point sources exceed capacity {self.capacity}")
+        self.count = len(records)
+        if self.count:
+            self.buffer.write(np.ascontiguousarray(records).tobytes())
+
+    def draw(self, state: FrameState, view: View, weight: float) -> None:
+        """Add the sources' radiance, times ``weight``, to the bound framebuffer."""
+        if self.count == 0:
+            return
+        p = self.program
+        m = state.itrs_from_gcrs
+        set_camera(p, view, state.camera_right, state.camera_up, state.camera_forward)
+        set_uniform(p, "u_cam_pos", m @ state.camera_pos_km)
+        set_uniform(p, "u_itrs_from_gcrs", m)
+        set_uniform(p, "u_flux_scale", weight * view.focal_px**2)
+        set_uniform(p, "u_sigma_px", PSF_SIGMA_PX)
+        set_uniform(p, "u_cutoff", self.cutoff)
+        set_uniform(p, "u_max_radius_px", PSF_MAX_RADIUS_PX)
+        bind_atmosphere(p, 0)
+        self.vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=self.count)
+
+    def release(self) -> None:
+        """Free GL objects."""
+        for obj in (self.vao, self.buffer, self.program):
+            obj.release()
+
+
+def _nearest_hour(utc: datetime) -> datetime:
+    t = utc.astimezone(UTC)
+    return t.replace(minute=0, second=0, microsecond=0) + timedelta(hours=round(t.minute / 60))
+
+
+class StarsPass:
+    """The catalogue stars down to ``stars.limiting_magnitude``."""
+
+    def __init__(self, ctx: moderngl.Context, stars: Stars, exposure: Exposure) -> None:
+        self.catalog = load_catalog()
+        self.count = self.catalog.count_brighter_than(stars.limiting_magnitude)
+        self.sources = PointSources(ctx, self.count, exposure)
+        self._lux = illuminance_lux(self.catalog.vmag[:self.count])
+        self._rgb = self.catalog.colors(self.count)
+        self._epoch: datetime | None = None
+
+    def _update(self, utc: datetime) -> None:
+        # Positions are computed for the nearest whole hour of the frame's time: in an
+        # hour proper motion and aberration move a star by ~0.02 arcsec, a ten-
+        # thousandth of a pixel, and the result depends on the frame's time alone.
+        epoch = _nearest_hour(utc)
+        if epoch == self._epoch:
+            return
+        directions = self.catalog.directions_at(epoch, count=self.count)
+        self.sources.upload(instance_records(directions, self._lux, self._rgb))
+        self._epoch = epoch
+
+    def draw(self, state: FrameState, view: View, weight: float = 1.0) -> None:
+        """Add the stars' radiance for one instant, times ``weight``, to the bound buffer."""
+        if self.count == 0:
+            return
+        self._update(state.utc)
+        self.sources.draw(state, view, weight)
+
+    def release(self) -> None:
+        """Free GL objects."""
+        self.sources.release()
