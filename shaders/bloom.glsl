@@ -5,14 +5,21 @@
 //
 //     L'(x) = (1 - F) L(x) + F sum_j a_j (G_j * L)(x),      sum_j a_j = 1,
 //
-// where the G_j are unit-area blur kernels of ANGULAR widths sigma_j (radians,
-// passes/bloom.py), so the halo covers the same part of the sky and holds the
-// same share of the energy at any resolution.  Each G_j * L is read from the
-// radiance buffer's mip chain at the level whose texel footprint matches
-// sigma_j in pixels, with a 3x3 tent of that level's texels to round it off:
-// box mip + bilinear + tent ~ a Gaussian of sigma = 0.87 * 2^level pixels.
-// Mip averages and the normalised tent keep each kernel's area 1, so the
-// total light is unchanged (energy-conserving) away from the image edges.
+// where the G_j are unit-area Gaussians of ANGULAR widths sigma_j (radians,
+// passes/bloom.py): from a narrow core to a halo degrees wide, weighted so
+// their sum falls off like a power law, as real glare does.  Being defined in
+// angle, the halo covers the same part of the sky and holds the same share of
+// the energy at any resolution.  Gaussians have no edge, so even the Sun
+// (~1e9 cd/m^2) shows a round, smoothly fading halo rather than the outline of
+// a kernel's support.
+//
+// Each G_j * L is computed at the mip level L_j of the radiance buffer where
+// sigma_j spans 2 to 4 texels (cheap: a level is 4^L_j times smaller), as two
+// 1-D Gaussian passes (BLUR_H, BLUR_V) with weights normalised to 1; the
+// COMPOSITE pass then reads each blurred level with bilinear filtering, which
+// is smooth because each is blurred by at least two texels.  Mip averages,
+// normalised weights and bilinear reads all keep the total light unchanged
+// (energy-conserving) away from the image edges.
 
 #include "common.glsl"
 
@@ -21,35 +28,53 @@ void main() { fullscreen_vertex(); }
 
 #elif defined(FRAGMENT_SHADER)
 
-uniform sampler2D u_hdr;         // radiance with its mip chain
-uniform float u_fraction;        // F
-uniform vec3 u_level;            // mip level of each glare component
-uniform vec3 u_weight;           // a_j, summing to 1
-
 out vec4 frag_color;
 
-// blurred: the radiance around uv seen through the blur of mip `level`
-// (a 3x3 tent of that level's texels, weights 1-2-1 per axis, sum 16).
-vec3 blurred(vec2 uv, float level) {
-    vec2 texel = exp2(level) / vec2(textureSize(u_hdr, 0));
+#if defined(BLUR_H) || defined(BLUR_V)
+uniform sampler2D u_src;      // BLUR_H: the radiance buffer (read at u_level); BLUR_V: the H result
+uniform int u_level;          // mip level read by BLUR_H
+uniform float u_sigma;        // Gaussian sigma in texels of this level
+
+// gaussian_1d: the source convolved with a normalised 1-D Gaussian of sigma
+// u_sigma texels along `axis`, taps out to 3 sigma, clamped at the edges.
+void main() {
+    ivec2 p = ivec2(gl_FragCoord.xy);
+#if defined(BLUR_H)
+    ivec2 axis = ivec2(1, 0);
+    int lod = u_level;
+#else
+    ivec2 axis = ivec2(0, 1);
+    int lod = 0;
+#endif
+    ivec2 size = textureSize(u_src, lod);
+    int radius = int(ceil(3.0 * u_sigma));
     vec3 sum = vec3(0.0);
-    for (int j = -1; j <= 1; ++j) {
-        for (int i = -1; i <= 1; ++i) {
-            float w = float((2 - abs(i)) * (2 - abs(j)));
-            sum += w * textureLod(u_hdr, uv + vec2(i, j) * texel, level).rgb;
-        }
+    float wsum = 0.0;
+    for (int i = -radius; i <= radius; ++i) {
+        float w = exp(-0.5 * float(i * i) / (u_sigma * u_sigma));
+        ivec2 q = clamp(p + i * axis, ivec2(0), size - 1);
+        sum += w * texelFetch(u_src, q, lod).rgb;
+        wsum += w;
     }
-    return sum / 16.0;
+    frag_color = vec4(sum / wsum, 1.0);
 }
 
+#else  // COMPOSITE
+uniform sampler2D u_hdr;                 // radiance, level 0 (may be padded beyond the view)
+uniform sampler2D u_halo[NUM_GLARE];     // each component, blurred at its own level
+uniform float u_weight[NUM_GLARE];       // a_j
+uniform float u_fraction;                // F
+
 void main() {
-    // The output is the W x H view; the input may be padded with black beyond it.
     ivec2 p = ivec2(gl_FragCoord.xy);
+    // The blurred levels cover the padded buffer: same uv as level 0's texel.
     vec2 uv = (vec2(p) + 0.5) / vec2(textureSize(u_hdr, 0));
+    vec3 halo = vec3(0.0);
+    for (int j = 0; j < NUM_GLARE; ++j) {
+        halo += u_weight[j] * texture(u_halo[j], uv).rgb;
+    }
     vec3 direct = texelFetch(u_hdr, p, 0).rgb;
-    vec3 halo = u_weight.x * blurred(uv, u_level.x)
-              + u_weight.y * blurred(uv, u_level.y)
-              + u_weight.z * blurred(uv, u_level.z);
     frag_color = vec4(mix(direct, halo, u_fraction), 1.0);
 }
+#endif
 #endif

@@ -87,7 +87,8 @@ class Compositor:
         self.ldr_fbo = ctx.framebuffer(color_attachments=[self.ldr])
         self.passes = build_passes(ctx, scene)
         bloom = scene.camera.bloom
-        self.bloom = BloomPass(ctx, bloom, view) if bloom and bloom.fraction > 0 else None
+        self.bloom = (BloomPass(ctx, bloom, view, padded_size(view))
+                      if bloom and bloom.fraction > 0 else None)
         self.post = PostPass(ctx, scene.camera)
         self.yuv = YuvPass(ctx, view.width, view.height) if output == "yuv420p" else None
         check_gl_error(ctx, "creating the frame's passes")
