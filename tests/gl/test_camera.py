@@ -255,3 +255,40 @@ def test_glare_halo_is_round(ctx):
         axis = at(cx + r, cy)
         diagonal = at(cx + r / np.sqrt(2), cy + r / np.sqrt(2))
         assert diagonal == pytest.approx(axis, rel=0.1), (r, axis, diagonal)
+
+
+def _ramp_frame(ctx, dither: bool) -> np.ndarray:
+    """8-bit output of a radiance ramp rising by less than one output code across 256 px."""
+    w, h = 256, 64
+    exposure = Exposure(ev100=0.0)
+    from renderer.passes.post import saturation_luminance
+
+    l_sat = saturation_luminance(exposure)
+    x = np.linspace(0.0100, 0.0104, w, dtype=np.float32)  # a dark sky gradient
+    img = np.zeros((h, w, 4), np.float32)
+    img[..., :3] = (x * l_sat)[None, :, None]
+    tex = ctx.texture((w, h), 4, img.tobytes(), dtype="f4")
+    target = ctx.texture((w, h), 4)
+    fbo = ctx.framebuffer(color_attachments=[target])
+    post = PostPass(ctx, Camera(orbit=None, exposure=exposure), dither=dither)
+    try:
+        fbo.use()
+        post.draw(tex, 0, h)
+        return np.frombuffer(fbo.read(components=3), np.uint8).reshape(h, w, 3).astype(float)
+    finally:
+        bind_default_framebuffer(ctx)
+        for obj in (fbo, target, tex):
+            obj.release()
+        post.release()
+
+
+def test_dither_keeps_a_gradient_finer_than_one_code(ctx):
+    # Without dither the ramp collapses onto one or two codes (a band edge);
+    # with it, the column means follow the ramp smoothly.
+    plain, dithered = _ramp_frame(ctx, False), _ramp_frame(ctx, True)
+    assert len(np.unique(plain)) <= 2
+    means = dithered.mean(axis=(0, 2))
+    slope = np.polyfit(np.arange(means.size), means, 1)[0]
+    assert slope > 0
+    assert np.corrcoef(np.arange(means.size), means)[0, 1] > 0.9
+    assert abs(dithered.mean() - plain.mean()) < 0.6  # unbiased
