@@ -620,6 +620,20 @@ def _altitude_km(x: float, y: float, z: float) -> float:
     return r - re
 
 
+def altitude_km(pos_km: npt.ArrayLike) -> FloatArray:
+    """Height (km) above the WGS84 ellipsoid of ITRS points (..., 3), along the radius.
+
+    The vectorised form of the integrator's height: within a few metres of the geodetic
+    height below 300 km.  NaN rows stay NaN.
+    """
+    p = np.asarray(pos_km, dtype=np.float64)
+    r = np.linalg.norm(p, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s2 = p[..., 2] ** 2 / (r * r)
+    re = WGS84_A_KM * WGS84_B_KM / np.sqrt(WGS84_B_KM**2 * (1.0 - s2) + WGS84_A_KM**2 * s2)
+    return r - re
+
+
 def _inertial_velocity(pos: FloatArray, vel: FloatArray) -> FloatArray:
     """ITRS velocity plus the frame's rotation, omega x r (km/s)."""
     w = OMEGA_EARTH_RAD_S

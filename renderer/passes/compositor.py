@@ -24,6 +24,7 @@ from renderer.passes.bloom import BloomPass
 from renderer.passes.bodies import BodiesPass
 from renderer.passes.earth import EarthPass
 from renderer.passes.post import PostPass
+from renderer.passes.sprites import SpritePass
 from renderer.passes.stars import StarsPass
 from renderer.passes.yuv import YuvPass
 from renderer.scene import Scene
@@ -45,7 +46,8 @@ def build_passes(ctx: moderngl.Context, scene: Scene) -> list[RadiancePass]:
     if scene.stars is not None:
         passes.append(StarsPass(ctx, scene.stars, scene.camera.exposure))
     passes.append(BodiesPass(ctx, scene))
-    # The sprite pass (plumes, flashes, spent stages: issue 5) is added here.
+    if scene.launches:  # plumes, flashes, spent stages, exhaust clouds (issue 5)
+        passes.append(SpritePass(ctx, scene))
     return passes
 
 

@@ -1,0 +1,531 @@
+"""What a launch looks like at one instant, as physical light sources (CPU, float64, no GL).
+
+The sprite pass (:mod:`renderer.passes.sprites`) draws what this module lists: each
+light source is a 3-D Gaussian blob of light in the GCRS (a centre and a covariance,
+km) with
+
+* a luminous intensity of its own (``emit_cd``: candela, as a linear-sRGB triple whose
+  luminance Y = 0.2126 R + 0.7152 G + 0.0722 B is the intensity in cd), and
+* a sunlight-scattering cross-section (``reflect_m2``, m^2: albedo x area for a solid
+  body, scattering cross-section for a cloud of particles) with a phase function
+  (``phase_g``: a Lambert sphere, or Henyey-Greenstein with asymmetry g).
+
+The GPU adds the atmosphere's transmittance toward the camera and toward the Sun,
+the Earth's shadow and the Earth's occlusion, and turns intensity into radiance.
+
+What is drawn, for each ``[[launch]]``:
+
+* **Plume** (while an engine burns, lift-off to cut-off): a hot core at the vehicle
+  and a fainter flame trailing behind it, widening with altitude as the air thins.
+  Brightness by stage (thrust); soot colours, a 2,400 K core and a 1,900 K flame.
+* **Staging flash** (each separation while the engines burn): a short, expanding,
+  fading burst of burning propellant where the stage lets go.
+* **Spent stages** (each piece, from separation until impact): a Lambert sphere of
+  the stage's mean cross-section, lit by the Sun when the line toward the Sun clears
+  the Earth and its air; in the dark, only the glow of its hot engine and burning
+  residuals, fading over some tens of seconds.
+* **The vehicle's body** (a small reflector: seen only when sunlit) and after cut-off
+  the coasting payload.
+* **Exhaust cloud** (the "space jellyfish"): the exhaust released along the ascent,
+  as puffs that expand freely once the air is thin (above ~110 km), drift with the
+  exhaust's velocity and scatter sunlight.  Drawn only where the Sun lights it: it
+  appears at twilight, when the plume climbs out of the Earth's shadow while the
+  ground below is dark, and not at all on a launch deep in the night.
+
+The numbers below are estimates (there are no published photometric measurements of
+a Soyuz plume seen from orbit); each says where it comes from.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from renderer import launch as lm
+from renderer.frame_state import FrameState
+from renderer.scene import Launch
+
+FloatArray = npt.NDArray[np.float64]
+
+# ---------------------------------------------------------------------------
+# Colour
+# ---------------------------------------------------------------------------
+
+# XYZ -> linear sRGB (IEC 61966-2-1, D65 white).
+_XYZ_TO_SRGB = np.array([
+    [3.2406, -1.5372, -0.4986],
+    [-0.9689, 1.8758, 0.0415],
+    [0.0557, -0.2040, 1.0570],
+])
+LUMINANCE_WEIGHTS = np.array([0.2126, 0.7152, 0.0722])
+
+
+def _lobe(lam: FloatArray, mu: float, s1: float, s2: float) -> FloatArray:
+    s = np.where(lam < mu, s1, s2)
+    return np.exp(-0.5 * ((lam - mu) / s) ** 2)
+
+
+def _cie_1931(lam: FloatArray) -> FloatArray:
+    """CIE 1931 2-degree colour matching functions, (N, 3): the multi-lobe fit of
+    Wyman, Sloan & Shirley (2013, JCGT 2(2)), within a few per cent of the tables."""
+    x = (1.056 * _lobe(lam, 599.8, 37.9, 31.0) + 0.362 * _lobe(lam, 442.0, 16.0, 26.7)
+         - 0.065 * _lobe(lam, 501.1, 20.4, 26.2))
+    y = 0.821 * _lobe(lam, 568.8, 46.9, 40.5) + 0.286 * _lobe(lam, 530.9, 16.3, 31.1)
+    z = 1.217 * _lobe(lam, 437.0, 11.8, 36.0) + 0.681 * _lobe(lam, 459.0, 26.0, 13.8)
+    return np.stack([x, y, z], axis=-1)
+
+
+@cache
+def _blackbody_rgb(temperature_k: float) -> tuple[float, float, float]:
+    lam = np.arange(380.0, 781.0, 2.0)
+    lam_m = lam * 1e-9
+    c2 = 1.4387769e-2  # m K, second radiation constant
+    planck = 1.0 / (lam_m**5 * np.expm1(c2 / (lam_m * temperature_k)))
+    xyz = planck @ _cie_1931(lam)
+    rgb = np.clip(_XYZ_TO_SRGB @ (xyz / xyz[1]), 0.0, None)
+    rgb = rgb / float(rgb @ LUMINANCE_WEIGHTS)
+    return float(rgb[0]), float(rgb[1]), float(rgb[2])
+
+
+def blackbody_rgb(temperature_k: float) -> FloatArray:
+    """Linear sRGB colour of a black body at ``temperature_k``, scaled to luminance 1.
+
+    Planck's law integrated against the CIE 1931 observer, converted to linear sRGB;
+    components outside the gamut (the blue of a red-hot body) are clipped to zero,
+    then the triple is rescaled so that 0.2126 R + 0.7152 G + 0.0722 B = 1.
+    """
+    return np.array(_blackbody_rgb(float(temperature_k)))
+
+
+# ---------------------------------------------------------------------------
+# The model's constants
+# ---------------------------------------------------------------------------
+
+# Luminous intensity of the lift-off plume, cd.  The five engines of a Soyuz (20
+# chambers) burn kerosene with liquid oxygen: a sooty flame near 2,200 K, whose
+# luminance as a black body is ~1.3e6 cd/m^2 (Planck's law in the CIE observer; a
+# body at 2,042 K gives the old candle's 6e5 cd/m^2).  With ~300 m^2 of flame in view
+# (10 m across, some 30 m of bright core) at an emissivity of ~0.7: ~3e8 cd.  From the
+# ISS that is magnitude -6 at booster separation (790 km) and, scaled by thrust, -3 at
+# core separation (1,500 km): the bright moving dot of the ISS time-lapses.
+PLUME_LIFTOFF_CD = 3.0e8
+# Intensity per burning phase relative to lift-off, by thrust (vacuum thrusts: four
+# RD-107A and one RD-108A ~5,070 kN; the RD-108A alone 990 kN; the third stage's
+# RD-0110 298 kN; Zak, russianspaceweb.com).  Phase k burns after k separations.
+SOYUZ_PHASE_INTENSITY = (1.0, 0.195, 0.059)
+# A custom vehicle: each separation leaves a quarter of the thrust (a typical ratio).
+GENERIC_PHASE_RATIO = 0.25
+# Propellant flow at lift-off (kg/s) for the same phases, scaled alike: 4 x 325 + 315
+# kg/s (RD-107A, RD-108A at Isp ~ 315-320 s).  Feeds the exhaust cloud.
+LIFTOFF_MASS_FLOW_KG_S = 1615.0
+# Colour: the hot core at the nozzles is whiter (2,400 K), the flame trailing behind
+# it cools and reddens (1,900 K); together near the 2,200 K above.
+PLUME_CORE_TEMPERATURE_K = 2400.0
+PLUME_FLAME_TEMPERATURE_K = 1900.0
+
+# Plume size.  The hot core at the nozzles stays the size of the engine cluster (~8 m
+# in radius at the base of a Soyuz).  The flame behind it is an under-expanded jet
+# whose boundary grows as sqrt(p_exit / p_ambient), the nozzles exiting near half an
+# atmosphere: it widens as the air thins, to a self-luminous part capped at 1 km
+# (farther out the gas has cooled below glowing; seen in the dark, an upper stage is
+# still a point), PLUME_LENGTH_RADII radii long.
+PLUME_BASE_RADIUS_KM = 0.008
+PLUME_EXIT_PRESSURE_ATM = 0.5
+PLUME_MAX_RADIUS_KM = 1.0
+PLUME_LENGTH_RADII = 4.0
+# Share of the plume's light in the hot core; the rest is in the flame.
+PLUME_CORE_SHARE = 0.6
+
+# Staging flash: propellant and hot gas released at a separation (the Soyuz "Korolev
+# cross" at booster separation, the third stage firing through its truss at core
+# separation) burn as a short, expanding flash: peak 5x the plume before separation,
+# decaying with a 0.4 s time constant (gone, below 1 %, in ~2 s), expanding at up to
+# 1 km/s where the air is thin.
+FLASH_PEAK_RATIO = 5.0
+FLASH_DECAY_S = 0.4
+FLASH_DURATION_S = 2.0
+FLASH_EXPANSION_KM_S = 1.0
+FLASH_TEMPERATURE_K = 2600.0
+
+# Spent stages.  Mean cross-section of a tumbling convex body: a quarter of its
+# surface (Cauchy).  Soyuz strap-on 19.6 m x 2.68 m: 44 m^2; core 27.8 m x 2.95 m:
+# 68 m^2; third stage 6.7 m x 2.66 m: 17 m^2.  Painted light grey: albedo 0.5.
+STAGE_ALBEDO = 0.5
+BOOSTER_AREA_M2 = 44.0
+CORE_AREA_M2 = 68.0
+UPPER_AREA_M2 = 17.0
+BOOSTER_LENGTH_KM = 0.0196
+CORE_LENGTH_KM = 0.0278
+UPPER_LENGTH_KM = 0.0067
+# In the dark a spent stage shows only the glow of its hot engine and the residual
+# propellant it vents and burns: 2 % of its share of the plume at separation, fading
+# with a 30 s time constant (about two minutes of visibility from the ISS).
+GLOW_SHARE = 0.02
+GLOW_DECAY_S = 30.0
+GLOW_TEMPERATURE_K = 1400.0
+# The vehicle's body (upper stage + fairing or payload, ~30 m^2 mean cross-section)
+# and, after cut-off, the payload (Progress with arrays, ~20 m^2), albedo 0.5.
+VEHICLE_REFLECT_M2 = 15.0
+PAYLOAD_REFLECT_M2 = 10.0
+PAYLOAD_SIZE_KM = 0.01
+
+# Exhaust cloud.  The exhaust leaves at the engine's exhaust velocity (~3 km/s for
+# kerosene/oxygen, Isp ~ 310 s) behind the vehicle.  Where the air is thin it spreads
+# freely at ~2 km/s; below ~110 km the air holds it in a narrow trail.  A fraction of
+# it condenses (water ice, with the soot) into micron-sized particles: taken as 1 % of
+# the exhaust mass in particles of 0.5 um, a scattering cross-section of
+# 3 Q / (4 rho r) x 0.01 = 33 m^2 per kg of exhaust (Q = 2, rho = 900 kg/m^3): at
+# EV100 -3, the exposure of the ground photographs of such clouds, the young cloud
+# saturates and its outer parts do not.  They scatter forward (Henyey-Greenstein
+# g = 0.7) and sublimate over ~10 minutes.
+EXHAUST_VELOCITY_KM_S = 3.0
+CLOUD_EXPANSION_KM_S = 2.0
+CLOUD_FREE_ALTITUDE_KM = 110.0
+CLOUD_FREE_WIDTH_KM = 7.2  # the atmosphere's scale height: the hold-up fades within it
+CLOUD_SCATTER_M2_PER_KG = 33.0
+CLOUD_PHASE_G = 0.7
+CLOUD_LIFETIME_S = 600.0
+# Puffs of exhaust by age: log-spaced so that each is wider than the gap between it
+# and the next (the cloud looks continuous, and the Earth's shadow, which cuts each
+# puff along its own line, leaves no visible steps), from 0.5 s to 3 lifetimes.
+CLOUD_FIRST_AGE_S = 0.5
+CLOUD_AGE_RATIO = 1.12
+CLOUD_MAX_AGE_S = 3.0 * CLOUD_LIFETIME_S
+G0_KM_S2 = 0.0095  # gravity at ~150 km, for the exhaust's fall
+
+SCALE_HEIGHT_KM = lm.SCALE_HEIGHT_KM
+
+# A Lambert sphere rather than a Henyey-Greenstein phase function (see Sprites).
+LAMBERT = -2.0
+
+# Sprite kinds, for tests and debugging.
+PLUME, FLASH, STAGE, VEHICLE, CLOUD = range(5)
+
+
+@dataclass(frozen=True, eq=False)
+class Sprites:
+    """Light sources at one instant (N rows), GCRS, float64.
+
+    ``centre_km`` (N, 3) geocentric position; ``cov_km2`` (N, 3, 3) covariance of the
+    light's spatial distribution; ``emit_cd`` (N, 3) own luminous intensity, linear
+    sRGB (luminance = cd); ``reflect_m2`` (N,) albedo x cross-section (solid body) or
+    scattering cross-section (cloud), m^2; ``phase_g`` (N,) Henyey-Greenstein g, or
+    :data:`LAMBERT` for a diffusely reflecting sphere; ``kind`` (N,) one of PLUME,
+    FLASH, STAGE, VEHICLE, CLOUD.
+    """
+
+    centre_km: FloatArray
+    cov_km2: FloatArray
+    emit_cd: FloatArray
+    reflect_m2: FloatArray
+    phase_g: FloatArray
+    kind: npt.NDArray[np.int32]
+
+    def __len__(self) -> int:
+        return int(self.centre_km.shape[0])
+
+    @staticmethod
+    def empty() -> Sprites:
+        """No sprites."""
+        return Sprites(np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros((0, 3)), np.zeros(0),
+                       np.zeros(0), np.zeros(0, dtype=np.int32))
+
+    @staticmethod
+    def concatenate(parts: list[Sprites]) -> Sprites:
+        """All rows of ``parts``, in order."""
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return Sprites.empty()
+        return Sprites(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                         ("centre_km", "cov_km2", "emit_cd", "reflect_m2", "phase_g", "kind")))
+
+
+class _Builder:
+    """Collects sprite rows in the ITRS; turned into GCRS at the end."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[FloatArray, FloatArray, FloatArray, float, float, int]] = []
+
+    def add(self, centre: FloatArray, cov: FloatArray, emit: FloatArray, reflect: float,
+            g: float, kind: int) -> None:
+        if np.all(np.isfinite(centre)) and np.all(np.isfinite(cov)):
+            self.rows.append((centre, cov, emit, reflect, g, kind))
+
+    def sprites(self, gcrs_from_itrs: FloatArray) -> Sprites:
+        if not self.rows:
+            return Sprites.empty()
+        r = gcrs_from_itrs
+        centre = np.array([row[0] for row in self.rows]) @ r.T
+        cov = np.einsum("ij,njk,lk->nil", r, np.array([row[1] for row in self.rows]), r)
+        return Sprites(
+            centre_km=centre,
+            cov_km2=cov,
+            emit_cd=np.array([row[2] for row in self.rows], dtype=np.float64),
+            reflect_m2=np.array([row[3] for row in self.rows], dtype=np.float64),
+            phase_g=np.array([row[4] for row in self.rows], dtype=np.float64),
+            kind=np.array([row[5] for row in self.rows], dtype=np.int32),
+        )
+
+
+# ---------------------------------------------------------------------------
+# Pieces of the model
+# ---------------------------------------------------------------------------
+
+
+def phase_intensity(profile: lm.VehicleProfile, phase: int) -> float:
+    """Plume luminous intensity (cd) of burning phase ``phase`` (0 = lift-off).
+
+    A phase is what burns after ``phase`` separations: the Soyuz's thrust ratios, or
+    :data:`GENERIC_PHASE_RATIO` per separation for a custom vehicle.
+    """
+    if profile.name == "soyuz-fg" and phase < len(SOYUZ_PHASE_INTENSITY):
+        return PLUME_LIFTOFF_CD * SOYUZ_PHASE_INTENSITY[phase]
+    return PLUME_LIFTOFF_CD * GENERIC_PHASE_RATIO**phase
+
+
+def plume_radius_km(altitude_km: FloatArray | float) -> FloatArray:
+    """Radius of the luminous plume at a geodetic altitude (km): grows as the air thins.
+
+    r = r0 sqrt(p_exit / p(h)) with p(h) = exp(-h / 7.2 km) atm, kept between the
+    cluster's base radius and :data:`PLUME_MAX_RADIUS_KM`.
+    """
+    h = np.asarray(altitude_km, dtype=np.float64)
+    # exponent capped: sqrt(0.5 e^x) reaches the 1 km cap (125 r0) long before x = 60
+    ratio = PLUME_EXIT_PRESSURE_ATM * np.exp(np.minimum(h, 400.0) / SCALE_HEIGHT_KM)
+    r = PLUME_BASE_RADIUS_KM * np.sqrt(np.maximum(ratio, 1.0))
+    return np.minimum(r, PLUME_MAX_RADIUS_KM)
+
+
+def free_expansion(altitude_km: FloatArray | float) -> FloatArray:
+    """How freely exhaust released at this altitude spreads: 0 held by air, 1 in vacuum.
+
+    A logistic step at :data:`CLOUD_FREE_ALTITUDE_KM`, one scale height wide: the air's
+    density, against which the exhaust must push, falls by e per scale height.
+    """
+    h = np.asarray(altitude_km, dtype=np.float64)
+    x = np.clip((h - CLOUD_FREE_ALTITUDE_KM) / CLOUD_FREE_WIDTH_KM, -60.0, 60.0)
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _gaussian_cov(sigma_km: float, axis: FloatArray | None = None,
+                  sigma_along_km: float = 0.0) -> FloatArray:
+    """Covariance of an isotropic Gaussian, stretched along ``axis`` (unit) if given."""
+    cov = np.eye(3) * sigma_km**2
+    if axis is not None and sigma_along_km > sigma_km:
+        cov += np.outer(axis, axis) * (sigma_along_km**2 - sigma_km**2)
+    return cov
+
+
+def _unit(v: FloatArray) -> FloatArray:
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0.0 else np.zeros(3)
+
+
+# ---------------------------------------------------------------------------
+# One launch at one instant
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    launch: Launch
+    profile: lm.VehicleProfile
+    stage_times: tuple[float, ...]  # separations while an engine burns (flashes, phases)
+    cutoff_s: float
+
+
+def _context(launch: Launch) -> _Context:
+    profile = lm.vehicle_profile(launch.vehicle)
+    events = lm.stage_events(launch)
+    cutoff = next(e.t_s for e in events if e.kind == "cutoff")
+    # A stage let go at cut-off or later (the Soyuz third stage) leaves in the dark:
+    # no flame to flash, and the phase after it burns nothing.
+    stages = tuple(e.t_s for e in events if e.kind == "stage" and e.t_s < cutoff)
+    return _Context(launch, profile, stages, cutoff)
+
+
+def _phase_at(ctx: _Context, t: float) -> int:
+    return sum(1 for ts in ctx.stage_times if ts <= t)
+
+
+def _burnt_kg(ctx: _Context, t: FloatArray) -> FloatArray:
+    """Propellant burnt from lift-off to times ``t`` (kg): the flow of each phase (by its
+    thrust, :data:`LIFTOFF_MASS_FLOW_KG_S` at lift-off) over its stretch of the burn."""
+    bounds = (0.0, *ctx.stage_times, ctx.cutoff_s)
+    out = np.zeros_like(t)
+    for k, (start, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        flow = LIFTOFF_MASS_FLOW_KG_S / PLUME_LIFTOFF_CD * phase_intensity(ctx.profile, k)
+        out += flow * np.clip(t - start, 0.0, end - start)
+    return out
+
+
+def _plume(b: _Builder, ctx: _Context, t: float, pos: FloatArray, vel: FloatArray,
+           alt: float) -> None:
+    if not 0.0 <= t <= ctx.cutoff_s:
+        return
+    intensity = phase_intensity(ctx.profile, _phase_at(ctx, t))
+    r = float(plume_radius_km(alt))
+    # The flame trails along the vehicle's axis, taken as its velocity over the ground
+    # (the air's frame: what a rocket in the atmosphere points along).  On the pad,
+    # standing still, the flame points down.
+    axis = _unit(vel) if np.linalg.norm(vel) > 1e-6 else _unit(pos)
+    length = PLUME_LENGTH_RADII * r
+    b.add(pos, _gaussian_cov(0.5 * PLUME_BASE_RADIUS_KM),
+          blackbody_rgb(PLUME_CORE_TEMPERATURE_K) * intensity * PLUME_CORE_SHARE,
+          0.0, LAMBERT, PLUME)
+    b.add(pos - 0.5 * length * axis, _gaussian_cov(0.5 * r, axis, length / 4.0),
+          blackbody_rgb(PLUME_FLAME_TEMPERATURE_K) * intensity * (1.0 - PLUME_CORE_SHARE),
+          0.0, LAMBERT, PLUME)
+
+
+def _body(b: _Builder, ctx: _Context, t: float, pos: FloatArray) -> None:
+    """The vehicle (or after cut-off the payload) as a sunlit reflector."""
+    if t < 0.0:
+        return
+    reflect = VEHICLE_REFLECT_M2 if t <= ctx.cutoff_s else PAYLOAD_REFLECT_M2
+    b.add(pos, _gaussian_cov(0.5 * PAYLOAD_SIZE_KM), np.zeros(3), reflect, LAMBERT, VEHICLE)
+
+
+def _stage_area_m2(track: lm.SpentStageTrack) -> tuple[float, float]:
+    """Mean cross-section (m^2) and length (km) of a spent stage, by its kind."""
+    beta = track.ballistic_kg_m2
+    if beta == lm.BOOSTER_BALLISTIC_KG_M2:
+        return BOOSTER_AREA_M2, BOOSTER_LENGTH_KM
+    if beta == lm.UPPER_BALLISTIC_KG_M2:
+        return UPPER_AREA_M2, UPPER_LENGTH_KM
+    return CORE_AREA_M2, CORE_LENGTH_KM
+
+
+def _stages_and_flashes(b: _Builder, ctx: _Context, t: float) -> None:
+    tracks = lm.spent_stages_itrs(ctx.launch, np.array([t]))
+    flash_colour = blackbody_rgb(FLASH_TEMPERATURE_K)
+    glow_colour = blackbody_rgb(GLOW_TEMPERATURE_K)
+    for tr in tracks:
+        age = t - tr.separation_s
+        if age < 0.0:
+            continue
+        # The phase that ends at this separation lit this stage's engines.
+        before = _phase_at(ctx, tr.separation_s - 1e-6)
+        plume_before = phase_intensity(ctx.profile, before)
+        burning = tr.separation_s < ctx.cutoff_s
+        if burning and age <= FLASH_DURATION_S and np.all(np.isfinite(tr.pos_km[0])):
+            alt = float(lm.altitude_km(tr.pos_km[0]))
+            speed = FLASH_EXPANSION_KM_S * (1.0 - math.exp(-alt / 40.0))
+            radius = float(plume_radius_km(alt)) + speed * age
+            peak = FLASH_PEAK_RATIO * plume_before
+            b.add(tr.pos_km[0], _gaussian_cov(0.5 * radius),
+                  flash_colour * peak * math.exp(-age / FLASH_DECAY_S), 0.0, LAMBERT, FLASH)
+        area, length = _stage_area_m2(tr)
+        glow_start = min(tr.separation_s, ctx.cutoff_s)
+        glow = (GLOW_SHARE * plume_before / tr.count
+                * math.exp(-(t - glow_start) / GLOW_DECAY_S))
+        for piece in tr.pieces_km[:, 0, :]:
+            b.add(piece, _gaussian_cov(0.25 * length), glow_colour * glow,
+                  STAGE_ALBEDO * area, LAMBERT, STAGE)
+
+
+def _in_shadow(centre: FloatArray, extent_km: float, sun_dir: FloatArray) -> bool:
+    """Whether a ball of radius ``extent_km`` lies wholly in the Earth's shadow.
+
+    The shadow is taken as the cylinder of the polar radius behind the Earth (the
+    umbra narrows by only 0.5 % over the first 7,000 km): a conservative test, so
+    that what it keeps the GPU lights properly, the atmosphere included.
+    """
+    along = float(centre @ sun_dir)
+    if along >= 0.0:
+        return False
+    off_axis = float(np.linalg.norm(centre - along * sun_dir))
+    return off_axis + extent_km < lm.WGS84_B_KM
+
+
+def cloud_ages_s() -> FloatArray:
+    """Ages (s) at which the exhaust cloud is sampled, log-spaced, youngest first."""
+    n = int(math.log(CLOUD_MAX_AGE_S / CLOUD_FIRST_AGE_S) / math.log(CLOUD_AGE_RATIO)) + 1
+    return CLOUD_FIRST_AGE_S * CLOUD_AGE_RATIO ** np.arange(n, dtype=np.float64)
+
+
+def _exhaust_cloud(b: _Builder, ctx: _Context, t: float, sun_itrs: FloatArray) -> None:
+    """Puffs of exhaust released ``age`` seconds ago, each carrying its share of mass."""
+    ages = cloud_ages_s()
+    # Each puff stands for the exhaust released between the geometric means of its
+    # neighbouring ages (its bin), placed at its own age.
+    edges = np.concatenate([[0.0], ages[:-1] * math.sqrt(CLOUD_AGE_RATIO),
+                            [ages[-1] * math.sqrt(CLOUD_AGE_RATIO)]])
+    lo, hi = edges[:-1], edges[1:]
+    # the bins that overlap the burn; a puff sits within the burn
+    keep = (t - lo > 0.0) & (t - hi < ctx.cutoff_s)
+    if not np.any(keep):
+        return
+    lo, hi = lo[keep], hi[keep]
+    t_emit = np.clip(t - ages[keep], 0.0, ctx.cutoff_s)
+    ages = t - t_emit
+    mass = _burnt_kg(ctx, t - lo) - _burnt_kg(ctx, t - hi)
+    # where each bin's exhaust was released: the ends of its stretch of trajectory
+    pos, vel = lm.vehicle_itrs(ctx.launch, t_emit)
+    p_lo, _ = lm.vehicle_itrs(ctx.launch, np.clip(t - hi, 0.0, ctx.cutoff_s))
+    p_hi, _ = lm.vehicle_itrs(ctx.launch, np.clip(t - lo, 0.0, ctx.cutoff_s))
+    alt = lm.altitude_km(pos)
+    free = free_expansion(alt)
+    sun_dir = _unit(sun_itrs)
+    for i in range(ages.size):
+        if mass[i] <= 0.0 or not np.all(np.isfinite(pos[i])):
+            continue
+        a = float(ages[i])
+        # The exhaust leaves backward at the exhaust velocity; in thin air it keeps its
+        # velocity and falls, in thick air it is stopped where it was released.
+        speed = float(np.linalg.norm(vel[i]))
+        u = vel[i] - EXHAUST_VELOCITY_KM_S * (vel[i] / speed if speed > 0 else 0.0)
+        up = pos[i] / float(np.linalg.norm(pos[i]))
+        drift = free[i] * (u * a - 0.5 * G0_KM_S2 * a * a * up)
+        radius = float(plume_radius_km(alt[i])) + free[i] * CLOUD_EXPANSION_KM_S * a
+        centre = pos[i] + drift
+        # The bin's stretch of trajectory (carried along by the same drift) as the
+        # variance of a uniform segment, so consecutive puffs join into a trail.
+        seg = p_hi[i] - p_lo[i]
+        cov = np.eye(3) * (0.5 * radius) ** 2 + np.outer(seg, seg) / 12.0
+        extent = 4.0 * math.sqrt(float(np.linalg.eigvalsh(cov)[-1]))
+        if _in_shadow(centre, extent, sun_dir):
+            continue
+        cross_section = (CLOUD_SCATTER_M2_PER_KG * float(mass[i])
+                         * math.exp(-a / CLOUD_LIFETIME_S))
+        b.add(centre, cov, np.zeros(3), cross_section, CLOUD_PHASE_G, CLOUD)
+
+
+def launch_sprites(launch: Launch, t_since_liftoff_s: float, itrs_from_gcrs: FloatArray,
+                   sun_km: FloatArray) -> Sprites:
+    """The light sources of one launch, ``t_since_liftoff_s`` after lift-off (GCRS).
+
+    ``itrs_from_gcrs`` is the frame's rotation (r_itrs = M r_gcrs) and ``sun_km`` the
+    Sun's geocentric GCRS position (for leaving out exhaust that is surely in shadow).
+    Nothing before lift-off.
+    """
+    t = float(t_since_liftoff_s)
+    if not math.isfinite(t) or t < 0.0:
+        return Sprites.empty()
+    ctx = _context(launch)
+    b = _Builder()
+    pos, vel = lm.vehicle_itrs(launch, np.array([t]))
+    if np.all(np.isfinite(pos)):
+        alt = float(lm.altitude_km(pos)[0])
+        _plume(b, ctx, t, pos[0], vel[0], alt)
+        _body(b, ctx, t, pos[0])
+    _stages_and_flashes(b, ctx, t)
+    _exhaust_cloud(b, ctx, t, itrs_from_gcrs @ sun_km)
+    return b.sprites(itrs_from_gcrs.T)
+
+
+def seconds_since_liftoff(launch: Launch, state: FrameState) -> float:
+    """Seconds from ``launch``'s lift-off to the frame's instant (UTC, to the microsecond)."""
+    return (state.utc - launch.time_utc).total_seconds()
+
+
+def frame_sprites(launches: tuple[Launch, ...] | list[Launch], state: FrameState) -> Sprites:
+    """Every launch's light sources at the frame's instant, GCRS."""
+    return Sprites.concatenate([
+        launch_sprites(ln, seconds_since_liftoff(ln, state), state.itrs_from_gcrs, state.sun_km)
+        for ln in launches
+    ])
