@@ -114,8 +114,10 @@ def peak_rss_mib(scene_path: Path, width: int, height: int, duration_s: float,
     """Peak resident memory (MiB) of a whole render in a fresh process."""
     code = _PEAK_CHILD.format(repo=str(REPO), scene=str(scene_path), out=str(out), w=width,
                               h=height, d=duration_s)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"the {duration_s:g} s render failed (status {proc.returncode}):\n"
+                         f"{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1]) / 1024.0
 
 
