@@ -34,9 +34,12 @@ out vec4 frag_color;
 uniform sampler2D u_src;      // BLUR_H: the radiance buffer (read at u_level); BLUR_V: the H result
 uniform int u_level;          // mip level read by BLUR_H
 uniform float u_sigma;        // Gaussian sigma in texels of this level
+uniform float u_extent;       // taps reach u_extent sigma
 
 // gaussian_1d: the source convolved with a normalised 1-D Gaussian of sigma
-// u_sigma texels along `axis`, taps out to 3 sigma, clamped at the edges.
+// u_sigma texels along `axis`, taps out to u_extent sigma, clamped at the
+// edges.  The wide components reach 5 sigma (exp(-12.5) = 4e-6 of the peak):
+// cut at 3 sigma, the halo of the Sun (~1e9 cd/m^2) ended in a visible edge.
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy);
 #if defined(BLUR_H)
@@ -47,7 +50,7 @@ void main() {
     int lod = 0;
 #endif
     ivec2 size = textureSize(u_src, lod);
-    int radius = int(ceil(3.0 * u_sigma));
+    int radius = int(ceil(u_extent * u_sigma));
     vec3 sum = vec3(0.0);
     float wsum = 0.0;
     for (int i = -radius; i <= radius; ++i) {

@@ -83,11 +83,15 @@ class BloomPass:
             set_uniform(self.blur_h, "u_src", 0)
             set_uniform(self.blur_h, "u_level", level)
             set_uniform(self.blur_h, "u_sigma", sigma)
+            # Narrow components are inside the wide halo: 3 sigma does for them.
+            extent = 3.0 if j < 2 else 5.0
+            set_uniform(self.blur_h, "u_extent", extent)
             fbo_tmp.use()
             h_vao.render(moderngl.TRIANGLES, vertices=3)
             self.tmp[j].use(0)
             set_uniform(self.blur_v, "u_src", 0)
             set_uniform(self.blur_v, "u_sigma", sigma)
+            set_uniform(self.blur_v, "u_extent", extent)
             fbo_halo.use()
             v_vao.render(moderngl.TRIANGLES, vertices=3)
         c = self.composite
