@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from renderer import scene as sc
-from renderer.frame_state import FrameState
+from renderer.frame_state import FrameState, View
 
 A = 6378.137
 B = A * (1 - 1 / 298.257223563)
@@ -79,3 +79,17 @@ def minimal_scene(ev100: float = 14.0, **earth: object) -> sc.Scene:
         earth=sc.Earth(**layers),
         stars=None,
     )
+
+
+def render_hdr(ctx, scene: sc.Scene, st: FrameState, view: View) -> np.ndarray:
+    """Radiance (H, W, 3) float32 of one instant through the whole compositor, row 0 at
+    the TOP (exposure-independent: read before the camera)."""
+    from renderer.passes.compositor import Compositor
+
+    comp = Compositor(ctx, scene, view)
+    try:
+        comp.render([st], 0)
+        hdr = np.frombuffer(comp.read_hdr(), np.float32).reshape(view.height, view.width, 4)
+    finally:
+        comp.release()
+    return hdr[::-1, :, :3].copy()

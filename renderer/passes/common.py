@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import moderngl
 import numpy as np
 
-from renderer.frame_state import View
+from renderer.frame_state import FrameState, View
 
 
 def set_uniform(program: moderngl.Program, name: str, value: object) -> None:
@@ -26,6 +26,18 @@ def set_uniform(program: moderngl.Program, name: str, value: object) -> None:
         member.value = tuple(value)
     else:
         member.value = value
+
+
+def set_earth_fixed_view(program: moderngl.Program, state: FrameState, view: View) -> None:
+    """The uniforms of a pass that works in Earth-fixed axes: the pinhole basis, the
+    camera's position relative to the Earth's centre (km) and the Sun's direction,
+    all rotated from the GCRS into the ITRS in float64."""
+    m = state.itrs_from_gcrs
+    set_camera(program, view, m @ state.camera_right, m @ state.camera_up,
+               m @ state.camera_forward)
+    set_uniform(program, "u_cam_pos", m @ state.camera_pos_km)
+    sun = m @ state.sun_km
+    set_uniform(program, "u_sun_dir", sun / np.linalg.norm(sun))
 
 
 def set_camera(program: moderngl.Program, view: View, right: np.ndarray, up: np.ndarray,

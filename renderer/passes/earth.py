@@ -27,7 +27,7 @@ from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
 from renderer.gl.shaders import build_program
 from renderer.night_lights import CD_PER_NW, LIGHTS_MAX_NW, LIGHTS_RGB, decode_lights
-from renderer.passes.common import set_camera, set_uniform
+from renderer.passes.common import set_earth_fixed_view, set_uniform
 from renderer.scene import Earth
 
 GL_SRGB8 = 0x8C41
@@ -175,10 +175,7 @@ class EarthPass:
         m = state.itrs_from_gcrs
         p = self.program
         set_uniform(p, "u_weight", weight)
-        set_camera(p, view, m @ state.camera_right, m @ state.camera_up, m @ state.camera_forward)
-        set_uniform(p, "u_cam_pos", m @ state.camera_pos_km)
-        sun = m @ state.sun_km
-        set_uniform(p, "u_sun_dir", sun / np.linalg.norm(sun))
+        set_earth_fixed_view(p, state, view)
         set_uniform(p, "u_sun_illuminance", solar_illuminance_lux(state.sun_km))
         set_uniform(p, "u_moon_pos", m @ state.moon_km)
         set_uniform(p, "u_moon_illuminance", lunar_illuminance_lux(state.moon_km, state.sun_km))

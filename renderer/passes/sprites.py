@@ -22,7 +22,7 @@ import numpy as np
 from renderer.atmosphere import bind_atmosphere
 from renderer.frame_state import FrameState, View
 from renderer.gl.shaders import build_program
-from renderer.passes.common import set_camera, set_uniform
+from renderer.passes.common import set_earth_fixed_view, set_uniform
 from renderer.passes.earth import solar_illuminance_lux
 from renderer.passes.plume import CLOUD, Sprites, frame_sprites
 from renderer.scene import Scene
@@ -126,13 +126,9 @@ class SpritePass:
         self._reserve(rows.shape[0])
         assert self._buffer is not None and self._vao is not None
         self._buffer.write(np.ascontiguousarray(rows).tobytes())
-        m = state.itrs_from_gcrs
         p = self.program
         set_uniform(p, "u_weight", weight)
-        set_camera(p, view, m @ state.camera_right, m @ state.camera_up, m @ state.camera_forward)
-        set_uniform(p, "u_cam_pos", m @ state.camera_pos_km)
-        sun = m @ state.sun_km
-        set_uniform(p, "u_sun_dir", sun / np.linalg.norm(sun))
+        set_earth_fixed_view(p, state, view)
         set_uniform(p, "u_sun_illuminance", solar_illuminance_lux(state.sun_km))
         bind_atmosphere(p, 0)
         self._vao.render(moderngl.TRIANGLES, vertices=6, instances=rows.shape[0])

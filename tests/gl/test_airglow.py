@@ -11,21 +11,10 @@ import pytest
 from renderer import airglow
 from renderer import scene as sc
 from renderer.frame_state import View
-from renderer.passes.compositor import Compositor
-from tests.helpers import A, minimal_scene, state
+from tests.helpers import A, minimal_scene, render_hdr, state
 
 H_CAM = 406.0   # REFERENCE.md: the ISS at 406 km
 GREEN = sc.AirglowLayer("O I 557.7 nm", 97.0, 10.0, 250.0, wavelength_nm=557.7)
-
-
-def render_hdr(ctx, scene, st, view):
-    comp = Compositor(ctx, scene, view)
-    try:
-        comp.render([st], 0)
-        hdr = np.frombuffer(comp.read_hdr(), np.float32).reshape(view.height, view.width, 4)
-    finally:
-        comp.release()
-    return hdr[::-1, :, :3].copy()
 
 
 def luminance(img):

@@ -11,8 +11,7 @@ from renderer import atmosphere as atmo
 from renderer import scene as sc
 from renderer.frame_state import View
 from renderer.gl.shaders import load_source
-from renderer.passes.compositor import Compositor
-from tests.helpers import A, B, minimal_scene, state
+from tests.helpers import A, B, minimal_scene, render_hdr, state
 
 H_CAM = 406.0
 
@@ -113,16 +112,6 @@ def test_tables_are_cached_on_disk(ctx, tmp_path, monkeypatch):
         assert np.array_equal(loaded[name], fresh[name])
     path.write_bytes(b"not a table")        # a broken cache is ignored, never trusted
     assert atmo._load_cached(path) is None
-
-
-def render_hdr(ctx, scene, st, view):
-    comp = Compositor(ctx, scene, view)
-    try:
-        comp.render([st], 0)
-        hdr = np.frombuffer(comp.read_hdr(), np.float32).reshape(view.height, view.width, 4)
-    finally:
-        comp.release()
-    return hdr[::-1, :, :3].copy()
 
 
 AIR_ONLY = minimal_scene(day=None, night_lights=None, clouds=None, airglow=None, glint=None)

@@ -12,9 +12,8 @@ from renderer import scene as sc
 from renderer.assets import asset_path
 from renderer.frame_state import View
 from renderer.night_lights import CD_PER_NW, LIGHTS_MAX_NW, decode_lights
-from renderer.passes.compositor import Compositor
 from tests import reference as ref
-from tests.helpers import enu, geodetic_to_itrs, minimal_scene, state
+from tests.helpers import enu, geodetic_to_itrs, minimal_scene, render_hdr, state
 
 
 def lights_map() -> np.ndarray:
@@ -43,16 +42,6 @@ def test_big_cities_reach_tens_of_nanowatts_and_the_sea_is_dark():
     for name, lat, lon in [("mid-Pacific", 0.0, -150.0), ("central Sahara", 23.0, 12.0),
                            ("Southern Ocean", -55.0, 90.0)]:
         assert peak_near(lights, lat, lon, km=100.0) < 0.5, name
-
-
-def render_hdr(ctx, scene, st, view):
-    comp = Compositor(ctx, scene, view)
-    try:
-        comp.render([st], 0)
-        hdr = np.frombuffer(comp.read_hdr(), np.float32).reshape(view.height, view.width, 4)
-    finally:
-        comp.release()
-    return hdr[::-1, :, :3].copy()
 
 
 def test_lights_appear_only_on_the_night_side(ctx):
