@@ -64,17 +64,51 @@ vec2 day_uv(vec2 lonlat) {
     return vec2(lonlat.x / (2.0 * PI) + 0.5, 0.5 - lonlat.y / PI);
 }
 
+// sample_anisotropic: the texture averaged over a pixel's footprint, the
+// parallelogram spanned by the texture-coordinate gradients dx and dy (per
+// pixel step in x and in y).  Toward the limb the footprint is a sliver,
+// hundreds of texels long and a few wide: one trilinear look-up must either
+// take its mip level from the long side (a smear) or from the short side (the
+// long side aliases into a speckle of single bright and dark pixels).  Here
+// the long side is cut into N = ceil(long / short) pieces (at most max_taps),
+// and each piece, short by long / N, is one trilinear look-up (textureGrad
+// with that piece's gradients) at its centre; the mean of the N look-ups is
+// the footprint's average.  This is the anisotropic filter of
+// EXT_texture_filter_anisotropic done in the shader, so it is the same on
+// every GPU: Mesa's llvmpipe derives its own anisotropic footprint from
+// implicit derivatives and leaves a dotted speckle inside the limb.  Lengths
+// are measured in texels of level 0, so a footprint smaller than a texel
+// (magnification) takes one look-up.  The textures are trilinear, not
+// anisotropic, so each tap is exactly the footprint it is given.
+const int ANISO_TAPS = 16;   // most look-ups per footprint, as a 16x anisotropic filter
+
+vec3 sample_anisotropic(sampler2D tex, vec2 p, vec2 dx, vec2 dy, int max_taps) {
+    vec2 size = vec2(textureSize(tex, 0));
+    float lx = length(dx * size), ly = length(dy * size);
+    vec2 major = lx >= ly ? dx : dy;
+    vec2 minor = lx >= ly ? dy : dx;
+    float ratio = max(lx, ly) / max(min(lx, ly), 1.0);
+    int n = clamp(int(ceil(ratio - 1e-3)), 1, max_taps);
+    vec2 step_major = major / float(n);
+    vec3 sum = vec3(0.0);
+    for (int i = 0; i < n; ++i) {
+        vec2 q = p + step_major * (float(i) + 0.5 - 0.5 * float(n));
+        sum += textureGrad(tex, q, step_major, minor).rgb;
+    }
+    return sum / float(n);
+}
+
 // sample_seamless: the texture at `uv` without a seam at the antimeridian.
 // u wraps from 1 to 0 there; finite differences across the jump would be ~1
 // and pick the coarsest mip level, drawing a seam.  The longitude has a second
 // copy, w = fract(u + 1/2) - 1/2, which addresses the same texel under REPEAT
 // wrapping but jumps at Greenwich instead.  Where a pixel quad straddles the
-// antimeridian, w is the coordinate sampled (so implementations that derive
-// the filter footprint from implicit derivatives, as llvmpipe's anisotropic
-// filter does, see no jump); everywhere, per axis, the smaller of the two
-// copies' differences is the explicit gradient (Tarini's trick).  The texture
-// repeats in u and clamps in v.
-vec3 sample_seamless(sampler2D tex, vec2 uv, float grad_scale) {
+// antimeridian, w is the coordinate sampled (so a sampler that derives
+// anything from implicit derivatives sees no jump); everywhere, per axis, the
+// smaller of the two copies' differences is the explicit gradient (Tarini's
+// trick).  The texture repeats in u and clamps in v.  The look-up itself is
+// sample_anisotropic's, with at most max_taps taps.
+vec3 sample_seamless(sampler2D tex, vec2 uv, float grad_scale, int max_taps) {
     float w = fract(uv.x + 0.5) - 0.5;
     vec2 dx = dFdx(uv), dy = dFdy(uv);
     float dxw = dFdx(w), dyw = dFdy(w);
@@ -89,7 +123,7 @@ vec3 sample_seamless(sampler2D tex, vec2 uv, float grad_scale) {
     vec2 p = vec2(near_seam > 0.0 ? w : uv.x, uv.y);
     dx.x = abs(dx.x) <= abs(dxw) ? dx.x : dxw;
     dy.x = abs(dy.x) <= abs(dyw) ? dy.x : dyw;
-    return textureGrad(tex, p, dx * grad_scale, dy * grad_scale).rgb;
+    return sample_anisotropic(tex, p, dx * grad_scale, dy * grad_scale, max_taps);
 }
 
 // POLAR_CAP: colatitude (radians) covered by each polar cap (30 deg), and the
@@ -118,18 +152,25 @@ vec2 polar_cap_uv(vec3 n, bool north) {
 // it is a cloud-free composite of MODIS surface reflectance, tone-mapped for
 // display, so it is close to (not exactly) the true albedo.  Grey 0.1
 // (REFERENCE.md's ground albedo) stands in when the layer is off.
-// Above CAP_BLEND_END the polar caps alone are sampled; all three textures are
-// sampled everywhere (derivatives need uniform control flow), but the
-// equirectangular texture's gradients are scaled to zero where its weight is
-// zero, so its huge near-pole footprint never reaches the sampler.
-vec3 surface_albedo(vec2 lonlat, vec3 n) {
+// Above CAP_BLEND_END the polar caps alone are sampled.  The derivatives are
+// taken everywhere (they need uniform control flow), but each texture's
+// footprint is scaled by its weight, so the equirectangular texture's huge
+// near-pole footprint never reaches the sampler, and a texture of weight zero
+// costs one look-up.  max_taps bounds the anisotropic look-ups per texture.
+vec3 surface_albedo(vec2 lonlat, vec3 n, int max_taps) {
     if (!u_day_enabled) return vec3(0.1);
     float lat_deg = degrees(lonlat.y);
     float w_cap = smoothstep(CAP_BLEND_START, CAP_BLEND_END, abs(lat_deg));
-    vec3 equirect = sample_seamless(u_day, day_uv(lonlat), 1.0 - w_cap);
-    vec3 north = texture(u_day_north, polar_cap_uv(n, true)).rgb;
-    vec3 south = texture(u_day_south, polar_cap_uv(n, false)).rgb;
-    return mix(equirect, lat_deg > 0.0 ? north : south, w_cap);
+    // A texture of weight zero is looked up once, with a zero footprint.
+    vec3 equirect = sample_seamless(u_day, day_uv(lonlat), 1.0 - w_cap,
+                                    w_cap < 1.0 ? max_taps : 1);
+    vec2 uv_north = polar_cap_uv(n, true), uv_south = polar_cap_uv(n, false);
+    vec2 dx_north = dFdx(uv_north) * w_cap, dy_north = dFdy(uv_north) * w_cap;
+    vec2 dx_south = dFdx(uv_south) * w_cap, dy_south = dFdy(uv_south) * w_cap;
+    vec3 cap = lat_deg > 0.0
+        ? sample_anisotropic(u_day_north, uv_north, dx_north, dy_north, max_taps)
+        : sample_anisotropic(u_day_south, uv_south, dx_south, dy_south, max_taps);
+    return mix(equirect, cap, w_cap);
 }
 
 // sunlit_ground: radiance of a Lambertian surface of albedo rho under the
@@ -203,19 +244,21 @@ void main() {
     // Texture look-ups run for every pixel (misses too) so that derivatives
     // are taken in uniform control flow.
     vec2 lonlat = geodetic_lonlat(h.normal);
-    vec3 rho = surface_albedo(lonlat, h.normal);
-    vec2 uv = day_uv(lonlat);
-    float lights_sharp = 0.0, lights_blur = 0.0, water = 0.0;
-    if (u_lights_enabled) {
-        lights_sharp = sample_seamless(u_lights, uv, 1.0).r;
-        // Light leaving the bottom of a cloud has spread over ~its height:
-        // a footprint 16 times wider (four mip levels) stands in for that.
-        lights_blur = sample_seamless(u_lights, uv, 16.0).r;
-    }
-    if (u_glint_enabled) water = sample_seamless(u_water, uv, 1.0).r;
     // Misses next to the limb still carry the surface point under their closest
     // approach, so the partly covered pixels of the limb get its radiance.
     float coverage = limb_coverage(h);
+    // The sky's pixels need no filtered ground: one look-up each.
+    int taps = coverage > 0.0 ? ANISO_TAPS : 1;
+    vec3 rho = surface_albedo(lonlat, h.normal, taps);
+    vec2 uv = day_uv(lonlat);
+    float lights_sharp = 0.0, lights_blur = 0.0, water = 0.0;
+    if (u_lights_enabled) {
+        lights_sharp = sample_seamless(u_lights, uv, 1.0, taps).r;
+        // Light leaving the bottom of a cloud has spread over ~its height:
+        // a footprint 16 times wider (four mip levels) stands in for that.
+        lights_blur = sample_seamless(u_lights, uv, 16.0, 1).r;
+    }
+    if (u_glint_enabled) water = sample_seamless(u_water, uv, 1.0, taps).r;
 
     // Sphere space (atmosphere.glsl): ray parameters there are km.
     vec3 o = to_sphere_space(u_cam_pos);

@@ -41,7 +41,10 @@ MOON_MEAN_DISTANCE_KM = 384_400.0
 
 
 def _srgb_texture(ctx: moderngl.Context, rgb: np.ndarray, *, repeat_x: bool) -> moderngl.Texture:
-    """An sRGB texture (decoded to linear light by the sampler), mipmapped, anisotropic."""
+    """An sRGB texture (decoded to linear light by the sampler), trilinear.
+
+    Not anisotropic: earth.glsl's sample_anisotropic filters the footprint itself.
+    """
     h, w, _ = rgb.shape
     tex = ctx.texture((w, h), 3, np.ascontiguousarray(rgb).tobytes(), alignment=1,
                       internal_format=GL_SRGB8)
@@ -49,7 +52,6 @@ def _srgb_texture(ctx: moderngl.Context, rgb: np.ndarray, *, repeat_x: bool) -> 
     tex.repeat_y = False
     tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
     tex.build_mipmaps()
-    tex.anisotropy = 16.0
     return tex
 
 
