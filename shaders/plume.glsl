@@ -72,6 +72,31 @@ vec3 lift_above_ground(vec3 p) {
     return p + normalize(p) * max(LIGHT_MIN_HEIGHT_KM - ellipsoid_height(p), 0.0);
 }
 
+// The Earth's shadow on an exhaust cloud.  Sunlight reaching a point on the night
+// side of the terminator has grazed the Earth at some tangent height h (the
+// distance of the point from the shadow's axis, less the Earth's radius), and
+// arrives dimmed by the air along that grazing path: T(h), 0 for h <= 0, rising
+// through tens of km to 1 above the atmosphere.  Across a cloud hundreds of km
+// deep, h changes along each view ray, so the light a ray collects is the cloud's
+// depth profile (a Gaussian) weighted by T(h) along it.  T(h) is taken as a
+// staircase over SHADOW_STEPS_KM: T(h) = sum_j (T(h_j) - T(h_j-1)) [h > h_j], and
+// each step's share of the depth profile, the part outside the cylinder of radius
+// R + h_j behind the terminator plane, is a difference of normal distribution
+// functions (shadow_interval, gaussian_mass): smooth and exact per step, so the
+// shadow's reddened edge glides through the cloud as the rows go down instead of
+// falling in one step per puff (which showed as bands).
+const int SHADOW_STEPS = 4;
+const float SHADOW_STEPS_KM[4] = float[4](14.0, 22.0, 32.0, 50.0);
+
+// grazing_transmittance: T(h) of sunlight that passed the Earth at tangent height
+// h_km: from the tangent point out to space, squared (the path is symmetric).
+// 1 above the atmosphere's shell.
+vec3 grazing_transmittance(float h_km) {
+    if (h_km >= ATMO_THICKNESS_KM) return vec3(1.0);
+    vec3 half_path = transmittance_lut(ATMO_BOTTOM + h_km, 0.0);
+    return half_path * half_path;
+}
+
 #if defined(VERTEX_SHADER)
 
 // Per instance (renderer/passes/sprites.py packs them):
@@ -95,6 +120,7 @@ flat out vec3 v_emit;
 flat out float v_reflect;
 flat out float v_g;
 flat out float v_omega_px;
+flat out vec3 v_graze[SHADOW_STEPS];  // grazing_transmittance at each step
 
 // Two triangles per quad, corners from gl_VertexID.
 const vec2 CORNER[6] = vec2[6](vec2(0.0, 0.0), vec2(1.0, 0.0), vec2(1.0, 1.0),
@@ -118,6 +144,7 @@ void main() {
     v_emit = a_emit;
     v_reflect = a_reflect;
     v_g = a_g;
+    for (int j = 0; j < SHADOW_STEPS; ++j) v_graze[j] = grazing_transmittance(SHADOW_STEPS_KM[j]);
     // A pixel at angle c from the axis subtends cos^3(c) / f^2 sr.
     vec2 off = (a_centre - 0.5 * u_resolution) / u_focal_px;
     float cos_c = inversesqrt(1.0 + dot(off, off));
@@ -137,6 +164,7 @@ flat in vec3 v_emit;
 flat in float v_reflect;
 flat in float v_g;
 flat in float v_omega_px;
+flat in vec3 v_graze[SHADOW_STEPS];
 
 out vec4 frag_color;
 
@@ -195,68 +223,75 @@ float gaussian_mass(float mu, float sigma, float s0, float s1) {
     return normal_cdf((s1 - mu) / sigma) - normal_cdf((s0 - mu) / sigma);
 }
 
-// SHADOW_SCREEN_KM: sunlight grazing the Earth below this height is mostly
-// absorbed (a tangent path at 20 km has an optical depth near 1 in green): the
-// Earth's shadow, as a cloud high up feels it, is the ellipsoid's raised by this.
-const float SHADOW_SCREEN_KM = 20.0;
+// ShadowRay: the view ray o + s d (ITRS km) in the frame of the Earth's shadow,
+// for sunlight along -sun.  Scaling z by a/b turns the ellipsoid into a sphere and
+// its shadow into a circular cylinder while keeping the ray's parameter s; in that
+// space, qa s^2 + 2 qb s + |op|^2 is the squared distance of the ray's point from
+// the shadow's axis, and k0 + k1 s its height along the axis toward the Sun.
+struct ShadowRay {
+    float qa, qb, op_len, k0, k1;
+};
 
-// shadow_interval: the stretch [s0, s1] of the ray o + s d (ITRS km; s1 < s0 when
-// none) inside the Earth's shadow for sunlight along -sun: the part of the cylinder
-// behind the ellipsoid (raised by SHADOW_SCREEN_KM) on the night side of the
-// terminator plane.  Scaling z by a/b turns the ellipsoid into a sphere and its
-// shadow into a circular cylinder while keeping the ray's parameter s.
-vec2 shadow_interval(vec3 o, vec3 d, vec3 sun) {
-    const float R = WGS84_A + SHADOW_SCREEN_KM;
+ShadowRay shadow_ray(vec3 o, vec3 d, vec3 sun) {
     vec3 k = vec3(1.0, 1.0, WGS84_A / WGS84_B);
     vec3 os = o * k, ds = d * k, ls = normalize(sun * k);
     vec3 op = os - dot(os, ls) * ls;
     vec3 dp = ds - dot(ds, ls) * ls;
-    float qa = dot(dp, dp);
-    float qb = dot(op, dp);
-    float qc = (length(op) - R) * (length(op) + R);
-    float disc = qb * qb - qa * qc;
-    if (qa <= 0.0 || disc <= 0.0) {
+    return ShadowRay(dot(dp, dp), dot(op, dp), length(op), dot(os, ls), dot(ds, ls));
+}
+
+// shadow_interval: the stretch [s0, s1] of the ray (s1 < s0 when none) inside the
+// Earth's shadow cast at tangent height h_km: the part of the cylinder of radius
+// a + h_km (sphere space) on the night side of the terminator plane.
+vec2 shadow_interval(ShadowRay q, float h_km) {
+    float R = WGS84_A + h_km;
+    float qc = (q.op_len - R) * (q.op_len + R);
+    float disc = q.qb * q.qb - q.qa * qc;
+    if (q.qa <= 0.0 || disc <= 0.0) {
         // parallel to the axis (inside the cylinder or out of it all along) or a miss
-        if (qa <= 0.0 && qc < 0.0) {
-            // within the cylinder: shadowed where dot(x, ls) < 0
-            float k1 = dot(ds, ls), k0 = dot(os, ls);
-            return k1 >= 0.0 ? vec2(-1e9, -k0 / max(k1, 1e-9)) : vec2(-k0 / k1, 1e9);
+        if (q.qa <= 0.0 && qc < 0.0) {
+            // within the cylinder: shadowed where the height along the axis is < 0
+            return q.k1 >= 0.0 ? vec2(-1e9, -q.k0 / max(q.k1, 1e-9)) : vec2(-q.k0 / q.k1, 1e9);
         }
         return vec2(1.0, -1.0);
     }
     float r = sqrt(disc);
-    vec2 cyl = vec2(-qb - r, -qb + r) / qa;
-    // night side: dot(os + s ds, ls) < 0
-    float k1 = dot(ds, ls), k0 = dot(os, ls);
-    if (abs(k1) < 1e-9) return k0 < 0.0 ? cyl : vec2(1.0, -1.0);
-    float edge = -k0 / k1;
-    return k1 > 0.0 ? vec2(cyl.x, min(cyl.y, edge)) : vec2(max(cyl.x, edge), cyl.y);
+    vec2 cyl = vec2(-q.qb - r, -q.qb + r) / q.qa;
+    // night side: k0 + k1 s < 0
+    if (abs(q.k1) < 1e-9) return q.k0 < 0.0 ? cyl : vec2(1.0, -1.0);
+    float edge = -q.k0 / q.k1;
+    return q.k1 > 0.0 ? vec2(cyl.x, min(cyl.y, edge)) : vec2(max(cyl.x, edge), cyl.y);
 }
 
-// shadow_surface_point: the point p itself when it lies outside the Earth's shadow
-// (see shadow_interval), else the point of the shadow's surface straight out from
-// it, away from the shadow's axis: where the light that colours the lit part of a
-// cloud around p comes through, grazing the air at SHADOW_SCREEN_KM.  Continuous
-// across the shadow's edge.
-vec3 shadow_surface_point(vec3 p, vec3 sun) {
-    const float R = WGS84_A + SHADOW_SCREEN_KM + 0.5;
-    vec3 k = vec3(1.0, 1.0, WGS84_A / WGS84_B);
-    vec3 ps = p * k, ls = normalize(sun * k);
-    float along = dot(ps, ls);
-    vec3 perp = ps - along * ls;
-    float off = length(perp);
-    if (along >= 0.0 || off >= R) return p;
-    vec3 out_dir = off > 1e-3 ? perp / off : normalize(cross(ls, vec3(0.0, 0.0, 1.0)));
-    return (along * ls + R * out_dir) / k;
+// night_side_sunlight: the depth-averaged transmittance of sunlight (per channel)
+// over a Gaussian depth profile (mean dist, deviation sigma, km) along the ray
+// o + s d: the staircase sum above.
+vec3 night_side_sunlight(vec3 o, vec3 d, float dist, float sigma) {
+    ShadowRay q = shadow_ray(o, d, u_sun_dir);
+    vec3 sum = vec3(0.0);
+    vec3 below = vec3(0.0);
+    for (int j = 0; j < SHADOW_STEPS; ++j) {
+        vec2 shadow = shadow_interval(q, SHADOW_STEPS_KM[j]);
+        sum += (v_graze[j] - below) * (1.0 - gaussian_mass(dist, sigma, shadow.x, shadow.y));
+        below = v_graze[j];
+    }
+    return sum;
+}
+
+// sunlight_scattered: luminous intensity (cd) of sunlight outside the atmosphere
+// scattered toward the camera by the source seen along d: E_sun sigma p(theta).
+// Sunlight travels along -sun and is scattered into -d: cos(theta) = sun . d.
+float sunlight_scattered(vec3 d) {
+    float cos_theta = dot(u_sun_dir, d);
+    float phase = v_g < -1.5 ? lambert_sphere_phase(-cos_theta) : henyey_greenstein(v_g, cos_theta);
+    return u_sun_illuminance * v_reflect * phase;
 }
 
 // scattered_sun: luminous intensity (cd) of sunlight scattered toward the camera
 // by the source part at P seen along d: E_sun T_sun(P) sigma p(theta).  Sunlight
 // travels along -sun and is scattered into -d: cos(theta) = sun . d.
 vec3 scattered_sun(vec3 p, vec3 d) {
-    float cos_theta = dot(u_sun_dir, d);
-    float phase = v_g < -1.5 ? lambert_sphere_phase(-cos_theta) : henyey_greenstein(v_g, cos_theta);
-    return u_sun_illuminance * transmittance_to_space(p, u_sun_dir) * v_reflect * phase;
+    return transmittance_to_space(p, u_sun_dir) * sunlight_scattered(d);
 }
 
 // illuminance_at: E (lux, per channel) at the camera from the source along the ray
@@ -270,10 +305,11 @@ vec3 scattered_sun(vec3 p, vec3 d) {
 // by the limb pixel's coverage), shadowed where transmittance_to_space toward the
 // Sun meets the ground.  An extended source (an exhaust cloud hundreds of km deep)
 // spreads its light along the ray as a Gaussian of deviation v_depth_sigma about D:
-// the part in front of the ground is seen, the part outside the Earth's shadow is
-// lit (its colour from the sunlight at the edge of the shadow nearest P), each share
-// computed exactly from the normal distribution, so the shadow and the limb cut
-// smoothly through the cloud.
+// the part in front of the ground is seen, and on the night side each part is lit
+// by sunlight dimmed by the air it grazed on its way past the Earth (the staircase
+// of night_side_sunlight), each share computed exactly from the normal
+// distribution, so the shadow, its reddened edge and the limb cut smoothly through
+// the cloud.
 vec3 illuminance_at(vec2 at) {
     vec3 d = view_ray(at);
     EllipsoidHit h = intersect_ellipsoid(u_cam_pos, d);
@@ -291,10 +327,14 @@ vec3 illuminance_at(vec2 at) {
         if (sigma <= 0.0) {
             intensity += scattered_sun(p, d);
         } else {
-            vec2 shadow = shadow_interval(u_cam_pos, d, u_sun_dir);
-            float lit = 1.0 - gaussian_mass(v_dist, sigma, shadow.x, shadow.y);
-            vec3 p_lit = shadow_surface_point(p, u_sun_dir);
-            intensity += lit * scattered_sun(p_lit, d);
+            // On the night side: the shadow's staircase over the depth profile.  On
+            // the day side, where no ray to the Sun grazes the Earth, the sunlight's
+            // own path from the profile's centre (a low trail by day); the two meet
+            // at the terminator plane, the blend spread over ~100 km of the cloud.
+            float w_day = smoothstep(0.0, 100.0, dot(p, u_sun_dir));
+            vec3 night = w_day < 1.0 ? night_side_sunlight(u_cam_pos, d, v_dist, sigma) : vec3(0.0);
+            vec3 day = w_day > 0.0 ? transmittance_to_space(p, u_sun_dir) : vec3(0.0);
+            intensity += mix(night, day, w_day) * sunlight_scattered(d);
         }
     }
     float dist_m = v_dist * 1000.0;

@@ -489,6 +489,35 @@ def test_exhaust_cloud_is_cut_by_the_limb(ctx, tmp_path):
     assert lum[above].max() > 0
 
 
+def test_exhaust_cloud_is_smooth_not_banded(ctx):
+    # The cloud is drawn as puffs of exhaust by age.  When each puff's sunlight was
+    # taken at one point of its depth, each dimmed in a step at the image row where
+    # that point met the dense air under the shadow's edge, and the steps showed as
+    # horizontal bands (cape-twilight-launch at 22 s, T+500 s).  Measured: what a
+    # 2-pixel blur down the columns removes, against the same across the rows (the
+    # cloud's own smooth curvature): banded 0.014, smooth 0.0025, x 0.0013.
+    from scipy.ndimage import gaussian_filter, gaussian_filter1d
+
+    scene = load_scene(SCENES / "cape-twilight-launch.toml")
+    scene = replace(scene, output=replace(scene.output, width=480, height=270))
+    view = view_of(scene)
+    (st,) = states(scene, [22.0 * scene.time.speed])
+    (img,) = sprite_radiance(ctx, scene, [st], view)
+    lum = (img @ LUMA).astype(np.float64)
+    # the cloud's body: lit, away from the rocket and from the cut at the limb
+    cx, cy = project(st, view, st.vehicles_km[0])
+    yy, xx = np.mgrid[0:view.height, 0:view.width] + 0.5
+    away = (xx - cx) ** 2 + (yy - cy) ** 2 > 20.0**2
+    smooth = gaussian_filter(lum, 3.0)
+    body = ((smooth > 0.1 * np.percentile(smooth[away], 99)) & away
+            & (gaussian_filter((lum == 0).astype(float), 3.0) == 0.0))
+    assert body.sum() > 5000
+    down = np.abs(lum - gaussian_filter1d(lum, 2.0, axis=0))[body] / smooth[body]
+    across = np.abs(lum - gaussian_filter1d(lum, 2.0, axis=1))[body] / smooth[body]
+    assert np.median(across) < 0.003
+    assert np.median(down) < 0.005, (np.median(down), np.median(across))
+
+
 # ---------------------------------------------------------------------------
 # The shipped scene
 # ---------------------------------------------------------------------------
