@@ -63,8 +63,8 @@ from renderer.preview_size import DEFAULT_BUDGET_S, AdaptiveSize, default_window
 from renderer.scene import GroundTarget, LaunchTarget, Scene, load_scene
 from renderer.timeline import build_timeline, subframe_sim_seconds
 
-# After a wheel zoom or a window resize, the frame is re-built at the new size or
-# field of view once the input has rested this long (a rebuild re-uploads textures).
+# After a wheel zoom or a window resize, the frame's buffers are re-sized to the new
+# size or field of view once the input has rested this long.
 SETTLE_S = 0.3
 NOTE_S = 3.0
 TITLE_EVERY_S = 0.5
@@ -154,7 +154,7 @@ class Preview:
         self.state: FrameState | None = None
         self.dirty = True
         self.needs_present = True
-        self.rebuild_at: float | None = None
+        self.resize_at: float | None = None
         self.dragging: tuple[float, float] | None = None
         self.next_title = 0.0
         self.comp: Compositor | None = None
@@ -211,8 +211,8 @@ class Preview:
             last = now
             if self.watch.poll(now):
                 self._reload()
-            if self.rebuild_at is not None and now >= self.rebuild_at:
-                self._build(self.scene)
+            if self.resize_at is not None and now >= self.resize_at:
+                self._resize()
             if self.dirty or self.playback.frame != self.shown_frame:
                 self._render()
             if self.note is not None and now > self.note[1]:
@@ -236,8 +236,8 @@ class Preview:
             pb = self.playback
             frames_left = math.floor(pb.position) + 1.0 - pb.position
             timeout = min(timeout, frames_left / (pb.fps * pb.speed))
-        if self.rebuild_at is not None:
-            timeout = min(timeout, self.rebuild_at - time.monotonic())
+        if self.resize_at is not None:
+            timeout = min(timeout, self.resize_at - time.monotonic())
         if self.note is not None:
             timeout = min(timeout, self.note[1] - time.monotonic())
         return max(timeout, 0.001)
@@ -269,9 +269,25 @@ class Preview:
             bind_default_framebuffer(self.ctx)
             self.comp.release()
         self.comp, self.comp_view = comp, view
-        self.rebuild_at = None
+        self.resize_at = None
         self.dirty = True
         self.skip_timing = True  # the first frame pays for shader and texture warm-up
+
+    def _resize(self) -> None:
+        """Re-size the compositor to the wanted internal size and field of view.
+
+        Only the view's buffers are rebuilt (Compositor.resize), not the passes'
+        programs and textures, so resizing the window or zooming is quick.
+        """
+        if self.comp is None:
+            self._build(self.scene)
+            return
+        view = self._wanted_view()
+        self.comp.resize(view)
+        self.comp_view = view
+        self.resize_at = None
+        self.dirty = True
+        self.skip_timing = True  # the glare's programs are new
 
     # ---------------------------------------------------------------- frames
 
@@ -300,7 +316,7 @@ class Preview:
         if self.skip_timing:
             self.skip_timing = False
         elif self.adaptive.record(seconds, self._viewport()[2:]):
-            self._build(self.scene)
+            self._resize()
 
     def _fps(self) -> float | None:
         times = [t for t in self.render_times if t > time.monotonic() - 2.0]
@@ -515,11 +531,11 @@ class Preview:
         fov = self.look.apply(self.scene).camera.fov_deg
         if self.comp is not None and self.comp_view is not None \
                 and self.comp_view.fov_deg != fov:
-            # Show the new field of view at once; re-build once the wheel rests (the
-            # bloom pass sizes its glare to the focal length when it is built).
+            # Show the new field of view at once; re-size once the wheel rests (the
+            # glare's kernels follow the focal length, and are rebuilt then).
             self.comp_view = View(self.comp_view.width, self.comp_view.height, fov)
             self.comp.view = self.comp_view
-            self.rebuild_at = time.monotonic() + SETTLE_S
+            self.resize_at = time.monotonic() + SETTLE_S
         self.dirty = True
 
     def _save_still(self) -> Path:
@@ -623,7 +639,7 @@ class Preview:
         self._handle(f"zoom {dy}", from_control=False)
 
     def _on_resize(self, _win: object, _w: int, _h: int) -> None:
-        self.rebuild_at = time.monotonic() + SETTLE_S
+        self.resize_at = time.monotonic() + SETTLE_S
         self.needs_present = True
 
     def _on_refresh(self, _win: object) -> None:

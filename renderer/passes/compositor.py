@@ -70,7 +70,16 @@ class Compositor:
         self.ctx = ctx
         self.output = output
         self.scene = scene
+        self.passes = build_passes(ctx, scene)
+        self.post = PostPass(ctx, scene.camera)
+        self._build_targets(view)
+        check_gl_error(ctx, "creating the frame's passes")
+
+    def _build_targets(self, view: View) -> None:
+        """The buffers, glare and Y'CbCr stages sized for ``view``."""
+        ctx = self.ctx
         self.view = view
+        self._targets_view = view  # self.view may be swapped for a new field of view alone
         size = (view.width, view.height)
         # The radiance buffer is padded with black to a multiple of HDR_PAD
         # pixels: the glare reads its mip chain, and only then is every texel of
@@ -87,13 +96,34 @@ class Compositor:
         # Its rows are stored top row first (the post pass flips them for read-back).
         self.ldr = ctx.texture(size, 4)
         self.ldr_fbo = ctx.framebuffer(color_attachments=[self.ldr])
-        self.passes = build_passes(ctx, scene)
-        bloom = scene.camera.bloom
+        bloom = self.scene.camera.bloom
+        # The glare's kernels are sized by the focal length in pixels: built per view.
         self.bloom = (BloomPass(ctx, bloom, view, padded_size(view))
                       if bloom and bloom.fraction > 0 else None)
-        self.post = PostPass(ctx, scene.camera)
-        self.yuv = YuvPass(ctx, view.width, view.height) if output == "yuv420p" else None
-        check_gl_error(ctx, "creating the frame's passes")
+        self.yuv = YuvPass(ctx, view.width, view.height) if self.output == "yuv420p" else None
+
+    def _release_targets(self) -> None:
+        bind_default_framebuffer(self.ctx)
+        if self.bloom is not None:
+            self.bloom.release()
+        if self.yuv is not None:
+            self.yuv.release()
+        for obj in (self.hdr_fbo, self.hdr, self.ldr_fbo, self.ldr):
+            obj.release()
+
+    def resize(self, view: View) -> None:
+        """Draw at another size or field of view from now on.
+
+        Only what depends on the view is rebuilt (the buffers, the glare, the
+        Y'CbCr stage); the passes keep their programs and textures, so this is
+        cheap next to building a new compositor (the preview's resize and zoom).
+        """
+        if view == self._targets_view:
+            self.view = view
+            return
+        self._release_targets()
+        self._build_targets(view)
+        check_gl_error(self.ctx, f"resizing the frame to {view.width}x{view.height}")
 
     def render_radiance(self, substates: Sequence[FrameState]) -> None:
         """Fill the float buffer with the frame's radiance (mean over the sub-frames)."""
@@ -146,13 +176,7 @@ class Compositor:
 
     def release(self) -> None:
         """Free GL objects."""
-        bind_default_framebuffer(self.ctx)
+        self._release_targets()
         for p in self.passes:
             p.release()
         self.post.release()
-        if self.bloom is not None:
-            self.bloom.release()
-        if self.yuv is not None:
-            self.yuv.release()
-        for obj in (self.hdr_fbo, self.hdr, self.ldr_fbo, self.ldr):
-            obj.release()
