@@ -12,7 +12,7 @@ here and read back by the Earth pass with the decoders here:
     light in proportion to its population over an urban footprint whose area
     grows as population^0.85, with a dense core, sprawl broken up by noise
     and radial arterial roads; neighbouring towns are joined by faint lit
-    roads; the sea is dark.  Calibrated so that a city of a million people
+    roads that meander between them; the sea is dark.  Calibrated so that a city of a million people
     averages ~12 and big city cores reach tens of nW cm^-2 sr^-1
     (shared/REFERENCE.md, "Night lights": VIIRS radiances of cities reach tens
     of nW cm^-2 sr^-1).  What this cannot know: how bright each country lights
@@ -55,6 +55,9 @@ FOOTPRINT_EXP = 0.85
 # per person, chosen so that a city of 1 M averages ~12 over its footprint.
 LIGHT_PER_PERSON = 12.0 * 400.0 / 1.0e6
 KM_PER_DEG = 111.32
+# Sideways meander of a lit road between two towns, as a fraction of its length:
+# the standard deviation of its first half-wave (the k-th has ROAD_MEANDER / k).
+ROAD_MEANDER = 0.07
 
 
 def decode_lights(code: np.ndarray) -> np.ndarray:
@@ -104,6 +107,58 @@ def _deposit(grid: np.ndarray, lat: np.ndarray, lon: np.ndarray, amount: np.ndar
         np.add.at(grid, (np.clip(y0 + dy, 0, h - 1), (x0 + dx) % w), amount * wgt)
 
 
+def road_points(lat: np.ndarray, lon: np.ndarray, pop: np.ndarray, texel_km: float,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lit roads between neighbouring towns, as points: (lat deg, lon deg, radiance nW).
+
+    Each place of 2,000+ joins its three nearest such neighbours within 120 km by a
+    line of faint light (traffic and the settlements strung along the road), two
+    points per texel of ``texel_km``, its brightness growing slowly with the
+    smaller town's population.  A road is not a straight line: it meanders to the
+    side of the great circle by a sum of three half-wave sines that vanish at both
+    towns (ROAD_MEANDER of its length for the first, ROAD_MEANDER / k for the
+    k-th), so a road network reads as roads, not as the straight edges of a graph.
+    """
+    from scipy.spatial import cKDTree
+
+    sel = pop >= 2000
+    la, lo, po = lat[sel], lon[sel], pop[sel]
+    if la.size < 2:
+        return np.zeros(0), np.zeros(0), np.zeros(0, np.float32)
+    xyz = np.stack([np.cos(np.radians(la)) * np.cos(np.radians(lo)),
+                    np.cos(np.radians(la)) * np.sin(np.radians(lo)),
+                    np.sin(np.radians(la))], axis=1)
+    tree = cKDTree(xyz)
+    k_near = min(4, la.size)
+    dist, idx = tree.query(xyz, k=k_near)
+    pts_lat, pts_lon, pts_amt = [], [], []
+    modes = np.arange(1, 4)
+    for k in range(1, k_near):
+        a = np.arange(len(la))
+        b = idx[:, k]
+        d_km = dist[:, k] * 6371.0
+        keep = (d_km < 120.0) & (d_km > 2.0) & (a < b)
+        a, b, d_km = a[keep], b[keep], d_km[keep]
+        nseg = np.maximum((d_km / (0.5 * texel_km)).astype(int), 2)
+        # Radiance of the road texels: 0.2 to ~1.5 nW over one texel width.
+        level = 0.07 * np.minimum(po[a], po[b]) ** 0.22
+        for j in range(len(a)):
+            s = np.linspace(0.0, 1.0, nseg[j])
+            v = xyz[a[j]][None, :] * (1 - s)[:, None] + xyz[b[j]][None, :] * s[:, None]
+            v /= np.linalg.norm(v, axis=1, keepdims=True)
+            side = np.cross(xyz[a[j]], xyz[b[j]])
+            side /= np.linalg.norm(side)
+            amp = rng.normal(0.0, ROAD_MEANDER / modes) * d_km[j] / 6371.0   # radians
+            v = v + (np.sin(np.pi * np.outer(s, modes)) @ amp)[:, None] * side[None, :]
+            v /= np.linalg.norm(v, axis=1, keepdims=True)
+            pts_lat.append(np.degrees(np.arcsin(v[:, 2])))
+            pts_lon.append(np.degrees(np.arctan2(v[:, 1], v[:, 0])))
+            pts_amt.append(np.full(nseg[j], level[j] * 0.5, np.float32))
+    if not pts_lat:
+        return np.zeros(0), np.zeros(0), np.zeros(0, np.float32)
+    return np.concatenate(pts_lat), np.concatenate(pts_lon), np.concatenate(pts_amt)
+
+
 def build_night_lights(places: list[tuple[float, float, int]], water: np.ndarray,
                        seed: int = 2018) -> np.ndarray:
     """Night radiance map (nW cm^-2 sr^-1, float32, LIGHTS_SIZE) from (lat, lon, population).
@@ -111,7 +166,6 @@ def build_night_lights(places: list[tuple[float, float, int]], water: np.ndarray
     ``water`` is a water mask (255 = water) of any equirectangular size.
     """
     from scipy.ndimage import gaussian_filter
-    from scipy.spatial import cKDTree
 
     w, h = LIGHTS_SIZE
     rng = np.random.default_rng(seed)
@@ -158,38 +212,13 @@ def build_night_lights(places: list[tuple[float, float, int]], water: np.ndarray
         stamp *= LIGHT_PER_PERSON * pop[i] / (float(stamp.sum()) * area)
         grid[np.ix_(ys, xs % w)] += stamp
 
-    # 3. Lit roads between neighbouring towns: each place of 2,000+ joins its
-    # three nearest such neighbours within 120 km by a line of faint light
-    # (traffic and the settlements strung along the road), brightness growing
-    # slowly with the smaller town's population.
-    sel = pop >= 2000
-    la, lo, po = lat[sel], lon[sel], pop[sel]
-    xyz = np.stack([np.cos(np.radians(la)) * np.cos(np.radians(lo)),
-                    np.cos(np.radians(la)) * np.sin(np.radians(lo)),
-                    np.sin(np.radians(la))], axis=1)
-    tree = cKDTree(xyz)
-    dist, idx = tree.query(xyz, k=4)
-    pts_lat, pts_lon, pts_amt = [], [], []
-    for k in range(1, 4):
-        a = np.arange(len(la))
-        b = idx[:, k]
-        d_km = dist[:, k] * 6371.0
-        keep = (d_km < 120.0) & (d_km > 2.0) & (a < b)
-        a, b, d_km = a[keep], b[keep], d_km[keep]
-        nseg = np.maximum((d_km / (0.5 * texel_km)).astype(int), 2)
-        # Radiance of the road texels: 0.2 to ~1.5 nW over one texel width.
-        level = 0.07 * np.minimum(po[a], po[b]) ** 0.22
-        for j in range(len(a)):
-            s = np.linspace(0.0, 1.0, nseg[j])
-            v = xyz[a[j]][None, :] * (1 - s)[:, None] + xyz[b[j]][None, :] * s[:, None]
-            v /= np.linalg.norm(v, axis=1, keepdims=True)
-            pts_lat.append(np.degrees(np.arcsin(v[:, 2])))
-            pts_lon.append(np.degrees(np.arctan2(v[:, 1], v[:, 0])))
-            pts_amt.append(np.full(nseg[j], level[j] * 0.5, np.float32))
-    if pts_lat:
+    # 3. Lit roads between neighbouring towns (road_points), with their own random
+    # stream so that the roads' meanders leave the towns' noise as it was.
+    road_lat, road_lon, road_amt = road_points(lat, lon, pop, texel_km,
+                                               np.random.default_rng([seed, 3]))
+    if road_lat.size:
         road = np.zeros_like(grid)
-        _deposit(road, np.concatenate(pts_lat), np.concatenate(pts_lon),
-                 np.concatenate(pts_amt))
+        _deposit(road, road_lat, road_lon, road_amt)
         grid += np.minimum(road, 4.0)
 
     # 4. Sprawl texture at several scales (so no footprint is a clean disc), a
