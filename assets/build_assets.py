@@ -176,11 +176,64 @@ def build_water_and_lights() -> None:
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
 
 
+def build_camera_response() -> None:
+    """camera_response.json: a camera's colour response (see renderer/camera_response.py).
+
+    The Nikon D5100's measured spectral sensitivities (NPL, Darrodi et al. 2015)
+    from colour-science, on 380-780 nm every 5 nm; its raw response to D65; and
+    the 3 x 3 matrix from white-balanced raw to linear sRGB fitted by least squares
+    on the ColorChecker's 24 patches (N. Ohta's reflectances) under D65 against
+    their CIE 1931 2-degree colours.
+    """
+    import warnings
+
+    warnings.filterwarnings("ignore", module="colour")
+    import colour
+
+    shape = colour.SpectralShape(380, 780, 5)
+    camera = "Nikon 5100 (NPL)"
+    sens = colour.MSDS_CAMERA_SENSITIVITIES[camera].copy().align(shape).values   # (N, 3)
+    cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(shape).values
+    d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(shape).values
+    checker = colour.SDS_COLOURCHECKERS["ColorChecker N Ohta"]
+    refl = np.array([sd.copy().align(shape).values for sd in checker.values()])  # (24, N)
+    white_raw = d65 @ sens
+    raw = (refl * d65) @ sens / white_raw
+    xyz = (refl * d65) @ cmfs / float(d65 @ cmfs[:, 1])
+    xyz_to_srgb = np.array([[3.2406, -1.5372, -0.4986],
+                            [-0.9689, 1.8758, 0.0415],
+                            [0.0557, -0.2040, 1.0570]])
+    srgb = xyz @ xyz_to_srgb.T
+    fit, *_ = np.linalg.lstsq(raw, srgb, rcond=None)
+    matrix = fit.T
+    err = np.abs(raw @ matrix.T - srgb)
+    out = HERE / "camera_response.json"
+    out.write_text(json.dumps({
+        "camera": "Nikon D5100",
+        "wavelengths_nm": shape.wavelengths.tolist(),
+        "sensitivities": np.round(sens, 6).tolist(),
+        "white_raw_d65": white_raw.tolist(),
+        "matrix_raw_to_linear_srgb": matrix.tolist(),
+        "fit_patches": "ColorChecker N Ohta, 24 patches, under CIE D65",
+        "fit_max_abs_error_linear_srgb": float(err.max()),
+        "fit_mean_abs_error_linear_srgb": float(err.mean()),
+    }, indent=1) + "\n")
+    _record("camera_response.json", {
+        "source": "Nikon D5100 spectral sensitivities (NPL; Darrodi et al. 2015, JOSA A "
+                  "32(3) 381), ColorChecker N Ohta reflectances, CIE D65 and CIE 1931 "
+                  "2-degree observer, via PyPI colour-science",
+        "package_version": importlib.metadata.version("colour-science"),
+        "fit": f"least squares on 24 patches, max error {err.max():.4f} linear sRGB",
+    })
+    print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
+
+
 BUILDERS: dict[str, Callable[[], None]] = {
     "earth_day": build_earth_day,
     "polar_caps": build_polar_caps,
     "night_lights": build_water_and_lights,
     "hip2_stars": build_hip2_stars,
+    "camera_response": build_camera_response,
 }
 
 

@@ -7,14 +7,13 @@ B * 1e10 / (4 pi) * hc / lambda  W m^-2 sr^-1, and its luminance is that times
 683 lm/W * V(lambda) (the CIE photopic luminous efficiency at the line).  For
 O I 557.7 nm: 1 R = 2.84e-10 W m^-2 sr^-1 = 1.93e-7 cd/m^2.
 
-Colour of a line (``wavelength_nm``): the camera is taken to see like the CIE
-1931 standard observer.  The line's XYZ are the colour-matching functions at
-its wavelength (the multi-lobe Gaussian fit of Wyman, Sloan & Shirley 2013,
-JCGT 2(2), good to about 1 %), converted to linear sRGB (IEC 61966-2-1
-matrix).  A spectral line lies outside the sRGB gamut (a negative channel);
-it is desaturated toward white at constant luminance, just enough to bring
-every channel to zero or above, which keeps its hue and its brightness.  The
-result is normalised to luminance 1 and scaled by the line's luminance.
+Colour of a line (``wavelength_nm``): as the camera records it
+(renderer/camera_response.py: a Nikon D5100's measured spectral
+sensitivities and a colour matrix fitted on the ColorChecker), so O I 557.7 nm
+is the pure green of airglow photographs, not the yellow-green the CIE
+observer would call it.  Out of gamut it is desaturated toward white at
+constant luminance.  The result is normalised to luminance 1 and scaled by the
+line's luminance.
 
 A layer given a ``color`` (linear RGB) instead has that chromaticity,
 normalised to luminance 1, and its rayleighs are converted as photons at
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from renderer.camera_response import camera_response, in_gamut_chromaticity
 from renderer.scene import AirglowLayer
 
 WGS84_A_KM = 6378.137
@@ -41,7 +41,6 @@ MAX_LAYERS = 8
 _XYZ_TO_SRGB = np.array([[3.2406, -1.5372, -0.4986],
                          [-0.9689, 1.8758, 0.0415],
                          [0.0557, -0.2040, 1.0570]])
-_LUMA = np.array([0.2126, 0.7152, 0.0722])
 
 
 def _lobe(x: float, mu: float, s1: float, s2: float) -> float:
@@ -66,20 +65,24 @@ def luminous_efficiency(wavelength_nm: float) -> float:
 
 def chromaticity_rgb(rgb: np.ndarray) -> np.ndarray:
     """A linear sRGB colour desaturated into gamut at constant luminance, scaled to luminance 1."""
-    rgb = np.asarray(rgb, dtype=np.float64)
-    y = float(rgb @ _LUMA)
-    if y <= 0.0:
-        return np.zeros(3)
-    # rgb + s (y - rgb) >= 0 for every channel: s >= -c / (y - c) where c < 0.
-    neg = rgb < 0.0
-    s = float(np.max(-rgb[neg] / (y - rgb[neg]))) if neg.any() else 0.0
-    out = rgb + s * (y - rgb)
-    return np.clip(out, 0.0, None) / y
+    return in_gamut_chromaticity(rgb)
+
+
+def cie_line_rgb(wavelength_nm: float) -> np.ndarray:
+    """Linear sRGB of a spectral line as the CIE 1931 observer sees it, luminance 1."""
+    return chromaticity_rgb(_XYZ_TO_SRGB @ cie_xyz(wavelength_nm))
 
 
 def line_rgb(wavelength_nm: float) -> np.ndarray:
-    """Linear sRGB of a spectral line as the camera renders it, luminance 1."""
-    return chromaticity_rgb(_XYZ_TO_SRGB @ cie_xyz(wavelength_nm))
+    """Linear sRGB of a spectral line as the camera renders it, luminance 1.
+
+    Outside the camera's measured range (380 to 780 nm; the scene format allows
+    360 to 830 nm) the CIE observer's colour stands in, taken at 400 or 650 nm:
+    the spectral locus hardly moves beyond those, and the analytic fit of the
+    colour-matching functions is not good for ratios in their far tails.
+    """
+    rgb = camera_response().line_rgb(wavelength_nm)
+    return rgb if rgb.any() else cie_line_rgb(min(max(wavelength_nm, 400.0), 650.0))
 
 
 def luminance_per_rayleigh(wavelength_nm: float) -> float:

@@ -1,0 +1,104 @@
+"""The camera's colour response: what colour a spectral line is in the picture.
+
+A camera does not see like the CIE standard observer: each pixel's red, green
+and blue filters have their own spectral sensitivities, and the camera turns
+their raw signals into display colour with a 3 x 3 matrix fitted on broadband
+colours.  For broadband light the two routes agree (that is what the fit is
+for); for a spectral line they do not.  The O I 557.7 nm airglow line lies on the
+yellow side of the sRGB green primary for the CIE observer (linear sRGB about
+0.4 : 1.3 : 0), but a camera's red channel barely responds at 557.7 nm, so
+cameras record it as pure green, as photographs of the airglow from the ISS
+show.
+
+``assets/camera_response.json`` (built by ``assets/build_assets.py
+camera_response``) holds:
+
+* the measured spectral sensitivities of a Nikon D5100 (Darrodi, Finlayson,
+  Goodman & Mackiewicz 2015, "Reference data set for camera spectral
+  sensitivity estimation", JOSA A 32(3) 381; NPL measurements, via the
+  colour-science package), 380 to 780 nm every 5 nm; Nikon's D-series bodies
+  used on the ISS have sensors of the same kind;
+* the raw response to the D65 illuminant (the white balance: D65 white gives
+  equal channels);
+* the colour matrix from white-balanced raw to linear sRGB, fitted by least
+  squares on the 24 patches of the ColorChecker (N. Ohta's spectral
+  reflectances) under D65, against their CIE 1931 colours: how a camera maker
+  characterises a sensor.
+
+Only a line's chromaticity comes from here; its brightness stays photometric
+(the CIE luminous efficiency V(lambda), renderer/airglow.py), like every other
+radiance in the renderer (DESIGN.md, "One radiometric scale").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from renderer.assets import asset_path
+
+CAMERA_RESPONSE_FILE = "camera_response.json"
+# Rec. 709 / sRGB luminance weights of linear RGB.
+LUMA = np.array([0.2126, 0.7152, 0.0722])
+
+
+@dataclass(frozen=True)
+class CameraResponse:
+    """A sensor's spectral sensitivities, its white balance and its colour matrix."""
+
+    name: str
+    wavelengths_nm: np.ndarray     # (N,)
+    sensitivities: np.ndarray      # (N, 3) raw R, G, B per unit spectral power
+    white_raw: np.ndarray          # (3,) raw response to the D65 spectrum
+    matrix: np.ndarray             # (3, 3) white-balanced raw -> linear sRGB
+
+    def raw(self, wavelength_nm: float) -> np.ndarray:
+        """White-balanced raw response (R, G, B) to a line at ``wavelength_nm``."""
+        lam = float(wavelength_nm)
+        if not self.wavelengths_nm[0] <= lam <= self.wavelengths_nm[-1]:
+            return np.zeros(3)
+        s = np.array([np.interp(lam, self.wavelengths_nm, self.sensitivities[:, c])
+                      for c in range(3)])
+        return s / self.white_raw
+
+    def line_rgb(self, wavelength_nm: float) -> np.ndarray:
+        """Linear sRGB of a spectral line as this camera renders it, luminance 1.
+
+        The matrix applied to the line's raw response; where that is outside the
+        sRGB gamut (a negative channel) it is desaturated toward white at
+        constant luminance just enough to bring every channel to zero
+        (in_gamut_chromaticity).  Black outside the measured range.
+        """
+        return in_gamut_chromaticity(self.matrix @ self.raw(wavelength_nm))
+
+
+@cache
+def camera_response() -> CameraResponse:
+    """The shipped camera response (assets/camera_response.json)."""
+    data = json.loads(asset_path(CAMERA_RESPONSE_FILE).read_text())
+    return CameraResponse(
+        name=data["camera"],
+        wavelengths_nm=np.asarray(data["wavelengths_nm"], dtype=np.float64),
+        sensitivities=np.asarray(data["sensitivities"], dtype=np.float64),
+        white_raw=np.asarray(data["white_raw_d65"], dtype=np.float64),
+        matrix=np.asarray(data["matrix_raw_to_linear_srgb"], dtype=np.float64),
+    )
+
+
+def in_gamut_chromaticity(rgb: np.ndarray) -> np.ndarray:
+    """A linear sRGB colour desaturated into gamut at constant luminance, scaled to luminance 1.
+
+    Black (all zeros) for a colour of no luminance.
+    """
+    rgb = np.asarray(rgb, dtype=np.float64)
+    y = float(rgb @ LUMA)
+    if y <= 0.0:
+        return np.zeros(3)
+    # rgb + s (y - rgb) >= 0 for every channel: s >= -c / (y - c) where c < 0.
+    neg = rgb < 0.0
+    s = float(np.max(-rgb[neg] / (y - rgb[neg]))) if neg.any() else 0.0
+    out = rgb + s * (y - rgb)
+    return np.clip(out, 0.0, None) / y
