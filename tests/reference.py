@@ -79,3 +79,19 @@ def geodetic_normal(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Unit geodetic vertical, Earth-fixed."""
     la, lo = np.radians(lat), np.radians(lon)
     return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+
+
+def kim_planckian_xy(t: float) -> tuple[float, float]:
+    """CIE 1931 xy of a blackbody, Kim et al. (2002) cubic fit, 1667 K to 25000 K."""
+    u = 1e3 / t
+    if t <= 4000:
+        x = -0.2661239 * u**3 - 0.2343589 * u**2 + 0.8776956 * u + 0.179910
+    else:
+        x = -3.0258469 * u**3 + 2.1070379 * u**2 + 0.2226347 * u + 0.240390
+    if t <= 2222:
+        y = -1.1063814 * x**3 - 1.34811020 * x**2 + 2.18555832 * x - 0.20219683
+    elif t <= 4000:
+        y = -0.9549476 * x**3 - 1.37418593 * x**2 + 2.09137015 * x - 0.16748867
+    else:
+        y = 3.0817580 * x**3 - 5.87338670 * x**2 + 3.75112997 * x - 0.37001483
+    return x, y

@@ -22,7 +22,7 @@ from renderer import astro
 from renderer.atmosphere import bind_atmosphere
 from renderer.frame_state import FrameState, View
 from renderer.gl.shaders import build_program
-from renderer.passes.common import set_camera, set_uniform
+from renderer.passes.common import set_sky_view, set_uniform
 from renderer.passes.earth import (
     AU_KM,
     MOON_MEAN_DISTANCE_KM,
@@ -186,10 +186,7 @@ class BodiesPass:
                 or self._in_view(view, state, moon_center / moon_dist, moon_radius)):
             return
         p = self.program
-        m = state.itrs_from_gcrs
-        set_camera(p, view, state.camera_right, state.camera_up, state.camera_forward)
-        set_uniform(p, "u_cam_pos", m @ state.camera_pos_km)
-        set_uniform(p, "u_itrs_from_gcrs", m)
+        set_sky_view(p, state, view)
         # The disc's mean radiance is E / Omega; limb darkening lowers the mean to
         # (1 - u/3) of the centre's.
         omega = 2.0 * math.pi * (1.0 - math.cos(sun_radius))

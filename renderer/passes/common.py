@@ -40,6 +40,16 @@ def set_earth_fixed_view(program: moderngl.Program, state: FrameState, view: Vie
     set_uniform(program, "u_sun_dir", sun / np.linalg.norm(sun))
 
 
+def set_sky_view(program: moderngl.Program, state: FrameState, view: View) -> None:
+    """The uniforms of a pass that works on GCRS directions (stars, Sun, Moon): the
+    pinhole basis in the GCRS, and for its tests against the Earth the camera's
+    position in the ITRS (km) and the GCRS -> ITRS rotation."""
+    m = state.itrs_from_gcrs
+    set_camera(program, view, state.camera_right, state.camera_up, state.camera_forward)
+    set_uniform(program, "u_cam_pos", m @ state.camera_pos_km)
+    set_uniform(program, "u_itrs_from_gcrs", m)
+
+
 def set_camera(program: moderngl.Program, view: View, right: np.ndarray, up: np.ndarray,
                forward: np.ndarray) -> None:
     """The pinhole uniforms of common.glsl, basis vectors in the pass's own axes."""

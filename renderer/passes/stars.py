@@ -19,7 +19,7 @@ import numpy as np
 from renderer.atmosphere import bind_atmosphere
 from renderer.frame_state import FrameState, View
 from renderer.gl.shaders import build_program
-from renderer.passes.common import set_camera, set_uniform
+from renderer.passes.common import set_sky_view, set_uniform
 from renderer.passes.post import saturation_luminance
 from renderer.scene import Exposure, Stars
 from renderer.star_catalog import illuminance_lux, load_catalog
@@ -74,10 +74,7 @@ class PointSources:
         if self.count == 0:
             return
         p = self.program
-        m = state.itrs_from_gcrs
-        set_camera(p, view, state.camera_right, state.camera_up, state.camera_forward)
-        set_uniform(p, "u_cam_pos", m @ state.camera_pos_km)
-        set_uniform(p, "u_itrs_from_gcrs", m)
+        set_sky_view(p, state, view)
         set_uniform(p, "u_flux_scale", weight * view.focal_px**2)
         set_uniform(p, "u_sigma_px", PSF_SIGMA_PX)
         set_uniform(p, "u_cutoff", self.cutoff)

@@ -12,20 +12,13 @@ import pytest
 from renderer import scene as sc
 from renderer.clouds import DRIFT_RAD_PER_S, field_grid, seed_offset
 from renderer.frame_state import View
-from renderer.passes.compositor import Compositor
-from tests.helpers import enu, geodetic_to_itrs, minimal_scene, state
+from tests.helpers import enu, geodetic_to_itrs, minimal_scene, render_hdr, state
 
 LUMA = np.array([0.2126, 0.7152, 0.0722])
 
 
 def render_lum(ctx, scene, st, view):
-    comp = Compositor(ctx, scene, view)
-    try:
-        comp.render([st], 0)
-        hdr = np.frombuffer(comp.read_hdr(), np.float32).reshape(view.height, view.width, 4)
-    finally:
-        comp.release()
-    return hdr[::-1, :, :3] @ LUMA
+    return render_hdr(ctx, scene, st, view) @ LUMA
 
 
 def clouds_only(**clouds):

@@ -13,11 +13,11 @@ from skyfield.framelib import itrs
 from renderer import astro
 from renderer.frame_state import FrameState, View
 from renderer.frames import render_still
-from renderer.passes.compositor import Compositor
 from renderer.passes.earth import solar_illuminance_lux
 from renderer.scene import load_scene
 from renderer.timeline import build_timeline
 from tests import reference as ref
+from tests.helpers import render_hdr
 
 
 def write_scene(tmp_path, *, orbit: str, start: str, look: str, width=97, height=97, fov=40.0,
@@ -52,13 +52,7 @@ airglow = false
 def hdr_at(ctx, scene, view, sim_s=0.0):
     tl = build_timeline(scene, np.array([sim_s]))
     st = FrameState.from_timeline(tl, 0)
-    comp = Compositor(ctx, scene, view)
-    try:
-        comp.render([st], 0)
-        hdr = np.frombuffer(comp.read_hdr(), np.float32).reshape(view.height, view.width, 4)
-    finally:
-        comp.release()
-    return hdr[::-1, :, :3].copy(), st
+    return render_hdr(ctx, scene, st, view), st
 
 
 def solar_noon_utc(lon_deg: float, day: datetime) -> datetime:

@@ -28,6 +28,7 @@ from renderer.passes.stars import PointSources, StarsPass, instance_records
 from renderer.scene import Exposure, Stars
 from renderer.star_catalog import load_catalog
 from tests.helpers import A, state
+from tests.reference import kim_planckian_xy
 
 UTC_2018 = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)
 LUMA = np.array([0.2126, 0.7152, 0.0722])
@@ -269,22 +270,6 @@ def test_limiting_magnitude_and_exposure_decide_what_shows(ctx):
     n_faint = [saturated(skyfield_directions(mid[k:k + 1], UTC_2018)[0])
                for k in np.nonzero(inside)[0][:5]]
     assert n_bright > n_third >= max(n_faint) == 0, (n_bright, n_third, n_faint)
-
-
-def kim_planckian_xy(t: float) -> tuple[float, float]:
-    """CIE 1931 xy of a blackbody, Kim et al. (2002) cubic fit, 1667 K to 25000 K."""
-    u = 1e3 / t
-    if t <= 4000:
-        x = -0.2661239 * u**3 - 0.2343589 * u**2 + 0.8776956 * u + 0.179910
-    else:
-        x = -3.0258469 * u**3 + 2.1070379 * u**2 + 0.2226347 * u + 0.240390
-    if t <= 2222:
-        y = -1.1063814 * x**3 - 1.34811020 * x**2 + 2.18555832 * x - 0.20219683
-    elif t <= 4000:
-        y = -0.9549476 * x**3 - 1.37418593 * x**2 + 2.09137015 * x - 0.16748867
-    else:
-        y = 3.0817580 * x**3 - 5.87338670 * x**2 + 3.75112997 * x - 0.37001483
-    return x, y
 
 
 @pytest.mark.parametrize(("hip", "name"), [(27989, "Betelgeuse"), (24436, "Rigel"),

@@ -23,6 +23,7 @@ from renderer.star_catalog import (
     load_catalog,
     proper_motion_directions,
 )
+from tests.reference import kim_planckian_xy
 
 UTC_2018 = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)
 
@@ -130,22 +131,6 @@ def test_aberration_of_a_moving_observer():
     w = aberrate(u, np.array([30.0, 0.0, 0.0]))
     assert math.asin(w[0, 0]) == pytest.approx(30.0 / 299_792.458, rel=1e-6)
     np.testing.assert_allclose(w[1], u[1], atol=1e-15)  # along the velocity: unchanged
-
-
-def kim_planckian_xy(t: float) -> tuple[float, float]:
-    """CIE 1931 xy of a blackbody, Kim et al. 2002 cubic fit (1667 to 25000 K)."""
-    u = 1e3 / t
-    if t <= 4000:
-        x = -0.2661239 * u**3 - 0.2343589 * u**2 + 0.8776956 * u + 0.179910
-    else:
-        x = -3.0258469 * u**3 + 2.1070379 * u**2 + 0.2226347 * u + 0.240390
-    if t <= 2222:
-        y = -1.1063814 * x**3 - 1.34811020 * x**2 + 2.18555832 * x - 0.20219683
-    elif t <= 4000:
-        y = -0.9549476 * x**3 - 1.37418593 * x**2 + 2.09137015 * x - 0.16748867
-    else:
-        y = 3.0817580 * x**3 - 5.87338670 * x**2 + 3.75112997 * x - 0.37001483
-    return x, y
 
 
 @pytest.mark.parametrize("t", [2000.0, 3000.0, 4500.0, 5778.0, 6500.0, 10000.0, 20000.0])
