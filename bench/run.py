@@ -35,11 +35,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from renderer.frame_state import FrameState, View  # noqa: E402
-from renderer.frames import frame_states, render_video  # noqa: E402
 from renderer.gl.context import create_headless_context, gl_info  # noqa: E402
+from renderer.output.frames import frame_states, render_video  # noqa: E402
+from renderer.output.writer import EVEN_SIZE_CODECS, VideoWriter  # noqa: E402
 from renderer.passes.compositor import Compositor  # noqa: E402
 from renderer.scene import Scene, load_scene, with_overrides  # noqa: E402
-from renderer.video import EVEN_SIZE_CODECS, VideoWriter  # noqa: E402
 
 
 def _sized(scene: Scene, width: int, height: int, frames: int, path: Path) -> Scene:
@@ -100,7 +100,7 @@ def time_stages(scene: Scene, frames: int, tmp: Path) -> dict[str, float]:
 _PEAK_CHILD = """
 import json, resource, sys
 sys.path.insert(0, {repo!r})
-from renderer.frames import render_video
+from renderer.output.frames import render_video
 from renderer.scene import load_scene, with_overrides
 s = with_overrides(load_scene({scene!r}), path={out!r}, width={w}, height={h},
                    duration_s={d})

@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace an existing file")
     s.add_argument("--quiet", action="store_true")
 
-    from renderer.preview_keys import controls_help
+    from renderer.preview.keys import controls_help
 
     v = sub.add_parser(
         "preview", help="play the scene in a window",
@@ -164,7 +164,7 @@ def _load(args: argparse.Namespace) -> object:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from renderer.frames import render_video
+    from renderer.output.frames import render_video
     from renderer.scene import with_overrides
 
     scene = with_overrides(_load(args), path=args.output, width=args.width, height=args.height,
@@ -180,7 +180,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _still(args: argparse.Namespace) -> int:
-    from renderer.frames import render_still, sim_seconds_of_utc, write_png
+    from renderer.output.frames import render_still, sim_seconds_of_utc, write_png
     from renderer.scene import with_overrides
 
     out = Path(args.output)
@@ -203,7 +203,7 @@ def _still(args: argparse.Namespace) -> int:
 
 def _preview(args: argparse.Namespace) -> int:
     _load(args)  # a bad scene is refused the same way as for render, before any window
-    from renderer.preview import run_preview
+    from renderer.preview.window import run_preview
 
     return run_preview(Path(args.scene), width=args.width, paused=args.paused,
                        control=args.control, budget_ms=args.frame_budget)
@@ -220,7 +220,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _info(args: argparse.Namespace) -> int:
     from renderer.gl.context import create_headless_context, gl_info
-    from renderer.video import available_encoders, ffmpeg_exe, probe_encoder
+    from renderer.output.writer import available_encoders, ffmpeg_exe, probe_encoder
 
     print(f"orbitlapse {__version__}")
     try:

@@ -39,6 +39,7 @@ import numpy.typing as npt
 from skyfield.timelib import Time
 
 from renderer import astro
+from renderer.physics.launch.ascent import vehicle_itrs
 from renderer.scene import GroundTarget, Launch, LaunchTarget, Look, Scene
 
 FloatArray = npt.NDArray[np.float64]
@@ -216,18 +217,9 @@ def project_to_pixels(
 
 
 def _vehicle_gcrs_km(launch: Launch, t: Time, m: FloatArray) -> FloatArray:
-    """GCRS vehicle position (km), NaN before lift-off or while launch.py lacks the model."""
-    import renderer.launch as launch_module  # lazy: launch.py is built alongside this one
-
-    nan = np.full((m.shape[0], 3), np.nan)
-    vehicle_itrs = getattr(launch_module, "vehicle_itrs", None)
-    if vehicle_itrs is None:
-        return nan
+    """GCRS vehicle position (km), ``(N, 3)``; NaN before lift-off."""
     since_liftoff_s = astro.seconds_between(t, astro.time_at(launch.time_utc))
-    try:
-        pos_itrs, _vel = vehicle_itrs(launch, np.atleast_1d(since_liftoff_s))
-    except NotImplementedError:
-        return nan
+    pos_itrs, _vel = vehicle_itrs(launch, np.atleast_1d(since_liftoff_s))
     return astro.itrs_to_gcrs(m, np.asarray(pos_itrs, dtype=np.float64).reshape(-1, 3))
 
 

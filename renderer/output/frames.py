@@ -32,10 +32,10 @@ import numpy as np
 from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import check_gl_error, create_headless_context
+from renderer.output.writer import EVEN_SIZE_CODECS, VideoWriter
 from renderer.passes.compositor import Compositor
 from renderer.scene import Scene
 from renderer.timeline import build_timeline, subframe_sim_seconds
-from renderer.video import EVEN_SIZE_CODECS, VideoWriter
 
 QUEUE_FRAMES = 3
 CHUNK_FRAMES = 120
@@ -273,7 +273,7 @@ def write_png(image: np.ndarray, path: Path, *, force: bool = False) -> None:
 
     path = Path(path)
     if path.exists() and not force:
-        from renderer.video import OutputExistsError
+        from renderer.output.writer import OutputExistsError
 
         raise OutputExistsError(path)
     if not path.parent.exists():

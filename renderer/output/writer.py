@@ -31,7 +31,7 @@ from typing import IO, Literal, NamedTuple, TypedDict
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import OrbitlapseError, RenderError
+from renderer.errors import OrbitlapseError, RenderError
 
 __all__ = [
     "CODECS",

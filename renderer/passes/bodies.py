@@ -19,8 +19,8 @@ import moderngl
 import numpy as np
 
 from renderer import astro
-from renderer.atmosphere import bind_atmosphere
 from renderer.frame_state import FrameState, View
+from renderer.gl.atmosphere_tables import bind_atmosphere
 from renderer.gl.shaders import build_program
 from renderer.passes.common import set_sky_view, set_uniform
 from renderer.passes.earth import (
@@ -30,13 +30,13 @@ from renderer.passes.earth import (
     solar_illuminance_lux,
 )
 from renderer.passes.stars import PointSources, instance_records
-from renderer.scene import Scene
-from renderer.star_catalog import (
+from renderer.physics.stars import (
     MOON_BV,
     SUN_BV,
     bv_to_linear_srgb,
     illuminance_lux,
 )
+from renderer.scene import Scene
 
 # IAU 2015 nominal solar radius and the Moon's mean radius (IAU WGCCRE), km.
 SUN_RADIUS_KM = 695_700.0

@@ -18,16 +18,16 @@ from pathlib import Path
 import moderngl
 import numpy as np
 
-from renderer import clouds as cloud_params
-from renderer.airglow import MAX_LAYERS, layer_uniforms, ripple_uniforms
 from renderer.assets import asset_path
-from renderer.atmosphere import bind_atmosphere
-from renderer.earth_textures import day_textures
 from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
+from renderer.gl.atmosphere_tables import bind_atmosphere
 from renderer.gl.shaders import build_program
-from renderer.night_lights import CD_PER_NW, LIGHTS_MAX_NW, LIGHTS_RGB, decode_lights
 from renderer.passes.common import set_earth_fixed_view, set_uniform
+from renderer.physics import clouds as cloud_params
+from renderer.physics.airglow import MAX_LAYERS, layer_uniforms, ripple_uniforms
+from renderer.physics.night_lights import CD_PER_NW, LIGHTS_MAX_NW, LIGHTS_RGB, decode_lights
+from renderer.physics.surface import day_textures
 from renderer.scene import Earth
 
 GL_SRGB8 = 0x8C41

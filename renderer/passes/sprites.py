@@ -1,6 +1,6 @@
 """The sprite pass: every launch's plume, flashes, spent stages and exhaust cloud.
 
-What to draw comes from :mod:`renderer.passes.plume` (light sources in the GCRS, with
+What to draw comes from :mod:`renderer.physics.launch.light` (light sources in the GCRS, with
 physical intensities); this module projects them on the image in float64 and hands
 each to ``shaders/plume.glsl`` as one instance of a screen-aligned quad, which adds
 the atmosphere, the Earth's shadow and occlusion and writes radiance.
@@ -19,12 +19,12 @@ import math
 import moderngl
 import numpy as np
 
-from renderer.atmosphere import bind_atmosphere
 from renderer.frame_state import FrameState, View
+from renderer.gl.atmosphere_tables import bind_atmosphere
 from renderer.gl.shaders import build_program
 from renderer.passes.common import set_earth_fixed_view, set_uniform
 from renderer.passes.earth import solar_illuminance_lux
-from renderer.passes.plume import CLOUD, Sprites, frame_sprites
+from renderer.physics.launch.light import CLOUD, Sprites, frame_sprites
 from renderer.scene import Scene
 
 # Camera point spread function: a Gaussian of FWHM 2 px (sigma = 2 / 2.3548).

@@ -16,13 +16,13 @@ from datetime import UTC, datetime, timedelta
 import moderngl
 import numpy as np
 
-from renderer.atmosphere import bind_atmosphere
 from renderer.frame_state import FrameState, View
+from renderer.gl.atmosphere_tables import bind_atmosphere
 from renderer.gl.shaders import build_program
 from renderer.passes.common import set_sky_view, set_uniform
 from renderer.passes.post import saturation_luminance
+from renderer.physics.stars import illuminance_lux, load_catalog
 from renderer.scene import Exposure, Stars
-from renderer.star_catalog import illuminance_lux, load_catalog
 
 # The point-spread function: a Gaussian of 1.6 px full width at half maximum
 # (sigma = FWHM / 2.3548), about what a good lens and a Bayer sensor give a star.

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from renderer.camera_response import camera_response, in_gamut_chromaticity
+from renderer.physics.camera import camera_response, in_gamut_chromaticity
 from renderer.scene import AirglowLayer
 
 WGS84_A_KM = 6378.137

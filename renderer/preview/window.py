@@ -45,7 +45,6 @@ import numpy as np
 from renderer import astro
 from renderer.errors import OrbitlapseError, RenderError
 from renderer.frame_state import FrameState, View
-from renderer.frames import render_still, write_png
 from renderer.gl.context import (
     bind_default_framebuffer,
     check_gl_error,
@@ -53,13 +52,14 @@ from renderer.gl.context import (
     gl_info,
 )
 from renderer.gl.shaders import build_program
+from renderer.output.frames import render_still, write_png
 from renderer.passes.common import set_uniform
 from renderer.passes.compositor import Compositor
-from renderer.preview_controls import SPEEDS, LookEdit, Playback, azel_of, look_toml
-from renderer.preview_hud import RED, HudLine, render_lines, resolution_line, status_line
-from renderer.preview_inputs import RELOAD_POLL_S, ControlChannel, SceneWatch
-from renderer.preview_keys import CHAR_COMMANDS
-from renderer.preview_size import DEFAULT_BUDGET_S, AdaptiveSize, default_window_size, letterbox
+from renderer.preview.controls import SPEEDS, LookEdit, Playback, azel_of, look_toml
+from renderer.preview.hud import RED, HudLine, render_lines, resolution_line, status_line
+from renderer.preview.inputs import RELOAD_POLL_S, ControlChannel, SceneWatch
+from renderer.preview.keys import CHAR_COMMANDS
+from renderer.preview.size import DEFAULT_BUDGET_S, AdaptiveSize, default_window_size, letterbox
 from renderer.scene import GroundTarget, LaunchTarget, Scene, load_scene
 from renderer.timeline import build_timeline, subframe_sim_seconds
 

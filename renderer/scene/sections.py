@@ -27,8 +27,8 @@ from typing import Any, NoReturn, TypeVar
 from sgp4.api import SGP4_ERRORS, Satrec, jday
 
 from renderer.errors import SceneError
-from renderer.launch import SITES, VEHICLE_NAMES
-from renderer.video import CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS
+from renderer.output.writer import CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS
+from renderer.physics.launch.ascent import SITES, VEHICLE_NAMES
 
 # ---------------------------------------------------------------------------
 # The schema as types.  Defaults here are the defaults of SCENE_FORMAT.md.

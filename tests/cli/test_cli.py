@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from renderer.video import decode_frames, probe_video
+from renderer.output.writer import decode_frames, probe_video
 from tests.cli.conftest import REPO, SCENES, orbitlapse_command, run
 
 TLE = [

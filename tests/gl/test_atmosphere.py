@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 
-from renderer import atmosphere as atmo
 from renderer import scene as sc
 from renderer.frame_state import View
+from renderer.gl import atmosphere_tables as atmo
 from renderer.gl.shaders import load_source
 from tests.helpers import A, B, minimal_scene, render_hdr, state
 

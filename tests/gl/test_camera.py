@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from renderer.frame_state import FrameState, View
-from renderer.frames import render_still, render_video
 from renderer.gl.context import bind_default_framebuffer
+from renderer.output.frames import render_still, render_video
+from renderer.output.writer import VideoWriter, decode_frames
 from renderer.passes.bloom import BloomPass
 from renderer.passes.compositor import Compositor, padded_size
 from renderer.passes.post import PostPass
 from renderer.scene import Bloom, Camera, Exposure, MotionBlur, Noise, load_scene
 from renderer.timeline import build_timeline, subframe_sim_seconds
-from renderer.video import VideoWriter, decode_frames
 from tests.cli.conftest import SCENES
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from renderer.frames import render_still
+from renderer.output.frames import render_still
 from renderer.scene import Exposure, load_scene
 
 NIGHT_EXPOSURE = "iso = 12800\nshutter_s = 0.5\nf_number = 1.4"

@@ -2,7 +2,8 @@
 the staging flash; spent stages falling away, sunlit or dark; the Earth's limb hiding
 the rocket; the sunlit exhaust cloud of a twilight launch.
 
-References are independent of the sprite pass: positions from renderer.launch projected
+References are independent of the sprite pass: positions from the ascent model
+(renderer.physics.launch.ascent) projected
 here with the textbook pinhole, the Earth's occlusion by a float64 ray-ellipsoid test,
 the Sun from skyfield (through the timeline), phase laws and flux written out below.
 """
@@ -17,13 +18,13 @@ import moderngl
 import numpy as np
 import pytest
 
-from renderer import launch as lm
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer
 from renderer.passes import plume as pl
 from renderer.passes.compositor import Compositor
 from renderer.passes.earth import solar_illuminance_lux
 from renderer.passes.sprites import SpritePass
+from renderer.physics.launch import ascent as lm
 from renderer.scene import load_scene
 from renderer.timeline import build_timeline
 from tests.cli.conftest import SCENES

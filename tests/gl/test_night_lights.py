@@ -11,7 +11,7 @@ from PIL import Image
 from renderer import scene as sc
 from renderer.assets import asset_path
 from renderer.frame_state import View
-from renderer.night_lights import CD_PER_NW, LIGHTS_MAX_NW, decode_lights
+from renderer.physics.night_lights import CD_PER_NW, LIGHTS_MAX_NW, decode_lights
 from tests import reference as ref
 from tests.helpers import enu, geodetic_to_itrs, minimal_scene, render_hdr, state
 

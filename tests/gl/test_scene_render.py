@@ -12,7 +12,7 @@ from skyfield.framelib import itrs
 
 from renderer import astro
 from renderer.frame_state import FrameState, View
-from renderer.frames import render_still
+from renderer.output.frames import render_still
 from renderer.passes.earth import solar_illuminance_lux
 from renderer.scene import load_scene
 from renderer.timeline import build_timeline

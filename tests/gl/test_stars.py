@@ -25,8 +25,8 @@ from renderer import astro
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer
 from renderer.passes.stars import PointSources, StarsPass, instance_records
+from renderer.physics.stars import load_catalog
 from renderer.scene import Exposure, Stars
-from renderer.star_catalog import load_catalog
 from tests.helpers import A, state
 from tests.reference import kim_planckian_xy
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from renderer.frame_state import View
-from renderer.preview_controls import SPEEDS, LookEdit, Playback, azel_of, look_toml
-from renderer.preview_inputs import SceneWatch
-from renderer.preview_keys import BINDINGS, CHAR_COMMANDS, controls_help
-from renderer.preview_size import MIN_INTERNAL_WIDTH, AdaptiveSize, default_window_size, letterbox
+from renderer.preview.controls import SPEEDS, LookEdit, Playback, azel_of, look_toml
+from renderer.preview.inputs import SceneWatch
+from renderer.preview.keys import BINDINGS, CHAR_COMMANDS, controls_help
+from renderer.preview.size import MIN_INTERNAL_WIDTH, AdaptiveSize, default_window_size, letterbox
 from renderer.scene import loads_scene
 from renderer.timeline import local_frame, look_azel
 from tests.preview.conftest import REPO
@@ -228,7 +228,7 @@ def test_headless_commands_never_import_the_window_library(tmp_path):
         f"{str(tmp_path / 'x.mp4')!r}, '--width', '64', '--height', '36', '--duration', "
         "'0.3', '--quiet']) == 0\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('glfw', 'moderngl_window')\n"
-        "       or m in ('renderer.preview', 'renderer.preview_controls')]\n"
+        "       or m in ('renderer.preview.window', 'renderer.preview.controls')]\n"
         "assert not bad, bad\n"
     )
     env = dict(os.environ)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from renderer.frames import render_still
+from renderer.output.frames import render_still
 from renderer.scene import load_scene
 from tests.preview.earth_in_image import assert_day_earth, luminance, write_day_scene
 

@@ -2,7 +2,7 @@
 camera records them.
 
 Independent references: Planck's law, and the CIE 1931 colour-matching functions of
-renderer.airglow (Wyman, Sloan & Shirley's analytic fit, not the tabulated functions the
+renderer.physics.airglow (Wyman, Sloan & Shirley's analytic fit, not the tabulated functions the
 camera's matrix was fitted against).
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from renderer.airglow import _XYZ_TO_SRGB, cie_line_rgb, cie_xyz, line_rgb
-from renderer.camera_response import LUMA, camera_response
+from renderer.physics.airglow import _XYZ_TO_SRGB, cie_line_rgb, cie_xyz, line_rgb
+from renderer.physics.camera import LUMA, camera_response
 
 
 def chroma(rgb: np.ndarray) -> np.ndarray:

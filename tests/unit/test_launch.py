@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from renderer import launch as lm
+from renderer.physics.launch import ascent as lm
 from renderer.scene import Launch, Site, StageSpec, VehicleTable
 
 A = 6378.137

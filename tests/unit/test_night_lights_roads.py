@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from renderer.night_lights import ROAD_MEANDER, road_points
+from renderer.physics.night_lights import ROAD_MEANDER, road_points
 
 R_EARTH_KM = 6371.0
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from renderer import astro
-from renderer import launch as lm
 from renderer.passes import plume as pl
+from renderer.physics.launch import ascent as lm
 from renderer.scene import Launch, Site
 
 BAIKONUR = Site(45.920, 63.342, "baikonur-1/5")

@@ -351,7 +351,7 @@ def test_unreadable_file(tmp_path):
 
 
 def test_read_error_is_a_scene_error(tmp_path, monkeypatch):
-    import renderer.scene as scene_module
+    import renderer.scene.sections as scene_module
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")

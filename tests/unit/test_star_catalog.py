@@ -11,7 +11,7 @@ from skyfield.api import Star
 from skyfield.units import Angle
 
 from renderer import astro
-from renderer.star_catalog import (
+from renderer.physics.stars import (
     CATALOG_DTYPE,
     HIPPARCOS_EPOCH_JD_TT,
     aberrate,

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import renderer.launch
 from renderer import astro, timeline
+from renderer.physics.launch import ascent as lm
 from renderer.scene import (
     Camera,
     Earth,
@@ -250,19 +250,11 @@ def _soyuz() -> Launch:
     )
 
 
-@pytest.mark.parametrize("model", ["raises", "missing"])
-def test_launch_target_without_a_vehicle_model_aims_at_the_pad(monkeypatch, model):
-    def not_yet(launch, t):
-        raise NotImplementedError
-
-    if model == "raises":
-        monkeypatch.setattr(renderer.launch, "vehicle_itrs", not_yet, raising=False)
-    else:
-        monkeypatch.delattr(renderer.launch, "vehicle_itrs", raising=False)
+def test_launch_target_aims_at_the_pad_before_liftoff():
     scene = make_scene(orbit=ISS, look=Look(target=LaunchTarget(1)), launches=(_soyuz(),))
-    tl = basis(scene, [0.0, 300.0])
+    tl = basis(scene, [0.0, 200.0])  # lift-off is 248 s after START
     assert tl.vehicles_km.shape == (1, 2, 3) and np.isnan(tl.vehicles_km).all()
-    t = astro.times(START, [0.0, 300.0])
+    t = astro.times(START, [0.0, 200.0])
     pad = astro.itrs_to_gcrs(
         astro.itrs_from_gcrs(t), np.broadcast_to(astro.geodetic_to_itrs(45.92, 63.342), (2, 3))
     )
@@ -271,25 +263,17 @@ def test_launch_target_without_a_vehicle_model_aims_at_the_pad(monkeypatch, mode
         assert px == pytest.approx(W / 2, abs=1e-6) and py == pytest.approx(H / 2, abs=1e-6)
 
 
-def test_launch_target_follows_the_vehicle_after_liftoff(monkeypatch):
-    seen = {}
-    climb = astro.geodetic_to_itrs(46.5, 65.0, 150.0)
-
-    def fake_vehicle_itrs(launch, t_since_liftoff_s):
-        seen["t"] = np.array(t_since_liftoff_s)
-        pos = np.where((t_since_liftoff_s >= 0)[:, None], climb, np.nan)
-        return pos, np.zeros_like(pos)
-
-    monkeypatch.setattr(renderer.launch, "vehicle_itrs", fake_vehicle_itrs, raising=False)
-    scene = make_scene(orbit=ISS, look=Look(target=LaunchTarget(1)), launches=(_soyuz(),))
-    sim = np.array([0.0, 248.0, 400.0])
+def test_launch_target_follows_the_vehicle_after_liftoff():
+    launch = _soyuz()
+    scene = make_scene(orbit=ISS, look=Look(target=LaunchTarget(1)), launches=(launch,))
+    sim = np.array([0.0, 248.0 + 150.0, 248.0 + 400.0])
     tl = basis(scene, sim)
-    # Lift-off is 248 s after START.
-    np.testing.assert_allclose(seen["t"], sim - 248.0, atol=1e-6)
+    # Lift-off is 248 s after START; the reference position is the ascent model's own.
+    climb, _vel = lm.vehicle_itrs(launch, sim - 248.0)
     assert np.isnan(tl.vehicles_km[0, 0]).all()
     t = astro.times(START, sim)
     m = astro.itrs_from_gcrs(t)
-    want = astro.itrs_to_gcrs(m, np.broadcast_to(climb, (3, 3)))
+    want = astro.itrs_to_gcrs(m, np.where(np.isnan(climb), 0.0, climb))
     np.testing.assert_allclose(tl.vehicles_km[0, 1:], want[1:], atol=1e-9)
     pad = astro.itrs_to_gcrs(m, np.broadcast_to(astro.geodetic_to_itrs(45.92, 63.342), (3, 3)))
     aims = [pad[0], want[1], want[2]]

@@ -19,7 +19,7 @@ import pytest
 
 from renderer import video
 from renderer.errors import OrbitlapseError, RenderError
-from renderer.video import OutputExistsError, VideoWriter
+from renderer.output.writer import OutputExistsError, VideoWriter
 
 W, H = 64, 48
 N = 12  # frames per clip; 4 bits of index code cover it

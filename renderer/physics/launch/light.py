@@ -45,8 +45,8 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from renderer import launch as lm
 from renderer.frame_state import FrameState
+from renderer.physics.launch import ascent as lm
 from renderer.scene import Launch
 
 FloatArray = npt.NDArray[np.float64]
