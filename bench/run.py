@@ -36,8 +36,9 @@ sys.path.insert(0, str(REPO))
 
 from renderer.frame_state import FrameState, View  # noqa: E402
 from renderer.gl.context import create_headless_context, gl_info  # noqa: E402
+from renderer.output.codecs import EVEN_SIZE_CODECS  # noqa: E402
 from renderer.output.frames import frame_states, render_video  # noqa: E402
-from renderer.output.writer import EVEN_SIZE_CODECS, VideoWriter  # noqa: E402
+from renderer.output.writer import VideoWriter  # noqa: E402
 from renderer.passes.compositor import Compositor  # noqa: E402
 from renderer.scene import Scene, load_scene, with_overrides  # noqa: E402
 

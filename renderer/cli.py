@@ -220,7 +220,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _info(args: argparse.Namespace) -> int:
     from renderer.gl.context import create_headless_context, gl_info
-    from renderer.output.writer import available_encoders, ffmpeg_exe, probe_encoder
+    from renderer.output.ffmpeg import available_encoders, ffmpeg_exe, probe_encoder
 
     print(f"orbitlapse {__version__}")
     try:

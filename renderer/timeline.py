@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 from skyfield.timelib import Time
 
-from renderer import astro
+from renderer.astro import ephemeris, geodesy, orbits
 from renderer.physics.launch.ascent import vehicle_itrs
 from renderer.scene import GroundTarget, Launch, LaunchTarget, Look, Scene
 
@@ -218,15 +218,15 @@ def project_to_pixels(
 
 def _vehicle_gcrs_km(launch: Launch, t: Time, m: FloatArray) -> FloatArray:
     """GCRS vehicle position (km), ``(N, 3)``; NaN before lift-off."""
-    since_liftoff_s = astro.seconds_between(t, astro.time_at(launch.time_utc))
+    since_liftoff_s = ephemeris.seconds_between(t, ephemeris.time_at(launch.time_utc))
     pos_itrs, _vel = vehicle_itrs(launch, np.atleast_1d(since_liftoff_s))
-    return astro.itrs_to_gcrs(m, np.asarray(pos_itrs, dtype=np.float64).reshape(-1, 3))
+    return ephemeris.itrs_to_gcrs(m, np.asarray(pos_itrs, dtype=np.float64).reshape(-1, 3))
 
 
 def _pad_gcrs_km(launch: Launch, m: FloatArray) -> FloatArray:
     """The launch site on the ellipsoid (h = 0), GCRS km, ``(N, 3)``."""
-    pad = astro.geodetic_to_itrs(launch.site.lat_deg, launch.site.lon_deg, 0.0)
-    return astro.itrs_to_gcrs(m, np.broadcast_to(pad, (m.shape[0], 3)))
+    pad = geodesy.geodetic_to_itrs(launch.site.lat_deg, launch.site.lon_deg, 0.0)
+    return ephemeris.itrs_to_gcrs(m, np.broadcast_to(pad, (m.shape[0], 3)))
 
 
 def _camera_basis(
@@ -242,8 +242,8 @@ def _camera_basis(
     if target is None:
         return look_azel(up, forward, right, look.azimuth_deg, look.elevation_deg, look.roll_deg)
     if isinstance(target, GroundTarget):
-        ground = astro.geodetic_to_itrs(target.lat_deg, target.lon_deg, 0.0)
-        aim = astro.itrs_to_gcrs(m, np.broadcast_to(ground, (m.shape[0], 3)))
+        ground = geodesy.geodetic_to_itrs(target.lat_deg, target.lon_deg, 0.0)
+        aim = ephemeris.itrs_to_gcrs(m, np.broadcast_to(ground, (m.shape[0], 3)))
     elif isinstance(target, LaunchTarget):
         if not 1 <= target.index <= len(scene.launches):
             raise ValueError(
@@ -270,9 +270,9 @@ def build_timeline(scene: Scene, sim_s: npt.ArrayLike) -> Timeline:
     Vectorised over all N times (GCRS km, km/s; see the module docstring for the fields).
     """
     seconds = np.atleast_1d(np.asarray(sim_s, dtype=np.float64)).copy()
-    t = astro.times(scene.time.start_utc, seconds)
-    m = astro.itrs_from_gcrs(t)
-    pos, vel = astro.camera_orbit_states(scene.camera.orbit, t)
+    t = ephemeris.times(scene.time.start_utc, seconds)
+    m = ephemeris.itrs_from_gcrs(t)
+    pos, vel = orbits.camera_orbit_states(scene.camera.orbit, t)
     n = seconds.shape[0]
     vehicles = np.full((len(scene.launches), n, 3), np.nan)
     for i, launch in enumerate(scene.launches):
@@ -289,7 +289,7 @@ def build_timeline(scene: Scene, sim_s: npt.ArrayLike) -> Timeline:
         camera_up=up,
         camera_forward=forward,
         itrs_from_gcrs=m,
-        sun_km=astro.sun_gcrs_km(t),
-        moon_km=astro.moon_gcrs_km(t),
+        sun_km=ephemeris.sun_gcrs_km(t),
+        moon_km=ephemeris.moon_gcrs_km(t),
         vehicles_km=vehicles,
     )

@@ -1,4 +1,4 @@
-"""The one skyfield wrapper: time scale, Earth orientation, ephemeris, orbits, WGS84.
+"""The one skyfield wrapper: time scale, Earth orientation, the Sun, Moon and planets.
 
 Everything here is offline.  Data come from the ``skyfield-data`` package (``de421.bsp``
 and ``finals2000A.all``) and from skyfield's built-in time scale; a missing file is an
@@ -16,7 +16,6 @@ Frames and units, everywhere in this module:
 from __future__ import annotations
 
 import functools
-import math
 import warnings
 from datetime import datetime
 from pathlib import Path
@@ -24,29 +23,17 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from skyfield.api import EarthSatellite, Loader
+from skyfield.api import Loader
 from skyfield.data import iers
 from skyfield.framelib import itrs as _itrs_frame
 from skyfield.jpllib import SpiceKernel
 from skyfield.timelib import Time, Timescale
 
-from renderer.scene import ElementsOrbit, Orbit, OverOrbit, TleOrbit
+from renderer.astro.constants import (
+    SECONDS_PER_DAY,
+)
 
 FloatArray = npt.NDArray[np.float64]
-
-# WGS84 ellipsoid (shared/REFERENCE.md, "Earth").
-WGS84_A_KM = 6378.137
-WGS84_F = 1.0 / 298.257223563
-WGS84_B_KM = WGS84_A_KM * (1.0 - WGS84_F)
-_WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
-
-# Earth's gravitational parameter (WGS84 / EGM96 value), km^3 s^-2.
-GM_EARTH_KM3_S2 = 398600.4418
-
-# The circular orbits of SCENE_FORMAT.md have radius this + altitude_km.
-ORBIT_BASE_RADIUS_KM = WGS84_A_KM
-
-SECONDS_PER_DAY = 86400.0
 
 EPHEMERIS_FILE = "de421.bsp"
 EOP_FILE = "finals2000A.all"
@@ -169,199 +156,6 @@ def itrs_to_gcrs(m_itrs_from_gcrs: FloatArray, r_itrs: FloatArray) -> FloatArray
 
 
 # ---------------------------------------------------------------------------
-# WGS84
-# ---------------------------------------------------------------------------
-
-
-def geodetic_to_itrs(
-    lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike, h_km: npt.ArrayLike = 0.0
-) -> FloatArray:
-    """WGS84 geodetic latitude, longitude (degrees) and height (km) -> ITRS position (km).
-
-    Inputs broadcast; the result has shape ``broadcast_shape + (3,)``.
-    """
-    lat = np.radians(np.asarray(lat_deg, dtype=np.float64))
-    lon = np.radians(np.asarray(lon_deg, dtype=np.float64))
-    h = np.asarray(h_km, dtype=np.float64)
-    sin_lat = np.sin(lat)
-    cos_lat = np.cos(lat)
-    # Prime-vertical radius of curvature.
-    n = WGS84_A_KM / np.sqrt(1.0 - _WGS84_E2 * sin_lat**2)
-    x = (n + h) * cos_lat * np.cos(lon)
-    y = (n + h) * cos_lat * np.sin(lon)
-    z = (n * (1.0 - _WGS84_E2) + h) * sin_lat
-    return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
-
-
-def itrs_to_geodetic(r_itrs_km: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """ITRS position (km, shape ``(..., 3)``) -> WGS84 (lat_deg, lon_deg, h_km).
-
-    Longitude in (-180, 180].  Bowring's parametric-latitude iteration: three passes
-    reach well below a millimetre from the ground to geostationary heights.
-    """
-    r = np.asarray(r_itrs_km, dtype=np.float64)
-    x, y, z = r[..., 0], r[..., 1], r[..., 2]
-    p = np.hypot(x, y)
-    lon = np.arctan2(y, x)
-    ep2 = _WGS84_E2 / (1.0 - _WGS84_E2)
-    # Start from the parametric latitude of the geocentric direction.
-    beta = np.arctan2(z * WGS84_A_KM, p * WGS84_B_KM)
-    lat = beta
-    for _ in range(3):
-        lat = np.arctan2(
-            z + ep2 * WGS84_B_KM * np.sin(beta) ** 3,
-            p - _WGS84_E2 * WGS84_A_KM * np.cos(beta) ** 3,
-        )
-        beta = np.arctan2((1.0 - WGS84_F) * np.sin(lat), np.cos(lat))
-    sin_lat = np.sin(lat)
-    n = WGS84_A_KM / np.sqrt(1.0 - _WGS84_E2 * sin_lat**2)
-    cos_lat = np.cos(lat)
-    # Two forms of the height, each well conditioned away from one pole / the equator.
-    h = np.where(
-        np.abs(cos_lat) > 0.5,
-        p / np.where(cos_lat == 0.0, 1.0, cos_lat) - n,
-        z / np.where(sin_lat == 0.0, 1.0, sin_lat) - n * (1.0 - _WGS84_E2),
-    )
-    return np.degrees(lat), np.degrees(lon), h
-
-
-def geocentric_latlon(r_km: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Direction of a position vector (``(..., 3)``) as geocentric (lat_deg, lon_deg)."""
-    r = np.asarray(r_km, dtype=np.float64)
-    lat = np.degrees(np.arctan2(r[..., 2], np.hypot(r[..., 0], r[..., 1])))
-    lon = np.degrees(np.arctan2(r[..., 1], r[..., 0]))
-    return lat, lon
-
-
-def ellipsoid_up(lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike) -> FloatArray:
-    """Unit ellipsoid normal (local vertical) at geodetic (lat, lon), ITRS, ``(..., 3)``."""
-    lat = np.radians(np.asarray(lat_deg, dtype=np.float64))
-    lon = np.radians(np.asarray(lon_deg, dtype=np.float64))
-    return np.stack(
-        np.broadcast_arrays(np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)),
-        axis=-1,
-    )
-
-
-# ---------------------------------------------------------------------------
-# Orbits
-# ---------------------------------------------------------------------------
-
-
-@functools.cache
-def _satellite(line1: str, line2: str) -> EarthSatellite:
-    return EarthSatellite(line1, line2, ts=timescale())
-
-
-def tle_states(line1: str, line2: str, t: Time) -> tuple[FloatArray, FloatArray]:
-    """SGP4 position (km) and velocity (km/s), GCRS, each ``(N, 3)``, for a TLE.
-
-    skyfield converts SGP4's TEME output to the GCRS.
-    """
-    geo = _satellite(line1.strip(), line2.strip()).at(t)
-    pos = np.asarray(geo.position.km, dtype=np.float64)
-    vel = np.asarray(geo.velocity.km_per_s, dtype=np.float64)
-    return _rows(pos), _rows(vel)
-
-
-def circular_states(
-    radius_km: float,
-    inclination_deg: float,
-    raan_deg: float,
-    arg_latitude_deg: float,
-    dt_s: npt.ArrayLike,
-) -> tuple[FloatArray, FloatArray]:
-    """Two-body circular orbit: position (km) and velocity (km/s), ``(N, 3)``.
-
-    In whatever inertial frame the node and inclination are measured in: the ascending
-    node lies ``raan_deg`` from that frame's x axis in its xy plane, and the argument of
-    latitude is ``arg_latitude_deg`` at ``dt_s = 0`` and advances at the mean motion
-    ``n = sqrt(GM / r^3)`` (GM = 398600.4418 km^3/s^2).
-    """
-    dt = np.atleast_1d(np.asarray(dt_s, dtype=np.float64))
-    n = math.sqrt(GM_EARTH_KM3_S2 / radius_km**3)
-    u = math.radians(arg_latitude_deg) + n * dt
-    inc = math.radians(inclination_deg)
-    raan = math.radians(raan_deg)
-    # Unit vectors of the orbit plane: toward the ascending node, and 90 deg ahead of it.
-    node = np.array([math.cos(raan), math.sin(raan), 0.0])
-    ahead = np.array(
-        [-math.sin(raan) * math.cos(inc), math.cos(raan) * math.cos(inc), math.sin(inc)]
-    )
-    cu = np.cos(u)[:, np.newaxis]
-    su = np.sin(u)[:, np.newaxis]
-    pos = radius_km * (cu * node + su * ahead)
-    vel = (n * radius_km) * (cu * ahead - su * node)
-    return pos, vel
-
-
-def elements_states(orbit: ElementsOrbit, t: Time) -> tuple[FloatArray, FloatArray]:
-    """Circular orbit from ``camera.orbit.elements``: GCRS km and km/s, ``(N, 3)``.
-
-    Radius 6378.137 km + altitude; node and inclination relative to the GCRS equator
-    and x axis (SCENE_FORMAT.md).
-    """
-    dt = seconds_between(t, time_at(orbit.epoch_utc))
-    return circular_states(
-        ORBIT_BASE_RADIUS_KM + orbit.altitude_km,
-        orbit.inclination_deg,
-        orbit.raan_deg,
-        orbit.arg_latitude_deg,
-        np.atleast_1d(dt),
-    )
-
-
-def over_states(orbit: OverOrbit, t: Time) -> tuple[FloatArray, FloatArray]:
-    """Circular orbit from ``camera.orbit.over``: GCRS km and km/s, ``(N, 3)``.
-
-    The orbit is built in the Earth's axes frozen at ``time_utc`` (the ITRS orientation
-    at that instant, treated as an inertial frame): its inclination is measured from the
-    Earth's equator of that date and its node from the Greenwich meridian of that
-    instant.  Then the argument of latitude u solves ``sin(lat) = sin(i) sin(u)``
-    (u in [-90, 90] deg northbound, 180 - u southbound) and the node longitude puts the
-    position at longitude ``lon`` -- so the geocentric sub-point at ``time_utc`` is
-    exactly (lat, lon) for every ``|lat| <= i``, and ``i`` is the highest latitude of the
-    ground track.  (Measuring ``i`` from the GCRS equator instead would miss the asked
-    point by the precession since J2000: about 0.1 deg, 11 km, in 2018, and could not
-    reach latitudes near ``i`` at all.)  The orbit is then propagated as a fixed
-    inertial circle, like ``elements``.
-    """
-    t0 = time_at(orbit.time_utc)
-    m0 = itrs_from_gcrs(t0)[0]
-    inc = math.radians(orbit.inclination_deg)
-    lat = math.radians(orbit.lat_deg)
-    sin_i = math.sin(inc)
-    ratio = 0.0 if sin_i == 0.0 else max(-1.0, min(1.0, math.sin(lat) / sin_i))
-    u0 = math.asin(ratio)
-    if not orbit.ascending:
-        u0 = math.pi - u0
-    # Longitude of the position measured from the node, in the frozen Earth frame.
-    along = math.atan2(math.cos(inc) * math.sin(u0), math.cos(u0))
-    node_lon_deg = orbit.lon_deg - math.degrees(along)
-    dt = np.atleast_1d(seconds_between(t, t0))
-    pos_f, vel_f = circular_states(
-        ORBIT_BASE_RADIUS_KM + orbit.altitude_km,
-        orbit.inclination_deg,
-        node_lon_deg,
-        math.degrees(u0),
-        dt,
-    )
-    # Frozen-ITRS vectors to GCRS: r_gcrs = M0^T r.
-    return pos_f @ m0, vel_f @ m0
-
-
-def camera_orbit_states(orbit: Orbit, t: Time) -> tuple[FloatArray, FloatArray]:
-    """The camera's GCRS position (km) and velocity (km/s), ``(N, 3)``, for any orbit form."""
-    if isinstance(orbit, TleOrbit):
-        return tle_states(orbit.line1, orbit.line2, t)
-    if isinstance(orbit, ElementsOrbit):
-        return elements_states(orbit, t)
-    if isinstance(orbit, OverOrbit):
-        return over_states(orbit, t)
-    raise TypeError(f"unknown orbit form {type(orbit).__name__}")
-
-
-# ---------------------------------------------------------------------------
 # Sun, Moon, planets
 # ---------------------------------------------------------------------------
 
@@ -379,7 +173,7 @@ def body_gcrs_km(t: Time, name: str) -> FloatArray:
     """
     eph = ephemeris()
     pos = eph["earth"].at(t).observe(eph[name]).apparent().position.km
-    return _rows(np.asarray(pos, dtype=np.float64))
+    return vector_rows(np.asarray(pos, dtype=np.float64))
 
 
 def sun_gcrs_km(t: Time) -> FloatArray:
@@ -408,7 +202,7 @@ def illuminated_fraction(
     return 0.5 * (1.0 + cos_phase)
 
 
-def _rows(v: Any) -> FloatArray:
+def vector_rows(v: Any) -> FloatArray:
     """skyfield's (3,) or (3, N) vectors -> (N, 3)."""
     a = np.asarray(v, dtype=np.float64)
     if a.ndim == 1:

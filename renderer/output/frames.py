@@ -32,7 +32,8 @@ import numpy as np
 from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import check_gl_error, create_headless_context
-from renderer.output.writer import EVEN_SIZE_CODECS, VideoWriter
+from renderer.output.codecs import EVEN_SIZE_CODECS
+from renderer.output.writer import VideoWriter
 from renderer.passes.compositor import Compositor
 from renderer.scene import Scene
 from renderer.timeline import build_timeline, subframe_sim_seconds

@@ -18,24 +18,19 @@ from datetime import UTC, datetime, timedelta
 import moderngl
 import numpy as np
 
-from renderer import astro
+from renderer.astro import ephemeris
+from renderer.astro.constants import AU_KM, MOON_MEAN_DISTANCE_KM
 from renderer.frame_state import FrameState, View
 from renderer.gl.atmosphere_tables import bind_atmosphere
 from renderer.gl.shaders import build_program
 from renderer.passes.common import set_sky_view, set_uniform
-from renderer.passes.earth import (
-    AU_KM,
-    MOON_MEAN_DISTANCE_KM,
+from renderer.passes.stars import PointSources, instance_records
+from renderer.physics.photometry import (
+    illuminance_lux,
     lunar_illuminance_lux,
     solar_illuminance_lux,
 )
-from renderer.passes.stars import PointSources, instance_records
-from renderer.physics.stars import (
-    MOON_BV,
-    SUN_BV,
-    bv_to_linear_srgb,
-    illuminance_lux,
-)
+from renderer.physics.stars import MOON_BV, SUN_BV, bv_to_linear_srgb
 from renderer.scene import Scene
 
 # IAU 2015 nominal solar radius and the Moon's mean radius (IAU WGCCRE), km.
@@ -49,7 +44,7 @@ SUN_LIMB_DARKENING = 0.6
 EARTH_GEOMETRIC_ALBEDO = 0.367
 # The brightest planets are always drawn; Uranus and Neptune only with the star field
 # and when brighter than its limiting magnitude, like the catalogue stars.
-BRIGHT_PLANETS = astro.PLANETS[:5]
+BRIGHT_PLANETS = ephemeris.PLANETS[:5]
 # Planets' colours (B-V; Allen's Astrophysical Quantities, 4th ed., table 12.x),
 # mapped like the stars'.
 PLANET_BV = {"mercury": 0.93, "venus": 0.82, "mars": 1.36, "jupiter barycenter": 0.83,
@@ -125,7 +120,7 @@ class BodiesPass:
         self.program = build_program(ctx, "bodies.glsl")
         self.vao = ctx.vertex_array(self.program, [])
         if scene.stars is not None:
-            self.planet_names = astro.PLANETS
+            self.planet_names = ephemeris.PLANETS
             self.planet_limit = scene.stars.limiting_magnitude
         else:
             self.planet_names = BRIGHT_PLANETS
@@ -144,7 +139,9 @@ class BodiesPass:
         if hit is None:
             if len(self._planet_cache) > 8:
                 self._planet_cache.clear()
-            hit = astro.planets_gcrs_km_and_magnitude(astro.time_at(step), self.planet_names)
+            hit = ephemeris.planets_gcrs_km_and_magnitude(
+                ephemeris.time_at(step), self.planet_names
+            )
             self._planet_cache[step] = hit
         return hit
 

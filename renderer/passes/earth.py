@@ -19,6 +19,7 @@ import moderngl
 import numpy as np
 
 from renderer.assets import asset_path
+from renderer.astro.constants import WGS84_A_KM
 from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
 from renderer.gl.atmosphere_tables import bind_atmosphere
@@ -27,18 +28,11 @@ from renderer.passes.common import set_earth_fixed_view, set_uniform
 from renderer.physics import clouds as cloud_params
 from renderer.physics.airglow import MAX_LAYERS, layer_uniforms, ripple_uniforms
 from renderer.physics.night_lights import CD_PER_NW, LIGHTS_MAX_NW, LIGHTS_RGB, decode_lights
+from renderer.physics.photometry import lunar_illuminance_lux, solar_illuminance_lux
 from renderer.physics.surface import day_textures
 from renderer.scene import Earth
 
 GL_SRGB8 = 0x8C41
-
-# Illuminance of sunlight outside the atmosphere at 1 au: the luminous solar
-# constant, 133.8 klx (Darula, Kittler & Gueymard 2005, Solar Energy 79:559).
-# Not in REFERENCE.md; scaled by (1 au / distance)^2 for the date.
-SOLAR_ILLUMINANCE_1AU_LUX = 133_800.0
-AU_KM = 149_597_870.7
-MOON_MEAN_DISTANCE_KM = 384_400.0
-
 
 def _srgb_texture(ctx: moderngl.Context, rgb: np.ndarray, *, repeat_x: bool) -> moderngl.Texture:
     """An sRGB texture (decoded to linear light by the sampler), trilinear.
@@ -53,23 +47,6 @@ def _srgb_texture(ctx: moderngl.Context, rgb: np.ndarray, *, repeat_x: bool) -> 
     tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
     tex.build_mipmaps()
     return tex
-
-
-def lunar_illuminance_lux(moon_km: np.ndarray, sun_km: np.ndarray) -> float:
-    """Illuminance of moonlight at the Earth, lux, from the Moon's phase and distance.
-
-    The Moon's V magnitude at phase angle alpha (degrees) and mean distance,
-    m = -12.73 + 0.026 |alpha| + 4e-9 alpha^4 (Allen's Astrophysical Quantities),
-    converted with E = 10^((-14.18 - m) / 2.5) lux (shared/REFERENCE.md, "Stars"),
-    then scaled by (mean distance / distance)^2.  Full Moon: 0.26 lux.
-    """
-    to_sun = sun_km - moon_km
-    to_earth = -moon_km
-    cos_a = np.dot(to_sun, to_earth) / (np.linalg.norm(to_sun) * np.linalg.norm(to_earth))
-    alpha = float(np.degrees(np.arccos(np.clip(cos_a, -1.0, 1.0))))
-    mag = -12.73 + 0.026 * alpha + 4e-9 * alpha**4
-    d = float(np.linalg.norm(moon_km))
-    return 10.0 ** ((-14.18 - mag) / 2.5) * (MOON_MEAN_DISTANCE_KM / d) ** 2
 
 
 def _read_grey(name: str) -> np.ndarray:
@@ -127,12 +104,6 @@ def release_shared_textures(ctx: moderngl.Context) -> None:
     if entry is not None:
         for tex in entry[1].values():
             tex.release()
-
-
-def solar_illuminance_lux(sun_km: np.ndarray) -> float:
-    """Solar illuminance at the Earth for a Sun at ``sun_km`` (geocentric), lux."""
-    d = float(np.linalg.norm(sun_km))
-    return SOLAR_ILLUMINANCE_1AU_LUX * (AU_KM / d) ** 2
 
 
 def _set_array(program: moderngl.Program, name: str, values: list[float]) -> None:
@@ -212,7 +183,7 @@ class EarthPass:
         set_uniform(p, "u_clouds_enabled", clouds is not None)
         if clouds is None:
             return
-        set_uniform(p, "u_cloud_radius", cloud_params.WGS84_A_KM + clouds.altitude_km)
+        set_uniform(p, "u_cloud_radius", WGS84_A_KM + clouds.altitude_km)
         set_uniform(p, "u_cloud_threshold", self.cloud_threshold)
         set_uniform(p, "u_cloud_offset", cloud_params.seed_offset(clouds.seed))
         set_uniform(p, "u_cloud_frame", cloud_params.drift_frame(clouds, state.utc))

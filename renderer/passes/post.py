@@ -6,16 +6,8 @@ import moderngl
 
 from renderer.gl.shaders import build_program
 from renderer.passes.common import set_uniform
-from renderer.scene import Camera, Exposure, ev100
-
-
-def saturation_luminance(exposure: Exposure) -> float:
-    """Luminance (cd/m^2) that just saturates the sensor: 1.2 * 2^EV100.
-
-    ISO 12232's saturation-based speed, L_sat = 78 N^2 / (q S t) with q = 0.65;
-    see shaders/post.glsl.
-    """
-    return 1.2 * 2.0 ** ev100(exposure)
+from renderer.physics.camera import saturation_luminance
+from renderer.scene import Camera, Exposure
 
 
 class PostPass:

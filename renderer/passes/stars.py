@@ -20,8 +20,9 @@ from renderer.frame_state import FrameState, View
 from renderer.gl.atmosphere_tables import bind_atmosphere
 from renderer.gl.shaders import build_program
 from renderer.passes.common import set_sky_view, set_uniform
-from renderer.passes.post import saturation_luminance
-from renderer.physics.stars import illuminance_lux, load_catalog
+from renderer.physics.camera import saturation_luminance
+from renderer.physics.photometry import illuminance_lux
+from renderer.physics.stars import load_catalog
 from renderer.scene import Exposure, Stars
 
 # The point-spread function: a Gaussian of 1.6 px full width at half maximum

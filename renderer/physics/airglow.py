@@ -27,41 +27,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from renderer.astro.constants import WGS84_A_KM
 from renderer.physics.camera import camera_response, in_gamut_chromaticity
+from renderer.physics.colour import (
+    PEAK_EFFICACY_LM_PER_W,
+    XYZ_TO_LINEAR_SRGB,
+    cie_xyz_cmf,
+    luminous_efficiency,
+    photon_energy_j,
+)
 from renderer.scene import AirglowLayer
 
-WGS84_A_KM = 6378.137
-PLANCK = 6.62607015e-34         # J s
-LIGHT_SPEED = 2.99792458e8      # m/s
-PEAK_EFFICACY = 683.0           # lm/W at 555 nm
 PHOTONS_PER_RAYLEIGH = 1e10 / (4.0 * math.pi)   # photons s^-1 m^-2 sr^-1, REFERENCE.md
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 MAX_LAYERS = 8
-
-_XYZ_TO_SRGB = np.array([[3.2406, -1.5372, -0.4986],
-                         [-0.9689, 1.8758, 0.0415],
-                         [0.0557, -0.2040, 1.0570]])
-
-
-def _lobe(x: float, mu: float, s1: float, s2: float) -> float:
-    s = s1 if x < mu else s2
-    return math.exp(-0.5 * ((x - mu) / s) ** 2)
-
-
-def cie_xyz(wavelength_nm: float) -> np.ndarray:
-    """CIE 1931 2-degree colour-matching functions (x, y, z) at a wavelength (Wyman 2013 fit)."""
-    lam = wavelength_nm
-    x = (1.056 * _lobe(lam, 599.8, 37.9, 31.0) + 0.362 * _lobe(lam, 442.0, 16.0, 26.7)
-         - 0.065 * _lobe(lam, 501.1, 20.4, 26.2))
-    y = 0.821 * _lobe(lam, 568.8, 46.9, 40.5) + 0.286 * _lobe(lam, 530.9, 16.3, 31.1)
-    z = 1.217 * _lobe(lam, 437.0, 11.8, 36.0) + 0.681 * _lobe(lam, 459.0, 26.0, 13.8)
-    return np.array([x, y, z])
-
-
-def luminous_efficiency(wavelength_nm: float) -> float:
-    """V(lambda), the CIE photopic luminous efficiency (= the y colour-matching function)."""
-    return float(cie_xyz(wavelength_nm)[1])
-
 
 def chromaticity_rgb(rgb: np.ndarray) -> np.ndarray:
     """A linear sRGB colour desaturated into gamut at constant luminance, scaled to luminance 1."""
@@ -70,7 +49,7 @@ def chromaticity_rgb(rgb: np.ndarray) -> np.ndarray:
 
 def cie_line_rgb(wavelength_nm: float) -> np.ndarray:
     """Linear sRGB of a spectral line as the CIE 1931 observer sees it, luminance 1."""
-    return chromaticity_rgb(_XYZ_TO_SRGB @ cie_xyz(wavelength_nm))
+    return chromaticity_rgb(XYZ_TO_LINEAR_SRGB @ cie_xyz_cmf(wavelength_nm))
 
 
 def line_rgb(wavelength_nm: float) -> np.ndarray:
@@ -87,8 +66,9 @@ def line_rgb(wavelength_nm: float) -> np.ndarray:
 
 def luminance_per_rayleigh(wavelength_nm: float) -> float:
     """Luminance (cd/m^2) of a 1 R column emission of a line at ``wavelength_nm``."""
-    photon_j = PLANCK * LIGHT_SPEED / (wavelength_nm * 1e-9)
-    return PHOTONS_PER_RAYLEIGH * photon_j * PEAK_EFFICACY * luminous_efficiency(wavelength_nm)
+    photon_j = photon_energy_j(wavelength_nm)
+    return (PHOTONS_PER_RAYLEIGH * photon_j * PEAK_EFFICACY_LM_PER_W
+            * luminous_efficiency(wavelength_nm))
 
 
 @dataclass(frozen=True)

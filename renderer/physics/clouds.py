@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import moderngl
 import numpy as np
 
+from renderer.astro.constants import WGS84_A_KM
 from renderer.gl.shaders import build_compute
 from renderer.passes.common import set_uniform
 from renderer.scene import Clouds
 
-WGS84_A_KM = 6378.137
 # Mean eastward drift of the whole field at drift = 1: 10 m/s at 45 deg of
 # latitude, a typical mid-tropospheric zonal wind, as a solid rotation.
 DRIFT_SPEED_M_S = 10.0

@@ -10,7 +10,7 @@ What this module computes, all in float64 NumPy with no GL:
 * directions at a date: the catalogue's ICRS positions at epoch J1991.25 moved by
   their proper motions, then (optionally) aberrated by the Earth's barycentric
   velocity, so they are GCRS directions as seen from the moving Earth -- the same
-  "apparent" convention as ``astro.body_gcrs_km`` for the Sun and the Moon;
+  "apparent" convention as ``ephemeris.body_gcrs_km`` for the Sun and the Moon;
 * flux: illuminance E = 10^((-14.18 - V) / 2.5) lux (shared/REFERENCE.md, "Stars");
 * colour: B-V -> temperature (Ballesteros 2012, REFERENCE.md) -> Planck spectrum ->
   CIE 1931 XYZ -> linear sRGB, normalised to luminance Y = 1 so that the flux alone
@@ -27,8 +27,10 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from renderer import astro
 from renderer.assets import asset_path
+from renderer.astro import ephemeris
+from renderer.astro.constants import SPEED_OF_LIGHT_KM_S
+from renderer.physics.colour import blackbody_xyz, xyz_to_unit_luminance_srgb
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -49,11 +51,8 @@ CATALOG_DTYPE = np.dtype([
 HIPPARCOS_EPOCH_JD_TT = 2448349.0625
 JULIAN_YEAR_DAYS = 365.25
 MAS_TO_RAD = math.pi / (180.0 * 3600.0 * 1000.0)
-SPEED_OF_LIGHT_KM_S = 299_792.458
 
-# Illuminance of a magnitude-0 star outside the atmosphere: E = 10^(-14.18 / 2.5) lux
-# (shared/REFERENCE.md, "Stars").
-MAG0_LOG_LUX = -14.18 / 2.5
+
 
 # V magnitudes replacing the Hp-derived ones where Hipparcos's Hp is known to be off at
 # the very bright end (hip2.dat has Sirius at Hp -1.088 and Canopus at -0.554, which the
@@ -84,11 +83,6 @@ def hp_to_v(hp: npt.ArrayLike, bv: npt.ArrayLike) -> FloatArray:
     return np.asarray(hp, dtype=np.float64) - delta
 
 
-def illuminance_lux(vmag: npt.ArrayLike) -> FloatArray:
-    """Illuminance (lux) of a star of V magnitude ``vmag`` outside the atmosphere."""
-    return 10.0 ** (MAG0_LOG_LUX - 0.4 * np.asarray(vmag, dtype=np.float64))
-
-
 # ---------------------------------------------------------------------------
 # Colour
 # ---------------------------------------------------------------------------
@@ -104,60 +98,6 @@ def bv_to_temperature(bv: npt.ArrayLike) -> FloatArray:
     """
     c = np.clip(np.asarray(bv, dtype=np.float64), -0.4, 2.0)
     return 4600.0 * (1.0 / (0.92 * c + 1.7) + 1.0 / (0.92 * c + 0.62))
-
-
-def _lobe(lam: FloatArray, mu: float, s1: float, s2: float) -> FloatArray:
-    t = (lam - mu) / np.where(lam < mu, s1, s2)
-    return np.exp(-0.5 * t * t)
-
-
-def cie_xyz_cmf(lam_nm: npt.ArrayLike) -> FloatArray:
-    """CIE 1931 2-degree colour-matching functions at wavelengths (nm), ``(..., 3)``.
-
-    The multi-lobe piecewise-Gaussian fit of Wyman, Sloan & Shirley 2013 ("Simple
-    analytic approximations to the CIE XYZ color matching functions", JCGT 2(2)),
-    within about 1 % of the tabulated functions.
-    """
-    lam = np.asarray(lam_nm, dtype=np.float64)
-    x = (1.056 * _lobe(lam, 599.8, 37.9, 31.0) + 0.362 * _lobe(lam, 442.0, 16.0, 26.7)
-         - 0.065 * _lobe(lam, 501.1, 20.4, 26.2))
-    y = 0.821 * _lobe(lam, 568.8, 46.9, 40.5) + 0.286 * _lobe(lam, 530.9, 16.3, 31.1)
-    z = 1.217 * _lobe(lam, 437.0, 11.8, 36.0) + 0.681 * _lobe(lam, 459.0, 26.0, 13.8)
-    return np.stack([x, y, z], axis=-1)
-
-
-_LAMBDA_NM = np.arange(360.0, 831.0, 1.0)
-# h c / k, in nm K: the second radiation constant.
-_C2_NM_K = 1.438776877e7
-
-
-def blackbody_xyz(temperature_k: npt.ArrayLike) -> FloatArray:
-    """CIE XYZ of Planck spectra at temperatures (K), scaled to Y = 1, ``(..., 3)``.
-
-    B(lambda, T) ~ lambda^-5 / (exp(c2 / (lambda T)) - 1), integrated against
-    :func:`cie_xyz_cmf` from 360 to 830 nm in 1 nm steps.
-    """
-    t = np.asarray(temperature_k, dtype=np.float64)[..., np.newaxis]
-    lam = _LAMBDA_NM
-    planck = lam**-5.0 / np.expm1(_C2_NM_K / (lam * t))
-    xyz = planck @ cie_xyz_cmf(lam)
-    return xyz / xyz[..., 1:2]
-
-
-# XYZ -> linear sRGB (IEC 61966-2-1, D65 white).
-XYZ_TO_LINEAR_SRGB = np.array([
-    [3.2404542, -1.5371385, -0.4985314],
-    [-0.9692660, 1.8760108, 0.0415560],
-    [0.0556434, -0.2040259, 1.0572252],
-])
-LUMINANCE_WEIGHTS = np.array([0.2126, 0.7152, 0.0722])
-
-
-def xyz_to_unit_luminance_srgb(xyz: npt.ArrayLike) -> FloatArray:
-    """Linear sRGB of XYZ colours, out-of-gamut negatives clipped, rescaled to Y = 1."""
-    rgb = np.asarray(xyz, dtype=np.float64) @ XYZ_TO_LINEAR_SRGB.T
-    rgb = np.clip(rgb, 0.0, None)
-    return rgb / (rgb @ LUMINANCE_WEIGHTS)[..., np.newaxis]
 
 
 def bv_to_linear_srgb(bv: npt.ArrayLike) -> FloatArray:
@@ -230,13 +170,13 @@ def aberrate(directions: npt.ArrayLike, velocity_km_s: npt.ArrayLike) -> FloatAr
 
 def earth_velocity_km_s(utc: datetime) -> FloatArray:
     """The Earth's barycentric velocity (km/s, ICRS axes = GCRS axes) at ``utc``, ``(3,)``."""
-    t = astro.time_at(utc)
-    return np.asarray(astro.ephemeris()["earth"].at(t).velocity.km_per_s, dtype=np.float64)
+    t = ephemeris.time_at(utc)
+    return np.asarray(ephemeris.ephemeris()["earth"].at(t).velocity.km_per_s, dtype=np.float64)
 
 
 def julian_years_since_epoch(utc: datetime) -> float:
     """Julian years (TT) from the Hipparcos epoch J1991.25 to ``utc``."""
-    t = astro.time_at(utc)
+    t = ephemeris.time_at(utc)
     days = (float(t.whole) - HIPPARCOS_EPOCH_JD_TT) + float(t.tt_fraction)
     return days / JULIAN_YEAR_DAYS
 

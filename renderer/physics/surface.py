@@ -21,6 +21,7 @@ from PIL import Image
 
 from renderer.assets import asset_path
 from renderer.errors import RenderError
+from renderer.physics.colour import linear_to_srgb, srgb_to_linear
 
 # Polar caps: azimuthal equidistant images of the day texture around each pole,
 # out to POLAR_CAP_DEG of colatitude.  Near a pole an equirectangular row wraps
@@ -28,15 +29,6 @@ from renderer.errors import RenderError
 # radial smearing; the Earth pass samples these caps above ~65 deg instead.
 POLAR_CAP_DEG = 30.0
 POLAR_CAP_SIZE = 1024
-
-
-def srgb_to_linear(c: np.ndarray) -> np.ndarray:
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-
-
-def linear_to_srgb(c: np.ndarray) -> np.ndarray:
-    c = np.clip(c, 0.0, 1.0)
-    return np.where(c <= 0.0031308, 12.92 * c, 1.055 * c ** (1 / 2.4) - 0.055)
 
 
 def polar_cap(equirect_linear: np.ndarray, north: bool, size: int,

@@ -42,7 +42,7 @@ import glfw
 import moderngl
 import numpy as np
 
-from renderer import astro
+from renderer.astro import geodesy
 from renderer.errors import OrbitlapseError, RenderError
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import (
@@ -348,7 +348,7 @@ class Preview:
         if self.state is None:
             return math.nan
         itrs = self.state.itrs_from_gcrs @ self.state.camera_pos_km
-        return float(astro.itrs_to_geodetic(itrs)[2])
+        return float(geodesy.itrs_to_geodetic(itrs)[2])
 
     def _present(self) -> None:
         """Draw the frame (and the heads-up text) into the window and show it."""

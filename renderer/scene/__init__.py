@@ -4,9 +4,15 @@ Everything a scene can say is checked here, before any frame is drawn; the rest 
 orbitlapse trusts what it is given.  The public names are re-exported here so that
 callers write ``from renderer.scene import Scene, load_scene``.
 """
-
-from renderer.scene.sections import (
-    CODECS,
+from renderer.scene.fields import (
+    parse_utc,
+)
+from renderer.scene.load import (
+    load_scene,
+    loads_scene,
+    with_overrides,
+)
+from renderer.scene.schema import (
     DEFAULT_AIRGLOW_LAYERS,
     EPHEMERIS_FIRST,
     EPHEMERIS_LAST,
@@ -48,12 +54,9 @@ from renderer.scene.sections import (
     TimeSpec,
     TleOrbit,
     VehicleTable,
+)
+from renderer.scene.summary import (
     describe,
-    ev100,
-    load_scene,
-    loads_scene,
-    parse_utc,
-    with_overrides,
 )
 
 __all__ = [
@@ -86,7 +89,6 @@ __all__ = [
     "Launch",
     "Scene",
     "SCENE_VERSION",
-    "CODECS",
     "MAX_SIZE_PX",
     "MAX_FPS",
     "MAX_DURATION_S",
@@ -103,6 +105,5 @@ __all__ = [
     "load_scene",
     "loads_scene",
     "with_overrides",
-    "ev100",
     "describe",
 ]

@@ -1,362 +1,98 @@
-"""The scene file: TOML parsed and validated into frozen dataclasses.
+"""The section parsers: one function a table of the scene file, each building its type.
 
-This module is the contract of ``shared/SCENE_FORMAT.md`` (version 1) in code.
-Every key of that page is parsed and checked here, before any frame is drawn;
-a problem raises :class:`renderer.errors.SceneError` naming the file, the key
-path and what is wrong.  Nothing downstream re-validates.
-
-Units follow the key names: degrees, kilometres, seconds; times are aware
-``datetime`` objects in UTC.
+Every key of the format is read and checked here; a problem names the file and the key
+path (``camera.look.azimuth_deg: ...``).  Nothing downstream re-validates.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
 import math
 import os
 import re
-import stat
-import tomllib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 from sgp4.api import SGP4_ERRORS, Satrec, jday
 
-from renderer.errors import SceneError
-from renderer.output.writer import CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS
-from renderer.physics.launch.ascent import SITES, VEHICLE_NAMES
-
-# ---------------------------------------------------------------------------
-# The schema as types.  Defaults here are the defaults of SCENE_FORMAT.md.
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimeSpec:
-    """``[time]``: frame k shows ``start_utc + speed * k / fps`` (simulated seconds)."""
-
-    start_utc: datetime
-    speed: float = 1.0
-
-
-@dataclass(frozen=True)
-class Output:
-    """``[output]``: where and how the video is written."""
-
-    path: Path
-    width: int = 1280
-    height: int = 720
-    fps: float = 30.0
-    duration_s: float = 10.0
-    codec: str = "h264"  # h264 | h265 | av1 | prores | png
-    crf: int = 18
-
-    @property
-    def frame_count(self) -> int:
-        """Number of frames: ``round(duration_s * fps)``, at least 1."""
-        return max(1, round(self.duration_s * self.fps))
-
-
-@dataclass(frozen=True)
-class TleOrbit:
-    """``camera.orbit.tle``: a two-line element set, propagated with SGP4."""
-
-    line1: str
-    line2: str
-
-
-@dataclass(frozen=True)
-class ElementsOrbit:
-    """``camera.orbit.elements``: a circular Keplerian orbit in the GCRS.
-
-    Radius 6378.137 km + ``altitude_km``; ``raan_deg`` from the GCRS x axis;
-    ``arg_latitude_deg`` is the angle from the ascending node at ``epoch_utc``.
-    """
-
-    altitude_km: float
-    inclination_deg: float
-    raan_deg: float
-    arg_latitude_deg: float
-    epoch_utc: datetime
-
-
-@dataclass(frozen=True)
-class OverOrbit:
-    """``camera.orbit.over``: a circular orbit whose geocentric sub-point is
-    (``lat_deg``, ``lon_deg``) at ``time_utc``, northbound if ``ascending``."""
-
-    lat_deg: float
-    lon_deg: float
-    time_utc: datetime
-    altitude_km: float
-    inclination_deg: float
-    ascending: bool = True
-
-
-Orbit = TleOrbit | ElementsOrbit | OverOrbit
-
-
-@dataclass(frozen=True)
-class GroundTarget:
-    """``camera.look.target = { lat_deg, lon_deg }``: keep a ground point centred."""
-
-    lat_deg: float
-    lon_deg: float
-
-
-@dataclass(frozen=True)
-class LaunchTarget:
-    """``camera.look.target = "launch:N"``: keep launch N's vehicle centred (1-based)."""
-
-    index: int
-
-
-@dataclass(frozen=True)
-class Look:
-    """``[camera.look]``: pointing in the orbit's local frame (see SCENE_FORMAT.md)."""
-
-    azimuth_deg: float = 0.0
-    elevation_deg: float = -20.0
-    roll_deg: float = 0.0
-    target: GroundTarget | LaunchTarget | None = None
-
-
-@dataclass(frozen=True)
-class Exposure:
-    """``[camera.exposure]``: ISO, shutter and aperture, or an EV100 outright."""
-
-    iso: float = 6400.0
-    shutter_s: float = 0.5
-    f_number: float = 1.4
-    ev100: float | None = None
-
-
-@dataclass(frozen=True)
-class MotionBlur:
-    """``[camera.motion_blur]``: sub-frames per frame and the shutter angle."""
-
-    samples: int = 1
-    shutter_angle_deg: float = 180.0
-
-
-@dataclass(frozen=True)
-class Noise:
-    """``[camera.noise]``: seeded sensor noise, photon shot noise and read noise.
-
-    The sensor holds ``full_well_e`` electrons at saturation at ``base_iso``; at a
-    higher ISO the analogue gain reaches saturation with proportionally fewer
-    electrons, so shot noise grows as the ISO does.  Off unless the key is given.
-    """
-
-    seed: int = 0
-    full_well_e: float = 60000.0
-    read_noise_e: float = 2.5
-    base_iso: float = 100.0
-
-
-@dataclass(frozen=True)
-class Bloom:
-    """``[camera.bloom]``: the fraction of each pixel's light the lens and sensor spread
-    into a wide halo (energy-conserving: the rest stays in the pixel)."""
-
-    fraction: float = 0.02
-
-
-@dataclass(frozen=True)
-class Camera:
-    """``[camera]``."""
-
-    orbit: Orbit
-    fov_deg: float = 60.0
-    look: Look = field(default_factory=Look)
-    exposure: Exposure = field(default_factory=Exposure)
-    motion_blur: MotionBlur = field(default_factory=MotionBlur)
-    noise: Noise | None = None
-    bloom: Bloom | None = field(default_factory=Bloom)
-
-
-@dataclass(frozen=True)
-class DayLayer:
-    """``earth.day``: sunlit surface; ``texture`` None means the shipped Blue Marble."""
-
-    texture: Path | None = None
-
-
-@dataclass(frozen=True)
-class NightLights:
-    """``earth.night_lights``: city lights, radiance scaled by ``intensity``."""
-
-    intensity: float = 1.0
-
-
-@dataclass(frozen=True)
-class Clouds:
-    """``earth.clouds``: procedural cloud layer."""
-
-    coverage: float = 0.4
-    seed: int = 1
-    altitude_km: float = 5.0
-    drift: float = 1.0
-
-
-@dataclass(frozen=True)
-class Atmosphere:
-    """``earth.atmosphere``: scattering of sunlight and moonlight (no options yet)."""
-
-
-@dataclass(frozen=True)
-class AirglowLayer:
-    """One airglow emission shell: Gaussian in height, column ``zenith_rayleigh``.
-
-    Exactly one of ``color`` (linear RGB) and ``wavelength_nm`` is set.
-    """
-
-    name: str
-    altitude_km: float
-    width_km: float  # full width at half maximum
-    zenith_rayleigh: float
-    color: tuple[float, float, float] | None = None
-    wavelength_nm: float | None = None
-
-
-@dataclass(frozen=True)
-class Airglow:
-    """``earth.airglow``: the emission layers drawn."""
-
-    layers: tuple[AirglowLayer, ...]
-
-
-@dataclass(frozen=True)
-class Glint:
-    """``earth.glint``: specular reflection of Sun and Moon on water (no options yet)."""
-
-
-@dataclass(frozen=True)
-class Earth:
-    """``[earth]``: each layer is None when switched off with ``false``."""
-
-    day: DayLayer | None = field(default_factory=DayLayer)
-    night_lights: NightLights | None = field(default_factory=NightLights)
-    clouds: Clouds | None = field(default_factory=Clouds)
-    atmosphere: Atmosphere | None = field(default_factory=Atmosphere)
-    airglow: Airglow | None = None  # the parser fills in the default layers
-    glint: Glint | None = field(default_factory=Glint)
-
-
-@dataclass(frozen=True)
-class Stars:
-    """``[stars]``: catalogue stars down to ``limiting_magnitude``."""
-
-    limiting_magnitude: float = 8.0
-
-
-@dataclass(frozen=True)
-class Site:
-    """A launch site: geodetic latitude and longitude; ``name`` if built in."""
-
-    lat_deg: float
-    lon_deg: float
-    name: str | None = None
-
-
-@dataclass(frozen=True)
-class StageSpec:
-    """One stage of a custom vehicle: it separates at ``separation_s`` after lift-off.
-
-    ``count`` pieces fall away together (the four Soyuz strap-on boosters are one
-    entry with count 4).
-    """
-
-    name: str
-    separation_s: float
-    count: int = 1
-
-
-@dataclass(frozen=True)
-class VehicleTable:
-    """A custom vehicle: staging and an ascent table of (t_s, altitude_km, downrange_km)."""
-
-    stages: tuple[StageSpec, ...]
-    profile: tuple[tuple[float, float, float], ...]
-
-
-@dataclass(frozen=True)
-class Launch:
-    """``[[launch]]``: exactly one of ``azimuth_deg`` and ``target_inclination_deg`` is set."""
-
-    vehicle: str | VehicleTable
-    site: Site
-    time_utc: datetime
-    azimuth_deg: float | None = None
-    target_inclination_deg: float | None = None
-
-
-@dataclass(frozen=True)
-class Scene:
-    """A whole validated scene.  ``source`` is the file it came from (for messages)."""
-
-    source: Path
-    time: TimeSpec
-    output: Output
-    camera: Camera
-    earth: Earth
-    stars: Stars | None
-    launches: tuple[Launch, ...] = ()
-    title: str = ""
-    scene_version: int = 1
-
-    def sim_seconds(self, frame: float) -> float:
-        """Simulated seconds after ``time.start_utc`` shown by (fractional) frame index."""
-        return self.time.speed * frame / self.output.fps
-
-
-# ---------------------------------------------------------------------------
-# Limits of the format.  Where SCENE_FORMAT.md gives no bound, these are sanity bounds
-# that keep later arithmetic (frame counts, exp2 of EV100, timedelta) finite.
-# ---------------------------------------------------------------------------
-
-SCENE_VERSION = 1
-
-# What ffmpeg can write is the video writer's knowledge; the scene checks against it.
-CODECS: tuple[str, ...] = tuple(CONTAINERS)
-
-MAX_SIZE_PX = 16384  # GL_MAX_TEXTURE_SIZE of common GPUs: a frame must fit one texture
-MAX_FPS = 1000.0
-MAX_DURATION_S = 86400.0  # a day of video
-MAX_ORBIT_ALTITUDE_KM = 100000.0
-MAX_AIRGLOW_LAYERS = 8  # so the airglow pass can use a fixed-size uniform array
-MAX_MOTION_BLUR_SAMPLES = 64
-MAX_STAGE_COUNT = 64
-EV100_RANGE = (-20.0, 30.0)  # far beyond any real night (-5) or sunlit (15) exposure
-MAX_SCENE_BYTES = 1 << 20
-
-# DE421, the ephemeris skyfield loads, covers 1899-07-29 to 2053-10-09 (JD 2414864.5 to
-# 2471184.5 TDB).  A day inside each end absorbs TT-UTC and skyfield's edge handling.
-EPHEMERIS_FIRST = datetime(1899, 7, 30, tzinfo=UTC)
-EPHEMERIS_LAST = datetime(2053, 10, 8, tzinfo=UTC)
-
-# The four layers of shared/REFERENCE.md's Airglow table.  The lines give their wavelength,
-# not an RGB triple, so that the camera's colour response alone decides their colour.
-DEFAULT_AIRGLOW_LAYERS: tuple[AirglowLayer, ...] = (
-    # REFERENCE.md: 97 km, about 10 km wide, 250 to 320 R; the low end, a quiet night.
-    AirglowLayer("O I 557.7 nm", 97.0, 10.0, 250.0, wavelength_nm=557.7),
-    # REFERENCE.md: 92 km, rms 4.3 km, so FWHM = 2.355 * 4.3 = 10.1 km.  REFERENCE.md has
-    # no source for its brightness: 50 R is a typical mid-latitude Na D nightglow (tens to
-    # about 150 R through the year), our choice, not a REFERENCE.md figure.
-    AirglowLayer("Na D 589 nm", 92.0, 10.1, 50.0, wavelength_nm=589.0),
-    # REFERENCE.md: 87 to 90 km, about 8 km, 90 to 1,620 R per band.  Most OH power is in
-    # near-infrared bands that a camera's IR-cut filter removes; what it records are the
-    # weak high-overtone bands between about 590 and 700 nm.  We count three such bands at
-    # the low end of REFERENCE.md's per-band range (3 x 90 = 270 R) and place them at
-    # 650 nm, their middle, which the camera renders red as photographs show it.
-    AirglowLayer("OH Meinel", 87.0, 8.0, 270.0, wavelength_nm=650.0),
-    # REFERENCE.md: about 245 km, "broad", about 160 R.  The F-region layer is tens of km
-    # thick; 60 km FWHM is our choice within that.
-    AirglowLayer("O I 630.0 nm", 245.0, 60.0, 160.0, wavelength_nm=630.0),
+from renderer.output.codecs import CODECS, CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS
+from renderer.physics.camera import ev100_of
+from renderer.physics.launch.catalogue import SITES, VEHICLE_NAMES
+from renderer.scene.fields import (
+    _ANY,
+    _INCLINATION,
+    _LATITUDE,
+    _LAUNCH_REF,
+    _LONGITUDE,
+    _MISSING,
+    _NON_NEGATIVE,
+    _ORBIT_ALTITUDE,
+    _POSITIVE,
+    _T,
+    _as_number,
+    _as_path_text,
+    _bool,
+    _check_keys,
+    _choice,
+    _clip,
+    _Ctx,
+    _fmt_num,
+    _fmt_time,
+    _got,
+    _int,
+    _join,
+    _nearest,
+    _norm360,
+    _norm_lon,
+    _num,
+    _quote,
+    _Range,
+    _str,
+    _sub,
+    _table,
+    _time,
+)
+from renderer.scene.schema import (
+    DEFAULT_AIRGLOW_LAYERS,
+    EPHEMERIS_FIRST,
+    EPHEMERIS_LAST,
+    EV100_RANGE,
+    MAX_AIRGLOW_LAYERS,
+    MAX_DURATION_S,
+    MAX_FPS,
+    MAX_MOTION_BLUR_SAMPLES,
+    MAX_SIZE_PX,
+    MAX_STAGE_COUNT,
+    SCENE_VERSION,
+    Airglow,
+    AirglowLayer,
+    Atmosphere,
+    Bloom,
+    Camera,
+    Clouds,
+    DayLayer,
+    Earth,
+    ElementsOrbit,
+    Exposure,
+    Glint,
+    GroundTarget,
+    Launch,
+    LaunchTarget,
+    Look,
+    MotionBlur,
+    NightLights,
+    Noise,
+    Orbit,
+    Output,
+    OverOrbit,
+    Scene,
+    Site,
+    StageSpec,
+    Stars,
+    TimeSpec,
+    TleOrbit,
+    VehicleTable,
 )
 
 _TOP_KEYS = ("scene_version", "title", "time", "output", "camera", "earth", "stars", "launch")
@@ -385,363 +121,6 @@ _LAUNCH_KEYS = ("vehicle", "site", "time_utc", "azimuth_deg", "target_inclinatio
 _LATLON_KEYS = ("lat_deg", "lon_deg")
 _STAGE_KEYS = ("name", "separation_s", "count")
 _VIDEO_SUFFIXES = frozenset(s for suffixes in CONTAINERS.values() for s in suffixes)
-
-_TIME_EXAMPLE = '"2018-11-16T18:14:08Z"'
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)?", re.ASCII
-)
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
-_LAUNCH_REF = re.compile(r"launch:([0-9]{1,9})", re.ASCII)
-
-_MISSING: Any = object()
-_T = TypeVar("_T")
-
-
-# ---------------------------------------------------------------------------
-# Validation toolkit: every check raises SceneError(file, key path, message).
-# ---------------------------------------------------------------------------
-
-
-class _Ctx:
-    """The file messages name, and the folder relative texture paths start from."""
-
-    def __init__(self, file: str, base_dir: Path) -> None:
-        self.file = file
-        self.base_dir = base_dir
-
-    def fail(self, key: str, message: str) -> NoReturn:
-        raise SceneError(self.file, key, message)
-
-
-@dataclass(frozen=True)
-class _Range:
-    """An interval of allowed numbers; None is unbounded on that side."""
-
-    lo: float | None = None
-    hi: float | None = None
-    lo_open: bool = False
-    hi_open: bool = False
-
-    def __contains__(self, x: float) -> bool:
-        if self.lo is not None and (x <= self.lo if self.lo_open else x < self.lo):
-            return False
-        return self.hi is None or (x < self.hi if self.hi_open else x <= self.hi)
-
-    def text(self, noun: str) -> str:
-        """``noun`` with its bounds in words: "a number from 1 to 170"."""
-        lo = None if self.lo is None else _fmt_num(self.lo)
-        hi = None if self.hi is None else _fmt_num(self.hi)
-        if lo is not None and hi is not None:
-            if not self.lo_open and not self.hi_open:
-                return f"{noun} from {lo} to {hi}"
-            if self.lo_open and not self.hi_open:
-                return f"{noun} greater than {lo} and at most {hi}"
-            if not self.lo_open:
-                return f"{noun} from {lo} up to but not including {hi}"
-            return f"{noun} between {lo} and {hi}, exclusive"
-        if lo is not None:
-            return f"{noun} greater than {lo}" if self.lo_open else f"{noun} of at least {lo}"
-        if hi is not None:
-            return f"{noun} less than {hi}" if self.hi_open else f"{noun} of at most {hi}"
-        return "a finite number" if noun == "a number" else noun
-
-
-_ANY = _Range()
-_POSITIVE = _Range(0.0, lo_open=True)
-_NON_NEGATIVE = _Range(0.0)
-_LATITUDE = _Range(-90.0, 90.0)
-_LONGITUDE = _Range(-180.0, 360.0)
-_INCLINATION = _Range(0.0, 180.0)
-_ORBIT_ALTITUDE = _Range(0.0, MAX_ORBIT_ALTITUDE_KM, lo_open=True)
-
-
-def _fmt_num(x: float) -> str:
-    if isinstance(x, int) or (x.is_integer() and abs(x) < 1e15):
-        return str(int(x))
-    return f"{x:g}"
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _quote(text: str) -> str:
-    return json.dumps(_clip(text), ensure_ascii=False)
-
-
-def _got(value: Any) -> str:
-    """A value as a message shows it after "got"."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return _clip(str(value))
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, str):
-        return _quote(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__
-
-
-def _key_text(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{_key_text(key)}" if path else _key_text(key)
-
-
-def _nearest(word: str, choices: Sequence[str]) -> str | None:
-    """The choice closest to ``word``, compared without case, if any is close."""
-    folded = {c.lower(): c for c in choices}
-    low = word.lower()
-    hits = difflib.get_close_matches(low, list(folded), n=1, cutoff=0.6)
-    if hits:
-        return folded[hits[0]]
-    # A key without its unit suffix ("limit" for "limiting_magnitude") is a prefix of it.
-    if len(low) >= 3:
-        for folded_choice, choice in folded.items():
-            if folded_choice.startswith(low):
-                return choice
-    return None
-
-
-def _check_keys(ctx: _Ctx, tbl: dict[str, Any], path: str, known: Sequence[str]) -> None:
-    for key in tbl:
-        if key in known:
-            continue
-        near = _nearest(key, known)
-        if near is not None:
-            hint = f"did you mean '{near}'?"
-        elif known:
-            hint = "known keys here: " + ", ".join(known)
-        else:
-            hint = "this table takes no keys"
-        ctx.fail(_join(path, key), f"unknown key; {hint}")
-
-
-def _table(ctx: _Ctx, value: Any, where: str, known: Sequence[str]) -> dict[str, Any]:
-    """``value`` as a table with only ``known`` keys."""
-    if not isinstance(value, dict):
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            got = "an array of tables"
-        else:
-            got = _got(value)
-        ctx.fail(where, f"must be a table, got {got}")
-    _check_keys(ctx, value, where, known)
-    return value
-
-
-def _sub(
-    ctx: _Ctx, tbl: dict[str, Any], path: str, key: str, known: Sequence[str]
-) -> dict[str, Any]:
-    """The sub-table ``key`` of ``tbl``, empty when absent."""
-    if key not in tbl:
-        return {}
-    return _table(ctx, tbl[key], _join(path, key), known)
-
-
-def _as_number(ctx: _Ctx, value: Any, where: str, rng: _Range, note: str = "") -> float:
-    req = rng.text("a number") + note
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        ctx.fail(where, f"must be {req}, got {_got(value)}")
-    try:
-        x = float(value)
-    except OverflowError:
-        ctx.fail(where, f"must be {req}, got {_got(value)}")
-    if not math.isfinite(x) or x not in rng:
-        ctx.fail(where, f"must be {req}, got {_got(value)}")
-    return x
-
-
-def _as_int(
-    ctx: _Ctx, value: Any, where: str, rng: _Range, *, even: bool = False, note: str = ""
-) -> int:
-    # A float is refused even when integral (width = 320.0): TOML tells the two apart,
-    # and a float where a count belongs is usually a mistake worth pointing out.
-    req = rng.text("an even integer" if even else "an integer") + note
-    if isinstance(value, bool) or not isinstance(value, int):
-        ctx.fail(where, f"must be {req}, got {_got(value)}")
-    if value not in rng or (even and value % 2):
-        ctx.fail(where, f"must be {req}, got {_got(value)}")
-    return value
-
-
-def _num(
-    ctx: _Ctx,
-    tbl: dict[str, Any],
-    path: str,
-    key: str,
-    rng: _Range,
-    default: Any = _MISSING,
-    note: str = "",
-) -> Any:
-    where = _join(path, key)
-    if key not in tbl:
-        if default is _MISSING:
-            ctx.fail(where, f"missing: must be {rng.text('a number')}{note}")
-        return default
-    return _as_number(ctx, tbl[key], where, rng, note)
-
-
-def _int(
-    ctx: _Ctx,
-    tbl: dict[str, Any],
-    path: str,
-    key: str,
-    rng: _Range,
-    default: Any = _MISSING,
-    *,
-    even: bool = False,
-    note: str = "",
-) -> Any:
-    where = _join(path, key)
-    if key not in tbl:
-        if default is _MISSING:
-            ctx.fail(where, f"missing: must be {rng.text('an integer')}{note}")
-        return default
-    return _as_int(ctx, tbl[key], where, rng, even=even, note=note)
-
-
-def _str(ctx: _Ctx, tbl: dict[str, Any], path: str, key: str, default: Any = _MISSING) -> Any:
-    """A non-empty string (title may be empty)."""
-    where = _join(path, key)
-    if key not in tbl:
-        if default is _MISSING:
-            ctx.fail(where, "missing: must be a non-empty string")
-        return default
-    value = tbl[key]
-    if not isinstance(value, str) or (not value.strip() and default is _MISSING):
-        ctx.fail(where, f"must be a non-empty string, got {_got(value)}")
-    return value
-
-
-def _bool(ctx: _Ctx, tbl: dict[str, Any], path: str, key: str, default: bool) -> bool:
-    value = tbl.get(key, default)
-    if not isinstance(value, bool):
-        ctx.fail(_join(path, key), f"must be true or false, got {_got(value)}")
-    return value
-
-
-def _choice(
-    ctx: _Ctx, tbl: dict[str, Any], path: str, key: str, choices: Sequence[str], default: str
-) -> str:
-    value = tbl.get(key, default)
-    if isinstance(value, str) and value in choices:
-        return value
-    msg = f"must be one of {', '.join(choices)}, got {_got(value)}"
-    near = _nearest(value, choices) if isinstance(value, str) else None
-    ctx.fail(_join(path, key), msg + (f"; did you mean '{near}'?" if near else ""))
-
-
-def _norm360(deg: float) -> float:
-    """An angle in [0, 360)."""
-    x = deg % 360.0
-    return 0.0 if x >= 360.0 else x + 0.0  # -1e-20 % 360 rounds to 360; + 0.0 drops -0.0
-
-
-def _norm_lon(deg: float) -> float:
-    """A longitude in (-180, 180]."""
-    x = _norm360(deg)
-    return x - 360.0 if x > 180.0 else x
-
-
-def _as_path_text(ctx: _Ctx, value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        ctx.fail(where, f"must be a non-empty path string, got {_got(value)}")
-    if "\x00" in value:
-        ctx.fail(where, "must not contain a NUL character")
-    return value
-
-
-# ---------------------------------------------------------------------------
-# Times
-# ---------------------------------------------------------------------------
-
-
-def _time_range_text() -> str:
-    return (
-        f"between {EPHEMERIS_FIRST:%Y-%m-%d} and {EPHEMERIS_LAST:%Y-%m-%d} UTC "
-        "(the span of the DE421 ephemeris)"
-    )
-
-
-def _parse_rfc3339(ctx: _Ctx, text: str, where: str) -> datetime:
-    m = _RFC3339.fullmatch(text.strip())
-    if m is None:
-        ctx.fail(where, f"must be an RFC 3339 UTC time such as {_TIME_EXAMPLE}, got {_got(text)}")
-    if m[8] is None:
-        ctx.fail(
-            where,
-            f"has no UTC offset: add Z for UTC or an offset such as +03:00, got {_got(text)}",
-        )
-    year, month, day, hour, minute, second = (int(m[i]) for i in range(1, 7))
-    if second == 60:
-        ctx.fail(where, f"leap seconds (:60) are not supported, got {_got(text)}")
-    micro = int((m[7][1:] + "000000")[:6]) if m[7] else 0
-    if m[8] in ("Z", "z"):
-        tz = UTC
-    else:
-        oh, om = int(m[8][1:3]), int(m[8][4:6])
-        if oh > 23 or om > 59:
-            ctx.fail(where, f"has an invalid UTC offset {m[8]}, got {_got(text)}")
-        sign = -1 if m[8][0] == "-" else 1
-        tz = timezone(sign * timedelta(hours=oh, minutes=om))
-    try:
-        return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
-    except ValueError as exc:
-        ctx.fail(where, f"is not a valid date and time ({exc}), got {_got(text)}")
-
-
-def _as_time(ctx: _Ctx, value: Any, where: str) -> datetime:
-    """An aware UTC datetime from an RFC 3339 string or a TOML offset date-time."""
-    if isinstance(value, datetime):
-        if value.utcoffset() is None:
-            ctx.fail(
-                where,
-                "has no UTC offset: add Z for UTC or an offset such as +03:00, "
-                f"got {value.isoformat()}",
-            )
-        dt = value
-    elif isinstance(value, str):
-        dt = _parse_rfc3339(ctx, value, where)
-    else:
-        ctx.fail(where, f"must be an RFC 3339 UTC time such as {_TIME_EXAMPLE}, got {_got(value)}")
-    try:
-        utc: datetime | None = dt.astimezone(UTC)
-    except (OverflowError, ValueError):
-        utc = None  # year 1 or 9999 shifted by its offset: out of range anyway
-    if utc is None or not EPHEMERIS_FIRST <= utc <= EPHEMERIS_LAST:
-        ctx.fail(where, f"must be {_time_range_text()}, got {_got(value)}")
-    return utc
-
-
-def _time(ctx: _Ctx, tbl: dict[str, Any], path: str, key: str) -> datetime:
-    where = _join(path, key)
-    if key not in tbl:
-        ctx.fail(where, f"missing: must be an RFC 3339 UTC time such as {_TIME_EXAMPLE}")
-    return _as_time(ctx, tbl[key], where)
-
-
-def parse_utc(text: str, file: str | Path | None = None, key: str = "--utc") -> datetime:
-    """Parse a command-line UTC time (``orbitlapse still --utc``) by the scene's rules.
-
-    Accepts RFC 3339 with ``Z`` or an offset and returns an aware UTC datetime inside the
-    ephemeris span.  A bad time raises :class:`SceneError` naming ``file`` and ``key``
-    when ``file`` is given, else :class:`ValueError` with the bare message (what an
-    argparse ``type=`` function needs).
-    """
-    if file is not None:
-        return _as_time(_Ctx(str(file), Path(file).parent), text, key)
-    try:
-        return _as_time(_Ctx("", Path()), text, key)
-    except SceneError as exc:
-        raise ValueError(exc.message) from None
 
 
 # ---------------------------------------------------------------------------
@@ -784,7 +163,7 @@ _DURATION = _Range(0.0, MAX_DURATION_S, lo_open=True)
 
 def _parse_output(ctx: _Ctx, tbl: dict[str, Any], source: Path) -> Output:
     p = "output"
-    codec = _choice(ctx, tbl, p, "codec", CODECS, "h264")
+    codec = _choice(ctx, tbl, p, "codec", tuple(CODECS), "h264")
     size, even, note = _size_range(codec)
     width = _int(ctx, tbl, p, "width", size, 1280, even=even, note=note)
     height = _int(ctx, tbl, p, "height", size, 720, even=even, note=note)
@@ -971,11 +350,6 @@ def _parse_look(ctx: _Ctx, tbl: dict[str, Any], n_launches: int) -> Look:
     return Look(roll_deg=roll, target=target)
 
 
-def _ev100_raw(iso: float, shutter_s: float, f_number: float) -> float:
-    q = f_number * f_number / shutter_s * 100.0 / iso
-    return math.log2(q) if 0.0 < q < math.inf else math.nan
-
-
 def _parse_exposure(ctx: _Ctx, tbl: dict[str, Any]) -> Exposure:
     p = "camera.exposure"
     iso = _num(ctx, tbl, p, "iso", _POSITIVE, 6400.0)
@@ -983,7 +357,7 @@ def _parse_exposure(ctx: _Ctx, tbl: dict[str, Any]) -> Exposure:
     f_number = _num(ctx, tbl, p, "f_number", _POSITIVE, 1.4)
     given = _num(ctx, tbl, p, "ev100", _Range(*EV100_RANGE), None)
     if given is None:
-        ev = _ev100_raw(iso, shutter, f_number)
+        ev = ev100_of(iso, shutter, f_number)
         lo, hi = EV100_RANGE
         if not lo <= ev <= hi:  # False for NaN as well
             ctx.fail(
@@ -1401,308 +775,3 @@ def _build(ctx: _Ctx, doc: dict[str, Any], source: Path) -> Scene:
     )
     _check_span(ctx, scene)
     return scene
-
-
-# ---------------------------------------------------------------------------
-# Reading the file
-# ---------------------------------------------------------------------------
-
-_AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
-_HEADER = re.compile(r"\s*(\[\[?)\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?")
-
-
-def _section_at(text: str, message: str) -> str:
-    """The table header in force where tomllib stopped, as a key path ("" at top level)."""
-    lines = text.splitlines()
-    m = _AT_LINE.search(message)
-    stop = int(m[1]) - 1 if m else len(lines)
-    section = ""
-    seen: dict[str, int] = {}
-    for line in lines[:stop]:
-        h = _HEADER.fullmatch(line)
-        if h is None:
-            continue
-        name = re.sub(r"\s*\.\s*", ".", h[2])
-        if h[1] == "[[":
-            seen[name] = seen.get(name, 0) + 1
-            section = f"{name}[{seen[name]}]"
-        else:
-            section = name
-    return section
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-def _parse_text(ctx: _Ctx, text: str, source: Path) -> Scene:
-    text = text.removeprefix("\ufeff")  # editors on Windows add a BOM that TOML forbids
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = _lower_first(str(exc))
-        if "(at end of document)" in message:
-            # tomllib gives no line there; the last line is where to look.
-            last = len(text.splitlines())
-            message = message.replace("(at end of document)", f"(at end of document, line {last})")
-        ctx.fail(_section_at(text, str(exc)), f"TOML syntax error: {message}")
-    except ValueError:
-        # tomllib lets int() refuse integers of more than 4300 digits.
-        ctx.fail("", "TOML syntax error: a number is too long")
-    except RecursionError:
-        ctx.fail("", "TOML syntax error: arrays or tables nested too deeply")
-    return _build(ctx, doc, source)
-
-
-def load_scene(path: str | Path) -> Scene:
-    """Read, parse and validate a scene file (SCENE_FORMAT.md, version 1).
-
-    Returns the frozen :class:`Scene`.  Every problem with the file or its content, from
-    a missing file to an unknown key, raises :class:`SceneError` naming the file, the
-    dotted key path (``launch[2].site.lat_deg``) and what is wrong; no other exception
-    escapes for any input.
-    """
-    source = Path(path)
-    ctx = _Ctx(str(path), source.parent)
-    try:
-        st = source.stat()
-    except FileNotFoundError:
-        ctx.fail("", "no such file")
-    except (OSError, ValueError) as exc:
-        ctx.fail("", f"cannot read: {_lower_first(getattr(exc, 'strerror', None) or str(exc))}")
-    if stat.S_ISDIR(st.st_mode):
-        ctx.fail("", "is a directory, not a scene file")
-    if not stat.S_ISREG(st.st_mode):
-        ctx.fail("", "is not a regular file")
-    if st.st_size > MAX_SCENE_BYTES:
-        ctx.fail("", f"is {st.st_size} bytes, too large for a scene file (at most 1 MiB)")
-    try:
-        with open(source, "rb") as f:
-            data = f.read(MAX_SCENE_BYTES + 1)
-    except OSError as exc:
-        ctx.fail("", f"cannot read: {_lower_first(exc.strerror or str(exc))}")
-    if len(data) > MAX_SCENE_BYTES:
-        ctx.fail("", "too large for a scene file (at most 1 MiB)")
-    if not data.strip():
-        ctx.fail("", "empty file: a scene needs at least scene_version = 1 and [time] start_utc")
-    if b"\x00" in data:
-        ctx.fail("", "is a binary file, not TOML text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        ctx.fail("", f"is not UTF-8 text (bad byte at offset {exc.start})")
-    return _parse_text(ctx, text, source)
-
-
-def loads_scene(text: str, source: str | Path = "<scene>") -> Scene:
-    """Parse and validate scene text as if read from the file ``source``.
-
-    ``source`` names the file in messages and supplies what a file would: the default
-    output name and the folder relative texture paths start from.
-    """
-    src = Path(source)
-    return _parse_text(_Ctx(str(source), src.parent), text, src)
-
-
-# ---------------------------------------------------------------------------
-# Command-line overrides, summary, exposure
-# ---------------------------------------------------------------------------
-
-
-def _from_cli(value: Any, kind: type) -> Any:
-    """Command-line text as a number when it reads as one; otherwise as given, refused later."""
-    if not isinstance(value, str):
-        return value
-    for convert in (int, float) if kind is int else (float,):
-        try:
-            return convert(value)
-        except ValueError:
-            continue
-    return value
-
-
-def with_overrides(
-    scene: Scene,
-    *,
-    path: str | Path | None = None,
-    width: int | str | None = None,
-    height: int | str | None = None,
-    fps: float | str | None = None,
-    duration_s: float | str | None = None,
-) -> Scene:
-    """Apply the CLI's ``-o``, ``--width``, ``--height``, ``--fps``, ``--duration``.
-
-    Values may be numbers or the command line's text.  They are checked by the scene
-    file's rules for ``[output]``; a bad one raises :class:`SceneError` whose key is the
-    option (``--width``).  Returns a new :class:`Scene`; ``None`` leaves a value as is.
-    """
-    ctx = _Ctx(str(scene.source), scene.source.parent)
-    out = scene.output
-    size, even, note = _size_range(out.codec)
-    changes: dict[str, Any] = {}
-    if width is not None:
-        changes["width"] = _as_int(
-            ctx, _from_cli(width, int), "--width", size, even=even, note=note
-        )
-    if height is not None:
-        changes["height"] = _as_int(
-            ctx, _from_cli(height, int), "--height", size, even=even, note=note
-        )
-    if fps is not None:
-        changes["fps"] = _as_number(ctx, _from_cli(fps, float), "--fps", _FPS)
-    if duration_s is not None:
-        changes["duration_s"] = _as_number(
-            ctx, _from_cli(duration_s, float), "--duration", _DURATION
-        )
-    if path is not None:
-        new_path = Path(_as_path_text(ctx, str(path), "-o"))
-        _check_container(ctx, new_path, out.codec, "-o")
-        changes["path"] = new_path
-    new = replace(scene, output=replace(out, **changes))
-    if fps is not None or duration_s is not None:
-        _check_span(ctx, new, "--duration" if duration_s is not None else "--fps")
-    return new
-
-
-def ev100(exposure: Exposure) -> float:
-    """EV100 of an exposure: ``log2(N^2 / t * 100 / ISO)``, or ``exposure.ev100`` if given."""
-    if exposure.ev100 is not None:
-        return exposure.ev100
-    return _ev100_raw(exposure.iso, exposure.shutter_s, exposure.f_number)
-
-
-def _fmt_time(dt: datetime) -> str:
-    text = dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-    if dt.microsecond:
-        text += f".{dt.microsecond // 1000:03d}"
-    return text + " UTC"
-
-
-def _fmt_span(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.3g} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.3g} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.3g} h"
-    return f"{seconds / 86400:.3g} days"
-
-
-def _fmt_latlon(lat: float, lon: float) -> str:
-    return f"{abs(lat):g}{'N' if lat >= 0 else 'S'} {abs(lon):g}{'E' if lon >= 0 else 'W'}"
-
-
-def _tle_epoch(line1: str) -> datetime:
-    year = int(line1[18:20])
-    year += 2000 if year < 57 else 1900  # the TLE convention: 57..99 are 1957..1999
-    # Whole seconds: the 8-decimal day fraction is good to about a millisecond only.
-    seconds = round((float(line1[20:32]) - 1.0) * 86400.0)
-    return datetime(year, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
-
-
-def _describe_orbit(orbit: Orbit) -> str:
-    if isinstance(orbit, TleOrbit):
-        return (
-            f"TLE of satellite {orbit.line1[2:7].strip()}, epoch "
-            f"{_fmt_time(_tle_epoch(orbit.line1))}, propagated with SGP4"
-        )
-    if isinstance(orbit, ElementsOrbit):
-        return (
-            f"circular, {orbit.altitude_km:g} km up, inclination {orbit.inclination_deg:g} deg, "
-            f"RAAN {orbit.raan_deg:g} deg, argument of latitude {orbit.arg_latitude_deg:g} deg "
-            f"at {_fmt_time(orbit.epoch_utc)}"
-        )
-    pass_ = "ascending" if orbit.ascending else "descending"
-    return (
-        f"circular, {orbit.altitude_km:g} km up, inclination {orbit.inclination_deg:g} deg, "
-        f"over {_fmt_latlon(orbit.lat_deg, orbit.lon_deg)} ({pass_}) at {_fmt_time(orbit.time_utc)}"
-    )
-
-
-def _describe_launch(launch: Launch) -> str:
-    if isinstance(launch.vehicle, str):
-        vehicle = launch.vehicle
-    else:
-        vehicle = (
-            f"custom vehicle ({len(launch.vehicle.stages)} stages, "
-            f"{len(launch.vehicle.profile)} profile rows)"
-        )
-    site = _fmt_latlon(launch.site.lat_deg, launch.site.lon_deg)
-    if launch.site.name:
-        site = f"{launch.site.name} ({site})"
-    if launch.azimuth_deg is not None:
-        heading = f"azimuth {launch.azimuth_deg:g} deg"
-    else:
-        heading = f"toward inclination {launch.target_inclination_deg:g} deg"
-    return f"{vehicle} from {site} at {_fmt_time(launch.time_utc)}, {heading}"
-
-
-def describe(scene: Scene) -> str:
-    """A short multi-line summary of a validated scene, for ``orbitlapse check``."""
-    rows: list[tuple[str, str]] = []
-    t, o, cam = scene.time, scene.output, scene.camera
-    rows.append(("scene", f"{scene.title} ({scene.source})" if scene.title else str(scene.source)))
-    span = t.speed * o.duration_s
-    end = t.start_utc + timedelta(seconds=span)
-    rows.append(
-        (
-            "time",
-            f"{_fmt_time(t.start_utc)} -> {_fmt_time(end)} "
-            f"({_fmt_span(span)} simulated at {t.speed:g}x speed)",
-        )
-    )
-    crf = f" crf {o.crf}" if o.codec in CRF_RANGES else ""
-    rows.append(
-        (
-            "output",
-            f"{o.path}: {o.frame_count} frames, {o.width}x{o.height} at {o.fps:g} fps "
-            f"({o.duration_s:g} s), {o.codec}{crf}",
-        )
-    )
-    rows.append(("orbit", _describe_orbit(cam.orbit)))
-    look = cam.look
-    if isinstance(look.target, GroundTarget):
-        aim = f"keeps {_fmt_latlon(look.target.lat_deg, look.target.lon_deg)} centred"
-    elif isinstance(look.target, LaunchTarget):
-        aim = f"keeps launch {look.target.index} centred"
-    else:
-        aim = f"azimuth {look.azimuth_deg:g} deg, elevation {look.elevation_deg:g} deg"
-    rows.append(("look", f"{aim}, roll {look.roll_deg:g} deg, field of view {cam.fov_deg:g} deg"))
-    exp = cam.exposure
-    how = (
-        "given"
-        if exp.ev100 is not None
-        else (f"ISO {exp.iso:g}, {exp.shutter_s:g} s, f/{exp.f_number:g}")
-    )
-    blur = cam.motion_blur
-    blurred = (
-        "motion blur off"
-        if blur.samples == 1
-        else f"motion blur {blur.samples} samples over a {blur.shutter_angle_deg:g} deg shutter"
-    )
-    rows.append(("exposure", f"EV100 {ev100(exp):.2f} ({how}); {blurred}"))
-    e = scene.earth
-    on: list[str] = []
-    if e.day is not None:
-        on.append(f"day (texture {e.day.texture})" if e.day.texture else "day")
-    if e.night_lights is not None:
-        on.append(f"night lights (x{e.night_lights.intensity:g})")
-    if e.clouds is not None:
-        on.append(f"clouds (coverage {e.clouds.coverage:g}, seed {e.clouds.seed})")
-    if e.atmosphere is not None:
-        on.append("atmosphere")
-    if e.airglow is not None:
-        on.append(f"airglow ({len(e.airglow.layers)} layers)")
-    if e.glint is not None:
-        on.append("glint")
-    off = [name.replace("_", " ") for name in _EARTH_KEYS if getattr(e, name) is None]
-    earth = (", ".join(on) or "nothing") + ("; off: " + ", ".join(off) if off else "")
-    rows.append(("earth", earth))
-    stars = (
-        "off" if scene.stars is None else f"down to magnitude {scene.stars.limiting_magnitude:g}"
-    )
-    rows.append(("stars", stars))
-    for i, launch in enumerate(scene.launches, 1):
-        rows.append((f"launch {i}", _describe_launch(launch)))
-    width = max(len(label) for label, _ in rows) + 2
-    return "\n".join(f"{label + ':':<{width}}{text}" for label, text in rows)

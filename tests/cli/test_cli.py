@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from renderer.output.writer import decode_frames, probe_video
 from tests.cli.conftest import REPO, SCENES, orbitlapse_command, run
+from tests.video_probe import decode_frames, probe_video
 
 TLE = [
     "1 25544U 98067A   18315.44449074  .00003271  00000-0  56997-4 0  9997",

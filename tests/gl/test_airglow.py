@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from renderer import airglow
 from renderer import scene as sc
 from renderer.frame_state import View
+from renderer.physics import airglow
 from tests.helpers import A, minimal_scene, render_hdr, state
 
 H_CAM = 406.0   # REFERENCE.md: the ISS at 406 km

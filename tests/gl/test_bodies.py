@@ -11,14 +11,14 @@ import pytest
 from skyfield import almanac
 from skyfield.magnitudelib import planetary_magnitude
 
-from renderer import astro
+from renderer.astro import ephemeris
 from renderer.frame_state import FrameState, View
 from renderer.passes.bodies import (
     BodiesPass,
     lambert_phase,
     lommel_seeliger_phase,
 )
-from renderer.passes.earth import lunar_illuminance_lux
+from renderer.physics.photometry import lunar_illuminance_lux
 from tests.gl.test_stars import LUMA, pixel_solid_angles, project, render, rotation_y
 from tests.helpers import A, minimal_scene, state
 
@@ -30,7 +30,7 @@ def looking_at(utc: datetime, target_km: np.ndarray, roll_deg: float = 0.0,
     """A camera ``height_km`` above the ground straight under the target (on the line
     from the Earth's centre to it, so it sees the target as the geocentre does),
     looking at it, image up toward the celestial north pole turned by ``roll_deg``."""
-    t = astro.time_at(utc)
+    t = ephemeris.time_at(utc)
     u = target_km / np.linalg.norm(target_km)
     pos = (A + height_km) * u
     f = target_km - pos
@@ -42,8 +42,8 @@ def looking_at(utc: datetime, target_km: np.ndarray, roll_deg: float = 0.0,
     return FrameState(
         sim_s=0.0, utc=utc, camera_pos_km=pos, camera_vel_km_s=np.zeros(3),
         camera_right=np.cross(f, up), camera_up=up, camera_forward=f,
-        itrs_from_gcrs=astro.itrs_from_gcrs(t)[0], sun_km=astro.sun_gcrs_km(t)[0],
-        moon_km=astro.moon_gcrs_km(t)[0], vehicles_km=np.zeros((0, 3)))
+        itrs_from_gcrs=ephemeris.itrs_from_gcrs(t)[0], sun_km=ephemeris.sun_gcrs_km(t)[0],
+        moon_km=ephemeris.moon_gcrs_km(t)[0], vehicles_km=np.zeros((0, 3)))
 
 
 def draw_bodies(ctx, st: FrameState, view: View, scene=None) -> np.ndarray:
@@ -76,8 +76,8 @@ def disc_geometry(st: FrameState, view: View, center_km: np.ndarray,
     (datetime(2018, 12, 3, 0, 0, tzinfo=UTC), 10.0),      # waning crescent
 ])
 def test_moon_phase_and_lit_limb_match_skyfield(ctx, utc, roll):
-    t = astro.time_at(utc)
-    st = looking_at(utc, astro.moon_gcrs_km(t)[0], roll)
+    t = ephemeris.time_at(utc)
+    st = looking_at(utc, ephemeris.moon_gcrs_km(t)[0], roll)
     view = View(256, 256, 1.0)
     img = draw_bodies(ctx, st, view)
     lum = img @ LUMA
@@ -87,7 +87,7 @@ def test_moon_phase_and_lit_limb_match_skyfield(ctx, utc, roll):
     # is 10^4 times fainter).
     lit = lum > 0.02 * np.percentile(lum[lum > 0], 90)
     fraction = lit.sum() / (math.pi * r * r)
-    expected = float(almanac.fraction_illuminated(astro.ephemeris(), "moon", t))
+    expected = float(almanac.fraction_illuminated(ephemeris.ephemeris(), "moon", t))
     assert 0.05 < expected < 0.95
     assert fraction == pytest.approx(expected, abs=0.015)
     # The lit limb faces the Sun: the lit area's centroid lies from the disc's centre
@@ -109,8 +109,8 @@ def test_moon_disc_integrates_to_the_phase_law_moonlight(ctx):
     # phase law) agree: the integral of the disc's radiance over solid angle is that
     # illuminance, scaled from the geocentre to the camera's distance.
     utc = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)
-    t = astro.time_at(utc)
-    st = looking_at(utc, astro.moon_gcrs_km(t)[0], 0.0)
+    t = ephemeris.time_at(utc)
+    st = looking_at(utc, ephemeris.moon_gcrs_km(t)[0], 0.0)
     view = View(200, 200, 1.0)
     img = draw_bodies(ctx, st, view)
     measured = float(((img @ LUMA) * pixel_solid_angles(view)).sum())
@@ -125,8 +125,8 @@ def test_earthshine_lights_the_night_side_faintly(ctx):
     # about 0.01 % of the full Moon's surface brightness (Danjon).  The full Moon's mean
     # radiance here: its -12.73 mag (Allen) as lux over its disc's solid angle.
     utc = datetime(2018, 11, 10, 12, 0, tzinfo=UTC)  # two days after new Moon
-    t = astro.time_at(utc)
-    st = looking_at(utc, astro.moon_gcrs_km(t)[0], 0.0)
+    t = ephemeris.time_at(utc)
+    st = looking_at(utc, ephemeris.moon_gcrs_km(t)[0], 0.0)
     view = View(128, 128, 1.0)
     lum = draw_bodies(ctx, st, view) @ LUMA
     cx, cy, r = disc_geometry(st, view, st.moon_km, 1737.4)
@@ -166,8 +166,8 @@ def test_lommel_seeliger_and_lambert_phase_laws_integrate_correctly():
 
 def test_sun_disc_size_brightness_and_limb_darkening(ctx):
     utc = datetime(2018, 11, 16, 10, 0, tzinfo=UTC)
-    t = astro.time_at(utc)
-    st = looking_at(utc, astro.sun_gcrs_km(t)[0], 0.0)
+    t = ephemeris.time_at(utc)
+    st = looking_at(utc, ephemeris.sun_gcrs_km(t)[0], 0.0)
     view = View(192, 192, 1.0)
     img = draw_bodies(ctx, st, view)
     lum = img @ LUMA
@@ -232,8 +232,8 @@ def test_sun_at_the_limb_is_cut_per_pixel_and_reddened(ctx, tilt_deg):
 @pytest.mark.parametrize("name", ["mars", "saturn barycenter", "venus"])
 def test_planet_is_a_point_at_its_place_and_magnitude(ctx, name):
     utc = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)
-    t = astro.time_at(utc)
-    eph = astro.ephemeris()
+    t = ephemeris.time_at(utc)
+    eph = ephemeris.ephemeris()
     astrometric = eph["earth"].at(t).observe(eph[name])
     where = np.asarray(astrometric.apparent().position.km, dtype=np.float64)
     mag = float(planetary_magnitude(astrometric))
@@ -255,8 +255,8 @@ def test_faint_planets_follow_the_star_field(ctx):
     from renderer.scene import Stars
 
     utc = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)
-    t = astro.time_at(utc)
-    eph = astro.ephemeris()
+    t = ephemeris.time_at(utc)
+    eph = ephemeris.ephemeris()
     where = np.asarray(eph["earth"].at(t).observe(eph["uranus barycenter"]).apparent()
                        .position.km, dtype=np.float64)
     st = looking_at(utc, where, 0.0)

@@ -11,13 +11,14 @@ import pytest
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer
 from renderer.output.frames import render_still, render_video
-from renderer.output.writer import VideoWriter, decode_frames
+from renderer.output.writer import VideoWriter
 from renderer.passes.bloom import BloomPass
 from renderer.passes.compositor import Compositor, padded_size
 from renderer.passes.post import PostPass
 from renderer.scene import Bloom, Camera, Exposure, MotionBlur, Noise, load_scene
 from renderer.timeline import build_timeline, subframe_sim_seconds
 from tests.cli.conftest import SCENES
+from tests.video_probe import decode_frames
 
 
 def bt709_limited(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -196,7 +197,7 @@ def _noisy_frame(ctx, iso, seed=0, frame=0, x=0.1):
     """8-bit output of a uniform field at exposure x (1 = saturation) with noise on."""
     view = View(128, 128, 60.0)
     exposure = Exposure(iso=iso, shutter_s=0.5, f_number=1.4)
-    from renderer.passes.post import saturation_luminance
+    from renderer.physics.camera import saturation_luminance
 
     radiance = x * saturation_luminance(exposure)
     img = np.full((view.height, view.width, 4), radiance, np.float32)
@@ -261,7 +262,7 @@ def _ramp_frame(ctx, dither: bool) -> np.ndarray:
     """8-bit output of a radiance ramp rising by less than one output code across 256 px."""
     w, h = 256, 64
     exposure = Exposure(ev100=0.0)
-    from renderer.passes.post import saturation_luminance
+    from renderer.physics.camera import saturation_luminance
 
     l_sat = saturation_luminance(exposure)
     x = np.linspace(0.0100, 0.0104, w, dtype=np.float32)  # a dark sky gradient

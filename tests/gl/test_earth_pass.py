@@ -10,7 +10,7 @@ from PIL import Image
 
 from renderer.frame_state import View
 from renderer.passes.compositor import Compositor
-from renderer.passes.earth import solar_illuminance_lux
+from renderer.physics.photometry import solar_illuminance_lux
 from tests import reference as ref
 from tests.helpers import A, B, enu, geodetic_to_itrs, state, surface_scene
 

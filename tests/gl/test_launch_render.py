@@ -20,11 +20,11 @@ import pytest
 
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer
-from renderer.passes import plume as pl
 from renderer.passes.compositor import Compositor
-from renderer.passes.earth import solar_illuminance_lux
 from renderer.passes.sprites import SpritePass
 from renderer.physics.launch import ascent as lm
+from renderer.physics.launch import light as pl
+from renderer.physics.photometry import solar_illuminance_lux
 from renderer.scene import load_scene
 from renderer.timeline import build_timeline
 from tests.cli.conftest import SCENES
@@ -421,11 +421,11 @@ def test_exhaust_cloud_glows_only_where_the_sun_reaches_it(ctx, tmp_path, liftof
                                                           sun_at_pad_deg):
     from skyfield.api import wgs84
 
-    from renderer import astro
+    from renderer.astro import ephemeris
 
     scene = cloud_scene(tmp_path, liftoff)
     view = view_of(scene)
-    ts, eph = astro.timescale(), astro.ephemeris()
+    ts, eph = ephemeris.timescale(), ephemeris.ephemeris()
     pad = eph["earth"] + wgs84.latlon(45.920, 63.342)
     t0 = ts.from_datetime(scene.launches[0].time_utc)
     alt = pad.at(t0).observe(eph["sun"]).apparent().altaz()[0].degrees

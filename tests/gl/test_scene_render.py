@@ -10,10 +10,10 @@ import pytest
 from skyfield.api import wgs84
 from skyfield.framelib import itrs
 
-from renderer import astro
+from renderer.astro import ephemeris
 from renderer.frame_state import FrameState, View
 from renderer.output.frames import render_still
-from renderer.passes.earth import solar_illuminance_lux
+from renderer.physics.photometry import solar_illuminance_lux
 from renderer.scene import load_scene
 from renderer.timeline import build_timeline
 from tests import reference as ref
@@ -57,7 +57,7 @@ def hdr_at(ctx, scene, view, sim_s=0.0):
 
 def solar_noon_utc(lon_deg: float, day: datetime) -> datetime:
     """When the Sun crosses the meridian at lon_deg that day, searched with skyfield."""
-    ts, eph = astro.timescale(), astro.ephemeris()
+    ts, eph = ephemeris.timescale(), ephemeris.ephemeris()
     place = eph["earth"] + wgs84.latlon(0.0, lon_deg)
     best, best_alt = day, -99.0
     for minutes in range(0, 24 * 60, 2):
@@ -109,7 +109,7 @@ def test_nadir_still_at_local_noon_matches_blue_marble(ctx, tmp_path):
 
 def test_terminator_falls_where_skyfield_puts_the_sun(ctx, tmp_path):
     when = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)
-    ts, eph = astro.timescale(), astro.ephemeris()
+    ts, eph = ephemeris.timescale(), ephemeris.ephemeris()
     t = ts.from_datetime(when)
     # A point on the equator where the Sun is setting, found with skyfield.
     sub = wgs84.subpoint_of(eph["earth"].at(t).observe(eph["sun"]))

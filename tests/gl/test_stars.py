@@ -21,7 +21,7 @@ import pytest
 from skyfield.api import Star
 from skyfield.units import Angle
 
-from renderer import astro
+from renderer.astro import ephemeris
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer
 from renderer.passes.stars import PointSources, StarsPass, instance_records
@@ -72,13 +72,13 @@ def project(dirs: np.ndarray, st: FrameState, view: View) -> tuple[np.ndarray, n
 def skyfield_directions(stars: np.ndarray, utc: datetime, *, moving: bool = True,
                         apparent: bool = True) -> np.ndarray:
     """Geocentric GCRS unit directions of catalogue records, computed by skyfield."""
-    ts = astro.timescale()
+    ts = ephemeris.timescale()
     star = Star(ra=Angle(radians=stars["ra"].astype(float)),
                 dec=Angle(radians=stars["dec"].astype(float)),
                 ra_mas_per_year=stars["pm_ra"].astype(float) if moving else 0.0,
                 dec_mas_per_year=stars["pm_dec"].astype(float) if moving else 0.0,
                 epoch=ts.J(1991.25))
-    pos = astro.ephemeris()["earth"].at(ts.from_datetime(utc)).observe(star)
+    pos = ephemeris.ephemeris()["earth"].at(ts.from_datetime(utc)).observe(star)
     if apparent:
         pos = pos.apparent()
     xyz = np.asarray(pos.position.au, dtype=np.float64).T.reshape(-1, 3)

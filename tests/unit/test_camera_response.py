@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from renderer.physics.airglow import _XYZ_TO_SRGB, cie_line_rgb, cie_xyz, line_rgb
-from renderer.physics.camera import LUMA, camera_response
+from renderer.physics.airglow import cie_line_rgb, line_rgb
+from renderer.physics.camera import camera_response
+from renderer.physics.colour import LUMINANCE_WEIGHTS as LUMA
+from renderer.physics.colour import XYZ_TO_LINEAR_SRGB, cie_xyz_cmf
 
 
 def chroma(rgb: np.ndarray) -> np.ndarray:
@@ -43,7 +45,7 @@ def test_broadband_light_has_the_colour_the_cie_observer_gives_it(t_k):
     lam = cam.wavelengths_nm
     s = planck(lam, t_k)
     camera = cam.matrix @ (s @ cam.sensitivities / cam.white_raw)
-    cie = _XYZ_TO_SRGB @ (s @ np.array([cie_xyz(x) for x in lam]))
+    cie = XYZ_TO_LINEAR_SRGB @ (s @ np.array([cie_xyz_cmf(x) for x in lam]))
     assert chroma(camera) == pytest.approx(chroma(cie), abs=0.04)
 
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from renderer import astro
-from renderer.passes import plume as pl
+from renderer.astro import ephemeris
 from renderer.physics.launch import ascent as lm
+from renderer.physics.launch import light as pl
 from renderer.scene import Launch, Site
 
 BAIKONUR = Site(45.920, 63.342, "baikonur-1/5")
@@ -25,9 +25,9 @@ def soyuz(when: datetime = NIGHT) -> Launch:
 
 
 def sprites_at(launch: Launch, t_s: float) -> pl.Sprites:
-    t = astro.times(launch.time_utc, np.array([t_s]))
-    m = astro.itrs_from_gcrs(t)[0]
-    sun = astro.sun_gcrs_km(t)[0]
+    t = ephemeris.times(launch.time_utc, np.array([t_s]))
+    m = ephemeris.itrs_from_gcrs(t)[0]
+    sun = ephemeris.sun_gcrs_km(t)[0]
     return pl.launch_sprites(launch, t_s, m, sun)
 
 
@@ -102,7 +102,7 @@ def test_spent_stages_are_where_their_tracks_are():
     s = sprites_at(launch, t)
     stages = s.centre_km[s.kind == pl.STAGE]
     tracks = lm.spent_stages_itrs(launch, np.array([t]))
-    m = astro.itrs_from_gcrs(astro.times(launch.time_utc, np.array([t])))[0]
+    m = ephemeris.itrs_from_gcrs(ephemeris.times(launch.time_utc, np.array([t])))[0]
     boosters = tracks[0].pieces_km[:, 0, :] @ m  # ITRS -> GCRS: M^T r
     assert len(stages) == 4
     np.testing.assert_allclose(stages, boosters, atol=1e-6)

@@ -17,6 +17,7 @@ from hypothesis import given as hypothesis_given
 from hypothesis import strategies as st
 
 from renderer.errors import SceneError
+from renderer.physics.camera import ev100
 from renderer.scene import (
     DEFAULT_AIRGLOW_LAYERS,
     Airglow,
@@ -37,7 +38,6 @@ from renderer.scene import (
     TleOrbit,
     VehicleTable,
     describe,
-    ev100,
     load_scene,
     loads_scene,
     parse_utc,

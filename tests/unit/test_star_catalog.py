@@ -10,16 +10,16 @@ import pytest
 from skyfield.api import Star
 from skyfield.units import Angle
 
-from renderer import astro
+from renderer.astro import ephemeris
+from renderer.physics.colour import blackbody_xyz
+from renderer.physics.photometry import illuminance_lux
 from renderer.physics.stars import (
     CATALOG_DTYPE,
     HIPPARCOS_EPOCH_JD_TT,
     aberrate,
-    blackbody_xyz,
     bv_to_linear_srgb,
     bv_to_temperature,
     hp_to_v,
-    illuminance_lux,
     load_catalog,
     proper_motion_directions,
 )
@@ -97,13 +97,13 @@ def test_proper_motion_and_aberration_match_skyfield():
     rng = np.random.default_rng(1)
     pick[rng.choice(len(cat), 200, replace=False)] = True
     stars = cat.stars[pick]
-    ts = astro.timescale()
+    ts = ephemeris.timescale()
     t = ts.from_datetime(UTC_2018)
     star = Star(ra=Angle(radians=stars["ra"].astype(float)),
                 dec=Angle(radians=stars["dec"].astype(float)),
                 ra_mas_per_year=stars["pm_ra"].astype(float),
                 dec_mas_per_year=stars["pm_dec"].astype(float), epoch=ts.J(1991.25))
-    observed = astro.ephemeris()["earth"].at(t).observe(star)
+    observed = ephemeris.ephemeris()["earth"].at(t).observe(star)
     for apparent in (False, True):
         pos = observed.apparent() if apparent else observed
         ref = np.array(pos.position.au).T  # a copy: skyfield's arrays stay untouched

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from renderer import astro, timeline
+from renderer import timeline
+from renderer.astro import ephemeris, geodesy, orbits
 from renderer.physics.launch import ascent as lm
 from renderer.scene import (
     Camera,
@@ -219,7 +220,7 @@ def test_ground_target_is_at_the_image_centre():
     # The ground point through skyfield's own geodesy and frames.
     from skyfield.api import wgs84
 
-    t = astro.times(START, sim)
+    t = ephemeris.times(START, sim)
     ground = wgs84.latlon(45.92, 63.342).at(t).position.km.T
     for i in range(3):
         px, py = pinhole(tl, i, ground[i])
@@ -254,9 +255,10 @@ def test_launch_target_aims_at_the_pad_before_liftoff():
     scene = make_scene(orbit=ISS, look=Look(target=LaunchTarget(1)), launches=(_soyuz(),))
     tl = basis(scene, [0.0, 200.0])  # lift-off is 248 s after START
     assert tl.vehicles_km.shape == (1, 2, 3) and np.isnan(tl.vehicles_km).all()
-    t = astro.times(START, [0.0, 200.0])
-    pad = astro.itrs_to_gcrs(
-        astro.itrs_from_gcrs(t), np.broadcast_to(astro.geodetic_to_itrs(45.92, 63.342), (2, 3))
+    t = ephemeris.times(START, [0.0, 200.0])
+    pad = ephemeris.itrs_to_gcrs(
+        ephemeris.itrs_from_gcrs(t),
+        np.broadcast_to(geodesy.geodetic_to_itrs(45.92, 63.342), (2, 3)),
     )
     for i in range(2):
         px, py = pinhole(tl, i, pad[i])
@@ -271,11 +273,12 @@ def test_launch_target_follows_the_vehicle_after_liftoff():
     # Lift-off is 248 s after START; the reference position is the ascent model's own.
     climb, _vel = lm.vehicle_itrs(launch, sim - 248.0)
     assert np.isnan(tl.vehicles_km[0, 0]).all()
-    t = astro.times(START, sim)
-    m = astro.itrs_from_gcrs(t)
-    want = astro.itrs_to_gcrs(m, np.where(np.isnan(climb), 0.0, climb))
+    t = ephemeris.times(START, sim)
+    m = ephemeris.itrs_from_gcrs(t)
+    want = ephemeris.itrs_to_gcrs(m, np.where(np.isnan(climb), 0.0, climb))
     np.testing.assert_allclose(tl.vehicles_km[0, 1:], want[1:], atol=1e-9)
-    pad = astro.itrs_to_gcrs(m, np.broadcast_to(astro.geodetic_to_itrs(45.92, 63.342), (3, 3)))
+    pad_itrs = geodesy.geodetic_to_itrs(45.92, 63.342)
+    pad = ephemeris.itrs_to_gcrs(m, np.broadcast_to(pad_itrs, (3, 3)))
     aims = [pad[0], want[1], want[2]]
     for i in range(3):
         px, py = pinhole(tl, i, aims[i])
@@ -333,10 +336,10 @@ def test_timeline_shapes_units_and_basis():
     assert tl.jd_tt[0] == pytest.approx(jd_utc0 + 69.184 / 86400, abs=1e-9)
     np.testing.assert_allclose((tl.jd_tt - tl.jd_tt[0]) * 86400, sim, atol=1e-4)
     # The camera is the ISS of astro, and the Sun/Moon are astro's.
-    t = astro.times(START, sim)
-    pos, _ = astro.tle_states(ISS.line1, ISS.line2, t)
+    t = ephemeris.times(START, sim)
+    pos, _ = orbits.tle_states(ISS.line1, ISS.line2, t)
     np.testing.assert_array_equal(tl.camera_pos_km, pos)
-    np.testing.assert_array_equal(tl.sun_km, astro.sun_gcrs_km(t))
+    np.testing.assert_array_equal(tl.sun_km, ephemeris.sun_gcrs_km(t))
 
 
 def test_timeline_is_deterministic_and_row_independent():

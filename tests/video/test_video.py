@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from renderer import video
 from renderer.errors import OrbitlapseError, RenderError
+from renderer.output import codecs, ffmpeg
 from renderer.output.writer import OutputExistsError, VideoWriter
+from tests import video_probe
 
 W, H = 64, 48
 N = 12  # frames per clip; 4 bits of index code cover it
@@ -59,7 +60,7 @@ def listing(folder: Path) -> list[str]:
 def raw_yuv420(path: Path, width: int, height: int) -> tuple[np.ndarray, ...]:
     """The decoded Y, Cb, Cr planes of every frame, untouched by any colour conversion."""
     done = subprocess.run(
-        [video.ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "rawvideo",
+        [ffmpeg.ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "rawvideo",
          "-pix_fmt", "yuv420p", "-"],
         capture_output=True, check=True,
     )  # fmt: skip
@@ -118,18 +119,18 @@ def test_every_frame_arrives_in_order(tmp_path, codec, name, fps, codec_name, pi
     write_clip(target, codec, fps, title="orbit test")
 
     assert listing(tmp_path) == [name]  # published, nothing else left beside it
-    info = video.probe_video(target)
+    info = video_probe.probe_video(target)
     assert (info["width"], info["height"], info["frames"]) == (W, H, N)
     assert (info["codec"], info["pix_fmt"]) == (codec_name, pix_fmt)
     if codec == "png":
         assert listing(target) == [f"frame_{k:06d}.png" for k in range(N)]
     else:
-        assert info["frame_rate"] == video.frame_rate(fps)
+        assert info["frame_rate"] == ffmpeg.frame_rate(fps)
         assert info["fps"] == pytest.approx(fps, rel=1e-4)
         assert (info["color_range"], info["color_space"]) == ("tv", "bt709")
         assert info["title"] == "orbit test"
 
-    frames = video.decode_frames(target, W, H)
+    frames = video_probe.decode_frames(target, W, H)
     assert frames.shape == (N, H, W, 3)
     # Each decoded frame is the input frame of the same index: none dropped, doubled or
     # swapped, and the content survived the codec.
@@ -143,7 +144,7 @@ def test_every_frame_arrives_in_order(tmp_path, codec, name, fps, codec_name, pi
 def test_png_frames_are_lossless(tmp_path):
     target = tmp_path / "frames"
     write_clip(target, "png", frames=3)
-    frames = video.decode_frames(target, W, H)
+    frames = video_probe.decode_frames(target, W, H)
     for k in range(3):
         np.testing.assert_array_equal(frames[k], indexed_frame(k))
 
@@ -169,7 +170,7 @@ def test_h264_colours_follow_bt709_limited_range(tmp_path):
         np.testing.assert_allclose(got, want, atol=2.0, err_msg=f"bar {i} {BARS[i]}")
 
     # And back to RGB: the colours a player shows are the colours written.
-    decoded = video.decode_frames(target, width, height)
+    decoded = video_probe.decode_frames(target, width, height)
     for i, rgb in enumerate(BARS):
         got = decoded[:, 4:12, i * BAR + 4 : i * BAR + 12].reshape(-1, 3).mean(axis=0)
         np.testing.assert_allclose(got, rgb, atol=3.0, err_msg=f"bar {i}")
@@ -194,7 +195,7 @@ def test_yuv420p_input_passes_through_unconverted(tmp_path):
 def test_existing_file_is_refused_before_ffmpeg_starts(tmp_path, monkeypatch):
     target = tmp_path / "out.mp4"
     target.write_bytes(b"an older render")
-    video.available_encoders()  # cached first: it runs ffmpeg itself
+    ffmpeg.available_encoders()  # cached first: it runs ffmpeg itself
     started = []
     monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a))
 
@@ -214,7 +215,7 @@ def test_force_replaces_existing_file(tmp_path):
     target.write_bytes(b"an older render")
     write_clip(target, "h264", frames=4, force=True)
     assert listing(tmp_path) == ["out.mp4"]
-    assert video.probe_video(target)["frames"] == 4
+    assert video_probe.probe_video(target)["frames"] == 4
 
 
 def test_png_folder_refused_then_replaced_with_force(tmp_path):
@@ -374,7 +375,7 @@ def test_wrong_frames_are_refused_and_the_writer_goes_on(tmp_path):
                 writer.write(frame)
         writer.write(indexed_frame(1).tobytes())
         writer.write(np.asfortranarray(indexed_frame(2)))  # non-contiguous layout is fine
-    frames = video.decode_frames(target, W, H)
+    frames = video_probe.decode_frames(target, W, H)
     assert [read_index(f) for f in frames] == [0, 1, 2]
 
 
@@ -419,7 +420,7 @@ def test_missing_ffmpeg_is_an_error_not_a_fallback(tmp_path, monkeypatch):
 
     monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", no_ffmpeg)
     with pytest.raises(RenderError, match="no ffmpeg found"):
-        video.ffmpeg_exe()
+        ffmpeg.ffmpeg_exe()
     with pytest.raises(RenderError):
         VideoWriter(tmp_path / "frames", W, H, 30, "png", 18)
     assert listing(tmp_path) == []
@@ -429,24 +430,24 @@ def test_missing_ffmpeg_is_an_error_not_a_fallback(tmp_path, monkeypatch):
 
 
 def test_frame_rates_are_exact_fractions():
-    assert video.frame_rate(30) == 30
-    assert video.frame_rate(10) == 10
-    assert video.frame_rate(12.5) == Fraction(25, 2)
-    assert video.frame_rate(29.97) == Fraction(30000, 1001)
-    assert video.frame_rate(23.976) == Fraction(24000, 1001)
-    assert video.frame_rate(59.94) == Fraction(60000, 1001)
-    assert video.frame_rate(30000 / 1001) == Fraction(30000, 1001)
+    assert ffmpeg.frame_rate(30) == 30
+    assert ffmpeg.frame_rate(10) == 10
+    assert ffmpeg.frame_rate(12.5) == Fraction(25, 2)
+    assert ffmpeg.frame_rate(29.97) == Fraction(30000, 1001)
+    assert ffmpeg.frame_rate(23.976) == Fraction(24000, 1001)
+    assert ffmpeg.frame_rate(59.94) == Fraction(60000, 1001)
+    assert ffmpeg.frame_rate(30000 / 1001) == Fraction(30000, 1001)
     with pytest.raises(RenderError):
-        video.frame_rate(0)
+        ffmpeg.frame_rate(0)
 
 
 def test_encoders_are_listed_and_probed():
-    listed = video.available_encoders()
-    assert set(listed) == set(video.ENCODERS)
+    listed = ffmpeg.available_encoders()
+    assert set(listed) == set(codecs.ENCODERS)
     for name in ("libx264", "libx265", "libsvtav1", "prores_ks", "png"):
         assert listed[name], name
-    assert video.probe_encoder("libx264", W, H)
-    assert not video.probe_encoder("no_such_encoder", W, H)
+    assert ffmpeg.probe_encoder("libx264", W, H)
+    assert not ffmpeg.probe_encoder("no_such_encoder", W, H)
 
 
 def test_ffmpeg_error_lines_are_made_readable():
@@ -462,15 +463,15 @@ def test_ffmpeg_error_lines_are_made_readable():
         "one of its streams received no packets.\n"
         "Conversion failed!\n"
     )
-    assert video._last_meaningful_line(stderr) == "libx264: width not divisible by 2 (65x48)"
-    assert video._last_meaningful_line("") == ""
+    assert ffmpeg.last_meaningful_line(stderr) == "libx264: width not divisible by 2 (65x48)"
+    assert ffmpeg.last_meaningful_line("") == ""
     stderr = (
         "[AVFilterGraph @ 0x556625f59440] No such filter: 'nosuchfilter'\n"
         "Error opening output file o.mp4.\n"
         "Error opening output files: Filter not found\n"
     )
-    assert video._last_meaningful_line(stderr) == "AVFilterGraph: No such filter: 'nosuchfilter'"
-    assert video._last_meaningful_line("Conversion failed!\n") == "Conversion failed!"
+    assert ffmpeg.last_meaningful_line(stderr) == "AVFilterGraph: No such filter: 'nosuchfilter'"
+    assert ffmpeg.last_meaningful_line("Conversion failed!\n") == "Conversion failed!"
 
 
 def test_a_video_without_frames_is_not_published(tmp_path):
@@ -485,14 +486,13 @@ def test_a_video_without_frames_is_not_published(tmp_path):
 def test_encoder_choice_is_decided_by_trying(monkeypatch):
     # NVENC is in this ffmpeg's list, but on a machine without an NVIDIA GPU its trial
     # encode fails, and the software encoder is used; forcing software skips the trial.
-    from renderer import video
 
-    monkeypatch.setattr(video, "probe_encoder", lambda name, w, h: name == "h264_nvenc")
-    monkeypatch.setattr(video, "available_encoders", lambda: {"h264_nvenc": True})
-    assert video.choose_encoder("h264", 64, 48) == "h264_nvenc"
-    assert video.choose_encoder("h265", 64, 48) == "libx265"  # hevc_nvenc not listed
+    monkeypatch.setattr(ffmpeg, "probe_encoder", lambda name, w, h: name == "h264_nvenc")
+    monkeypatch.setattr(ffmpeg, "available_encoders", lambda: {"h264_nvenc": True})
+    assert ffmpeg.choose_encoder("h264", 64, 48) == "h264_nvenc"
+    assert ffmpeg.choose_encoder("h265", 64, 48) == "libx265"  # hevc_nvenc not listed
     monkeypatch.setenv("ORBITLAPSE_ENCODER", "software")
-    assert video.choose_encoder("h264", 64, 48) == "libx264"
+    assert ffmpeg.choose_encoder("h264", 64, 48) == "libx264"
     monkeypatch.delenv("ORBITLAPSE_ENCODER")
-    monkeypatch.setattr(video, "probe_encoder", lambda name, w, h: False)
-    assert video.choose_encoder("h264", 64, 48) == "libx264"
+    monkeypatch.setattr(ffmpeg, "probe_encoder", lambda name, w, h: False)
+    assert ffmpeg.choose_encoder("h264", 64, 48) == "libx264"

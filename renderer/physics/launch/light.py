@@ -40,12 +40,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 
+from renderer.astro.constants import WGS84_B_KM
 from renderer.frame_state import FrameState
+from renderer.physics.colour import blackbody_rgb
 from renderer.physics.launch import ascent as lm
 from renderer.scene import Launch
 
@@ -54,52 +55,6 @@ FloatArray = npt.NDArray[np.float64]
 # ---------------------------------------------------------------------------
 # Colour
 # ---------------------------------------------------------------------------
-
-# XYZ -> linear sRGB (IEC 61966-2-1, D65 white).
-_XYZ_TO_SRGB = np.array([
-    [3.2406, -1.5372, -0.4986],
-    [-0.9689, 1.8758, 0.0415],
-    [0.0557, -0.2040, 1.0570],
-])
-LUMINANCE_WEIGHTS = np.array([0.2126, 0.7152, 0.0722])
-
-
-def _lobe(lam: FloatArray, mu: float, s1: float, s2: float) -> FloatArray:
-    s = np.where(lam < mu, s1, s2)
-    return np.exp(-0.5 * ((lam - mu) / s) ** 2)
-
-
-def _cie_1931(lam: FloatArray) -> FloatArray:
-    """CIE 1931 2-degree colour matching functions, (N, 3): the multi-lobe fit of
-    Wyman, Sloan & Shirley (2013, JCGT 2(2)), within a few per cent of the tables."""
-    x = (1.056 * _lobe(lam, 599.8, 37.9, 31.0) + 0.362 * _lobe(lam, 442.0, 16.0, 26.7)
-         - 0.065 * _lobe(lam, 501.1, 20.4, 26.2))
-    y = 0.821 * _lobe(lam, 568.8, 46.9, 40.5) + 0.286 * _lobe(lam, 530.9, 16.3, 31.1)
-    z = 1.217 * _lobe(lam, 437.0, 11.8, 36.0) + 0.681 * _lobe(lam, 459.0, 26.0, 13.8)
-    return np.stack([x, y, z], axis=-1)
-
-
-@cache
-def _blackbody_rgb(temperature_k: float) -> tuple[float, float, float]:
-    lam = np.arange(380.0, 781.0, 2.0)
-    lam_m = lam * 1e-9
-    c2 = 1.4387769e-2  # m K, second radiation constant
-    planck = 1.0 / (lam_m**5 * np.expm1(c2 / (lam_m * temperature_k)))
-    xyz = planck @ _cie_1931(lam)
-    rgb = np.clip(_XYZ_TO_SRGB @ (xyz / xyz[1]), 0.0, None)
-    rgb = rgb / float(rgb @ LUMINANCE_WEIGHTS)
-    return float(rgb[0]), float(rgb[1]), float(rgb[2])
-
-
-def blackbody_rgb(temperature_k: float) -> FloatArray:
-    """Linear sRGB colour of a black body at ``temperature_k``, scaled to luminance 1.
-
-    Planck's law integrated against the CIE 1931 observer, converted to linear sRGB;
-    components outside the gamut (the blue of a red-hot body) are clipped to zero,
-    then the triple is rescaled so that 0.2126 R + 0.7152 G + 0.0722 B = 1.
-    """
-    return np.array(_blackbody_rgb(float(temperature_k)))
-
 
 # ---------------------------------------------------------------------------
 # The model's constants
@@ -439,7 +394,7 @@ def _in_shadow(centre: FloatArray, extent_km: float, sun_dir: FloatArray) -> boo
     if along >= 0.0:
         return False
     off_axis = float(np.linalg.norm(centre - along * sun_dir))
-    return off_axis + extent_km < lm.WGS84_B_KM
+    return off_axis + extent_km < WGS84_B_KM
 
 
 def cloud_ages_s() -> FloatArray:

@@ -1,0 +1,183 @@
+"""Reading a scene: the file's bytes, TOML errors mapped to sections, the command line's
+overrides.  ``load_scene`` is the one entry point: what it returns is valid.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from renderer.scene.fields import _as_int, _as_number, _as_path_text, _Ctx
+from renderer.scene.schema import MAX_SCENE_BYTES, Scene
+from renderer.scene.sections import (
+    _DURATION,
+    _FPS,
+    _build,
+    _check_container,
+    _check_span,
+    _size_range,
+)
+
+# ---------------------------------------------------------------------------
+# Reading the file
+# ---------------------------------------------------------------------------
+
+_AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+_HEADER = re.compile(r"\s*(\[\[?)\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?")
+
+
+def _section_at(text: str, message: str) -> str:
+    """The table header in force where tomllib stopped, as a key path ("" at top level)."""
+    lines = text.splitlines()
+    m = _AT_LINE.search(message)
+    stop = int(m[1]) - 1 if m else len(lines)
+    section = ""
+    seen: dict[str, int] = {}
+    for line in lines[:stop]:
+        h = _HEADER.fullmatch(line)
+        if h is None:
+            continue
+        name = re.sub(r"\s*\.\s*", ".", h[2])
+        if h[1] == "[[":
+            seen[name] = seen.get(name, 0) + 1
+            section = f"{name}[{seen[name]}]"
+        else:
+            section = name
+    return section
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _parse_text(ctx: _Ctx, text: str, source: Path) -> Scene:
+    text = text.removeprefix("\ufeff")  # editors on Windows add a BOM that TOML forbids
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = _lower_first(str(exc))
+        if "(at end of document)" in message:
+            # tomllib gives no line there; the last line is where to look.
+            last = len(text.splitlines())
+            message = message.replace("(at end of document)", f"(at end of document, line {last})")
+        ctx.fail(_section_at(text, str(exc)), f"TOML syntax error: {message}")
+    except ValueError:
+        # tomllib lets int() refuse integers of more than 4300 digits.
+        ctx.fail("", "TOML syntax error: a number is too long")
+    except RecursionError:
+        ctx.fail("", "TOML syntax error: arrays or tables nested too deeply")
+    return _build(ctx, doc, source)
+
+
+def load_scene(path: str | Path) -> Scene:
+    """Read, parse and validate a scene file (SCENE_FORMAT.md, version 1).
+
+    Returns the frozen :class:`Scene`.  Every problem with the file or its content, from
+    a missing file to an unknown key, raises :class:`SceneError` naming the file, the
+    dotted key path (``launch[2].site.lat_deg``) and what is wrong; no other exception
+    escapes for any input.
+    """
+    source = Path(path)
+    ctx = _Ctx(str(path), source.parent)
+    try:
+        st = source.stat()
+    except FileNotFoundError:
+        ctx.fail("", "no such file")
+    except (OSError, ValueError) as exc:
+        ctx.fail("", f"cannot read: {_lower_first(getattr(exc, 'strerror', None) or str(exc))}")
+    if stat.S_ISDIR(st.st_mode):
+        ctx.fail("", "is a directory, not a scene file")
+    if not stat.S_ISREG(st.st_mode):
+        ctx.fail("", "is not a regular file")
+    if st.st_size > MAX_SCENE_BYTES:
+        ctx.fail("", f"is {st.st_size} bytes, too large for a scene file (at most 1 MiB)")
+    try:
+        with open(source, "rb") as f:
+            data = f.read(MAX_SCENE_BYTES + 1)
+    except OSError as exc:
+        ctx.fail("", f"cannot read: {_lower_first(exc.strerror or str(exc))}")
+    if len(data) > MAX_SCENE_BYTES:
+        ctx.fail("", "too large for a scene file (at most 1 MiB)")
+    if not data.strip():
+        ctx.fail("", "empty file: a scene needs at least scene_version = 1 and [time] start_utc")
+    if b"\x00" in data:
+        ctx.fail("", "is a binary file, not TOML text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        ctx.fail("", f"is not UTF-8 text (bad byte at offset {exc.start})")
+    return _parse_text(ctx, text, source)
+
+
+def loads_scene(text: str, source: str | Path = "<scene>") -> Scene:
+    """Parse and validate scene text as if read from the file ``source``.
+
+    ``source`` names the file in messages and supplies what a file would: the default
+    output name and the folder relative texture paths start from.
+    """
+    src = Path(source)
+    return _parse_text(_Ctx(str(source), src.parent), text, src)
+
+
+# ---------------------------------------------------------------------------
+# Command-line overrides, summary, exposure
+# ---------------------------------------------------------------------------
+
+
+def _from_cli(value: Any, kind: type) -> Any:
+    """Command-line text as a number when it reads as one; otherwise as given, refused later."""
+    if not isinstance(value, str):
+        return value
+    for convert in (int, float) if kind is int else (float,):
+        try:
+            return convert(value)
+        except ValueError:
+            continue
+    return value
+
+
+def with_overrides(
+    scene: Scene,
+    *,
+    path: str | Path | None = None,
+    width: int | str | None = None,
+    height: int | str | None = None,
+    fps: float | str | None = None,
+    duration_s: float | str | None = None,
+) -> Scene:
+    """Apply the CLI's ``-o``, ``--width``, ``--height``, ``--fps``, ``--duration``.
+
+    Values may be numbers or the command line's text.  They are checked by the scene
+    file's rules for ``[output]``; a bad one raises :class:`SceneError` whose key is the
+    option (``--width``).  Returns a new :class:`Scene`; ``None`` leaves a value as is.
+    """
+    ctx = _Ctx(str(scene.source), scene.source.parent)
+    out = scene.output
+    size, even, note = _size_range(out.codec)
+    changes: dict[str, Any] = {}
+    if width is not None:
+        changes["width"] = _as_int(
+            ctx, _from_cli(width, int), "--width", size, even=even, note=note
+        )
+    if height is not None:
+        changes["height"] = _as_int(
+            ctx, _from_cli(height, int), "--height", size, even=even, note=note
+        )
+    if fps is not None:
+        changes["fps"] = _as_number(ctx, _from_cli(fps, float), "--fps", _FPS)
+    if duration_s is not None:
+        changes["duration_s"] = _as_number(
+            ctx, _from_cli(duration_s, float), "--duration", _DURATION
+        )
+    if path is not None:
+        new_path = Path(_as_path_text(ctx, str(path), "-o"))
+        _check_container(ctx, new_path, out.codec, "-o")
+        changes["path"] = new_path
+    new = replace(scene, output=replace(out, **changes))
+    if fps is not None or duration_s is not None:
+        _check_span(ctx, new, "--duration" if duration_s is not None else "--fps")
+    return new

@@ -1,0 +1,339 @@
+"""The scene format as types: frozen dataclasses, the format's limits and its defaults.
+
+Units follow the field names: degrees, kilometres, seconds; times are aware ``datetime``
+objects in UTC.  This module imports nothing else from orbitlapse, so anything may
+import it: the parsers fill these types and every later stage reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+# ---------------------------------------------------------------------------
+# The schema as types.  Defaults here are the defaults of SCENE_FORMAT.md.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeSpec:
+    """``[time]``: frame k shows ``start_utc + speed * k / fps`` (simulated seconds)."""
+
+    start_utc: datetime
+    speed: float = 1.0
+
+
+@dataclass(frozen=True)
+class Output:
+    """``[output]``: where and how the video is written."""
+
+    path: Path
+    width: int = 1280
+    height: int = 720
+    fps: float = 30.0
+    duration_s: float = 10.0
+    codec: str = "h264"  # h264 | h265 | av1 | prores | png
+    crf: int = 18
+
+    @property
+    def frame_count(self) -> int:
+        """Number of frames: ``round(duration_s * fps)``, at least 1."""
+        return max(1, round(self.duration_s * self.fps))
+
+
+@dataclass(frozen=True)
+class TleOrbit:
+    """``camera.orbit.tle``: a two-line element set, propagated with SGP4."""
+
+    line1: str
+    line2: str
+
+
+@dataclass(frozen=True)
+class ElementsOrbit:
+    """``camera.orbit.elements``: a circular Keplerian orbit in the GCRS.
+
+    Radius 6378.137 km + ``altitude_km``; ``raan_deg`` from the GCRS x axis;
+    ``arg_latitude_deg`` is the angle from the ascending node at ``epoch_utc``.
+    """
+
+    altitude_km: float
+    inclination_deg: float
+    raan_deg: float
+    arg_latitude_deg: float
+    epoch_utc: datetime
+
+
+@dataclass(frozen=True)
+class OverOrbit:
+    """``camera.orbit.over``: a circular orbit whose geocentric sub-point is
+    (``lat_deg``, ``lon_deg``) at ``time_utc``, northbound if ``ascending``."""
+
+    lat_deg: float
+    lon_deg: float
+    time_utc: datetime
+    altitude_km: float
+    inclination_deg: float
+    ascending: bool = True
+
+
+Orbit = TleOrbit | ElementsOrbit | OverOrbit
+
+
+@dataclass(frozen=True)
+class GroundTarget:
+    """``camera.look.target = { lat_deg, lon_deg }``: keep a ground point centred."""
+
+    lat_deg: float
+    lon_deg: float
+
+
+@dataclass(frozen=True)
+class LaunchTarget:
+    """``camera.look.target = "launch:N"``: keep launch N's vehicle centred (1-based)."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Look:
+    """``[camera.look]``: pointing in the orbit's local frame (see SCENE_FORMAT.md)."""
+
+    azimuth_deg: float = 0.0
+    elevation_deg: float = -20.0
+    roll_deg: float = 0.0
+    target: GroundTarget | LaunchTarget | None = None
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """``[camera.exposure]``: ISO, shutter and aperture, or an EV100 outright."""
+
+    iso: float = 6400.0
+    shutter_s: float = 0.5
+    f_number: float = 1.4
+    ev100: float | None = None
+
+
+@dataclass(frozen=True)
+class MotionBlur:
+    """``[camera.motion_blur]``: sub-frames per frame and the shutter angle."""
+
+    samples: int = 1
+    shutter_angle_deg: float = 180.0
+
+
+@dataclass(frozen=True)
+class Noise:
+    """``[camera.noise]``: seeded sensor noise, photon shot noise and read noise.
+
+    The sensor holds ``full_well_e`` electrons at saturation at ``base_iso``; at a
+    higher ISO the analogue gain reaches saturation with proportionally fewer
+    electrons, so shot noise grows as the ISO does.  Off unless the key is given.
+    """
+
+    seed: int = 0
+    full_well_e: float = 60000.0
+    read_noise_e: float = 2.5
+    base_iso: float = 100.0
+
+
+@dataclass(frozen=True)
+class Bloom:
+    """``[camera.bloom]``: the fraction of each pixel's light the lens and sensor spread
+    into a wide halo (energy-conserving: the rest stays in the pixel)."""
+
+    fraction: float = 0.02
+
+
+@dataclass(frozen=True)
+class Camera:
+    """``[camera]``."""
+
+    orbit: Orbit
+    fov_deg: float = 60.0
+    look: Look = field(default_factory=Look)
+    exposure: Exposure = field(default_factory=Exposure)
+    motion_blur: MotionBlur = field(default_factory=MotionBlur)
+    noise: Noise | None = None
+    bloom: Bloom | None = field(default_factory=Bloom)
+
+
+@dataclass(frozen=True)
+class DayLayer:
+    """``earth.day``: sunlit surface; ``texture`` None means the shipped Blue Marble."""
+
+    texture: Path | None = None
+
+
+@dataclass(frozen=True)
+class NightLights:
+    """``earth.night_lights``: city lights, radiance scaled by ``intensity``."""
+
+    intensity: float = 1.0
+
+
+@dataclass(frozen=True)
+class Clouds:
+    """``earth.clouds``: procedural cloud layer."""
+
+    coverage: float = 0.4
+    seed: int = 1
+    altitude_km: float = 5.0
+    drift: float = 1.0
+
+
+@dataclass(frozen=True)
+class Atmosphere:
+    """``earth.atmosphere``: scattering of sunlight and moonlight (no options yet)."""
+
+
+@dataclass(frozen=True)
+class AirglowLayer:
+    """One airglow emission shell: Gaussian in height, column ``zenith_rayleigh``.
+
+    Exactly one of ``color`` (linear RGB) and ``wavelength_nm`` is set.
+    """
+
+    name: str
+    altitude_km: float
+    width_km: float  # full width at half maximum
+    zenith_rayleigh: float
+    color: tuple[float, float, float] | None = None
+    wavelength_nm: float | None = None
+
+
+@dataclass(frozen=True)
+class Airglow:
+    """``earth.airglow``: the emission layers drawn."""
+
+    layers: tuple[AirglowLayer, ...]
+
+
+@dataclass(frozen=True)
+class Glint:
+    """``earth.glint``: specular reflection of Sun and Moon on water (no options yet)."""
+
+
+@dataclass(frozen=True)
+class Earth:
+    """``[earth]``: each layer is None when switched off with ``false``."""
+
+    day: DayLayer | None = field(default_factory=DayLayer)
+    night_lights: NightLights | None = field(default_factory=NightLights)
+    clouds: Clouds | None = field(default_factory=Clouds)
+    atmosphere: Atmosphere | None = field(default_factory=Atmosphere)
+    airglow: Airglow | None = None  # the parser fills in the default layers
+    glint: Glint | None = field(default_factory=Glint)
+
+
+@dataclass(frozen=True)
+class Stars:
+    """``[stars]``: catalogue stars down to ``limiting_magnitude``."""
+
+    limiting_magnitude: float = 8.0
+
+
+@dataclass(frozen=True)
+class Site:
+    """A launch site: geodetic latitude and longitude; ``name`` if built in."""
+
+    lat_deg: float
+    lon_deg: float
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One stage of a custom vehicle: it separates at ``separation_s`` after lift-off.
+
+    ``count`` pieces fall away together (the four Soyuz strap-on boosters are one
+    entry with count 4).
+    """
+
+    name: str
+    separation_s: float
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class VehicleTable:
+    """A custom vehicle: staging and an ascent table of (t_s, altitude_km, downrange_km)."""
+
+    stages: tuple[StageSpec, ...]
+    profile: tuple[tuple[float, float, float], ...]
+
+
+@dataclass(frozen=True)
+class Launch:
+    """``[[launch]]``: exactly one of ``azimuth_deg`` and ``target_inclination_deg`` is set."""
+
+    vehicle: str | VehicleTable
+    site: Site
+    time_utc: datetime
+    azimuth_deg: float | None = None
+    target_inclination_deg: float | None = None
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A whole validated scene.  ``source`` is the file it came from (for messages)."""
+
+    source: Path
+    time: TimeSpec
+    output: Output
+    camera: Camera
+    earth: Earth
+    stars: Stars | None
+    launches: tuple[Launch, ...] = ()
+    title: str = ""
+    scene_version: int = 1
+
+    def sim_seconds(self, frame: float) -> float:
+        """Simulated seconds after ``time.start_utc`` shown by (fractional) frame index."""
+        return self.time.speed * frame / self.output.fps
+
+
+# ---------------------------------------------------------------------------
+# Limits of the format.  Where SCENE_FORMAT.md gives no bound, these are sanity bounds
+# that keep later arithmetic (frame counts, exp2 of EV100, timedelta) finite.
+# ---------------------------------------------------------------------------
+
+SCENE_VERSION = 1
+
+
+MAX_SIZE_PX = 16384  # GL_MAX_TEXTURE_SIZE of common GPUs: a frame must fit one texture
+MAX_FPS = 1000.0
+MAX_DURATION_S = 86400.0  # a day of video
+MAX_ORBIT_ALTITUDE_KM = 100000.0
+MAX_AIRGLOW_LAYERS = 8  # so the airglow pass can use a fixed-size uniform array
+MAX_MOTION_BLUR_SAMPLES = 64
+MAX_STAGE_COUNT = 64
+EV100_RANGE = (-20.0, 30.0)  # far beyond any real night (-5) or sunlit (15) exposure
+MAX_SCENE_BYTES = 1 << 20
+
+# DE421, the ephemeris skyfield loads, covers 1899-07-29 to 2053-10-09 (JD 2414864.5 to
+# 2471184.5 TDB).  A day inside each end absorbs TT-UTC and skyfield's edge handling.
+EPHEMERIS_FIRST = datetime(1899, 7, 30, tzinfo=UTC)
+EPHEMERIS_LAST = datetime(2053, 10, 8, tzinfo=UTC)
+
+# The four layers of shared/REFERENCE.md's Airglow table.  The lines give their wavelength,
+# not an RGB triple, so that the camera's colour response alone decides their colour.
+DEFAULT_AIRGLOW_LAYERS: tuple[AirglowLayer, ...] = (
+    # REFERENCE.md: 97 km, about 10 km wide, 250 to 320 R; the low end, a quiet night.
+    AirglowLayer("O I 557.7 nm", 97.0, 10.0, 250.0, wavelength_nm=557.7),
+    # REFERENCE.md: 92 km, rms 4.3 km, so FWHM = 2.355 * 4.3 = 10.1 km.  REFERENCE.md has
+    # no source for its brightness: 50 R is a typical mid-latitude Na D nightglow (tens to
+    # about 150 R through the year), our choice, not a REFERENCE.md figure.
+    AirglowLayer("Na D 589 nm", 92.0, 10.1, 50.0, wavelength_nm=589.0),
+    # REFERENCE.md: 87 to 90 km, about 8 km, 90 to 1,620 R per band.  Most OH power is in
+    # near-infrared bands that a camera's IR-cut filter removes; what it records are the
+    # weak high-overtone bands between about 590 and 700 nm.  We count three such bands at
+    # the low end of REFERENCE.md's per-band range (3 x 90 = 270 R) and place them at
+    # 650 nm, their middle, which the camera renders red as photographs show it.
+    AirglowLayer("OH Meinel", 87.0, 8.0, 270.0, wavelength_nm=650.0),
+    # REFERENCE.md: about 245 km, "broad", about 160 R.  The F-region layer is tens of km
+    # thick; 60 km FWHM is our choice within that.
+    AirglowLayer("O I 630.0 nm", 245.0, 60.0, 160.0, wavelength_nm=630.0),
+)
