@@ -7,6 +7,8 @@ positions are km, a set of N vectors an ``(N, 3)`` float64 array.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -93,3 +95,54 @@ def ellipsoid_up(lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike) -> FloatArray:
         np.broadcast_arrays(np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)),
         axis=-1,
     )
+
+
+def geocentric_radius_at_geodetic_km(lat_deg: float) -> float:
+    """Distance from the Earth's centre to the WGS84 surface at a geodetic latitude."""
+    p = geodetic_to_itrs(lat_deg, 0.0, 0.0)
+    return float(np.linalg.norm(p))
+
+
+def surface_point_along(q: FloatArray, h: FloatArray) -> FloatArray:
+    """The point ``h`` km up the geodetic normal from the surface point in direction ``q``.
+
+    ``q`` (..., 3) are unit geocentric directions; the surface point is where that ray
+    meets the ellipsoid (so its geodetic latitude has tan = tan(geocentric) / (1 - e^2)).
+    """
+    rho = np.hypot(q[..., 0], q[..., 1])
+    lat = np.arctan2(q[..., 2], (1.0 - WGS84_E2) * rho)
+    safe = rho > 0.0
+    cl = np.where(safe, q[..., 0] / np.where(safe, rho, 1.0), 1.0)
+    sl = np.where(safe, q[..., 1] / np.where(safe, rho, 1.0), 0.0)
+    s, c = np.sin(lat), np.cos(lat)
+    n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * s * s)
+    return np.stack(
+        [(n + h) * c * cl, (n + h) * c * sl, (n * (1.0 - WGS84_E2) + h) * s], axis=-1
+    )
+
+
+def radial_height_km(x: float, y: float, z: float) -> float:
+    """Height above the WGS84 ellipsoid along the geocentric radius (km).
+
+    Within a few metres of the geodetic height below 300 km, which is all drag and
+    impact need, and much cheaper in the integrator's inner loop.
+    """
+    r2 = x * x + y * y + z * z
+    r = math.sqrt(r2)
+    s2 = z * z / r2
+    re = WGS84_A_KM * WGS84_B_KM / math.sqrt(WGS84_B_KM**2 * (1.0 - s2) + WGS84_A_KM**2 * s2)
+    return r - re
+
+
+def radial_heights_km(pos_km: npt.ArrayLike) -> FloatArray:
+    """Height (km) above the WGS84 ellipsoid of ITRS points (..., 3), along the radius.
+
+    The vectorised form of the integrator's height: within a few metres of the geodetic
+    height below 300 km.  NaN rows stay NaN.
+    """
+    p = np.asarray(pos_km, dtype=np.float64)
+    r = np.linalg.norm(p, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s2 = p[..., 2] ** 2 / (r * r)
+    re = WGS84_A_KM * WGS84_B_KM / np.sqrt(WGS84_B_KM**2 * (1.0 - s2) + WGS84_A_KM**2 * s2)
+    return r - re

@@ -26,8 +26,7 @@ import moderngl
 import numpy as np
 
 from renderer.assets import shaders_dir
-from renderer.gl.shaders import build_compute
-from renderer.passes.common import set_uniform
+from renderer.gl.shaders import build_compute, set_uniform
 
 # (name, sampler uniform, size (width, height), TABLE define); built in this order
 # because the irradiance table samples the other two.

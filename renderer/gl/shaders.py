@@ -23,10 +23,12 @@ blind text replacement inside code.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import moderngl
+import numpy as np
 
 from renderer.assets import shaders_dir
 from renderer.errors import RenderError
@@ -130,3 +132,21 @@ def build_compute(
     except Exception as exc:
         log = src.rename_locations(str(exc))
         raise RenderError(f"shader {name} failed to build:\n{log}") from None
+
+
+def set_uniform(program: moderngl.Program, name: str, value: object) -> None:
+    """Set a uniform if the linked program kept it (the GLSL compiler drops unused ones)."""
+    if name not in program:
+        return
+    member = program[name]
+    if isinstance(value, np.ndarray):
+        arr = value.astype(np.float32)
+        if arr.shape == (3, 3):
+            # GLSL matrices are column-major: hand over the transpose's rows.
+            member.write(np.ascontiguousarray(arr.T).tobytes())
+            return
+        member.value = tuple(float(x) for x in arr.ravel())
+    elif isinstance(value, Iterable) and not isinstance(value, str | bytes):
+        member.value = tuple(value)
+    else:
+        member.value = value

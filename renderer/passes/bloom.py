@@ -9,8 +9,7 @@ import moderngl
 
 from renderer.frame_state import View
 from renderer.gl.context import bind_default_framebuffer
-from renderer.gl.shaders import build_program
-from renderer.passes.common import set_uniform
+from renderer.gl.shaders import build_program, set_uniform
 from renderer.scene import Bloom
 
 # The glare kernel: Gaussians of these angular widths (radians) and weights.

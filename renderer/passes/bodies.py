@@ -22,8 +22,8 @@ from renderer.astro import ephemeris
 from renderer.astro.constants import AU_KM, MOON_MEAN_DISTANCE_KM
 from renderer.frame_state import FrameState, View
 from renderer.gl.atmosphere_tables import bind_atmosphere
-from renderer.gl.shaders import build_program
-from renderer.passes.common import set_sky_view, set_uniform
+from renderer.gl.shaders import build_program, set_uniform
+from renderer.passes.common import set_sky_view
 from renderer.passes.stars import PointSources, instance_records
 from renderer.physics.photometry import (
     illuminance_lux,

@@ -1,31 +1,12 @@
-"""Helpers every pass shares: setting uniforms without tripping over unused ones."""
+"""Helpers every pass shares: the view uniforms of Earth-fixed and sky passes."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import moderngl
 import numpy as np
 
 from renderer.frame_state import FrameState, View
-
-
-def set_uniform(program: moderngl.Program, name: str, value: object) -> None:
-    """Set a uniform if the linked program kept it (the GLSL compiler drops unused ones)."""
-    if name not in program:
-        return
-    member = program[name]
-    if isinstance(value, np.ndarray):
-        arr = value.astype(np.float32)
-        if arr.shape == (3, 3):
-            # GLSL matrices are column-major: hand over the transpose's rows.
-            member.write(np.ascontiguousarray(arr.T).tobytes())
-            return
-        member.value = tuple(float(x) for x in arr.ravel())
-    elif isinstance(value, Iterable) and not isinstance(value, str | bytes):
-        member.value = tuple(value)
-    else:
-        member.value = value
+from renderer.gl.shaders import set_uniform
 
 
 def set_earth_fixed_view(program: moderngl.Program, state: FrameState, view: View) -> None:

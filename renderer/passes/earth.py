@@ -23,8 +23,9 @@ from renderer.astro.constants import WGS84_A_KM
 from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
 from renderer.gl.atmosphere_tables import bind_atmosphere
-from renderer.gl.shaders import build_program
-from renderer.passes.common import set_earth_fixed_view, set_uniform
+from renderer.gl.cloud_cover import cloud_threshold
+from renderer.gl.shaders import build_program, set_uniform
+from renderer.passes.common import set_earth_fixed_view
 from renderer.physics import clouds as cloud_params
 from renderer.physics.airglow import MAX_LAYERS, layer_uniforms, ripple_uniforms
 from renderer.physics.night_lights import CD_PER_NW, LIGHTS_MAX_NW, LIGHTS_RGB, decode_lights
@@ -136,7 +137,7 @@ class EarthPass:
                                  _srgb_texture(ctx, south, repeat_x=False)]
         self.lights = _shared_texture(ctx, "lights") if earth.night_lights else None
         self.water = _shared_texture(ctx, "water") if earth.glint else None
-        self.cloud_threshold = (cloud_params.cloud_threshold(ctx, earth.clouds)
+        self.cloud_threshold = (cloud_threshold(ctx, earth.clouds)
                                 if earth.clouds else 0.0)
         layers = earth.airglow.layers if earth.airglow else ()
         if len(layers) > MAX_LAYERS:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import moderngl
 
-from renderer.gl.shaders import build_program
-from renderer.passes.common import set_uniform
+from renderer.gl.shaders import build_program, set_uniform
 from renderer.physics.camera import saturation_luminance
 from renderer.scene import Camera, Exposure
 

@@ -21,8 +21,8 @@ import numpy as np
 
 from renderer.frame_state import FrameState, View
 from renderer.gl.atmosphere_tables import bind_atmosphere
-from renderer.gl.shaders import build_program
-from renderer.passes.common import set_earth_fixed_view, set_uniform
+from renderer.gl.shaders import build_program, set_uniform
+from renderer.passes.common import set_earth_fixed_view
 from renderer.physics.launch.light import CLOUD, Sprites, frame_sprites
 from renderer.physics.photometry import solar_illuminance_lux
 from renderer.scene import Scene

@@ -18,8 +18,8 @@ import numpy as np
 
 from renderer.frame_state import FrameState, View
 from renderer.gl.atmosphere_tables import bind_atmosphere
-from renderer.gl.shaders import build_program
-from renderer.passes.common import set_sky_view, set_uniform
+from renderer.gl.shaders import build_program, set_uniform
+from renderer.passes.common import set_sky_view
 from renderer.physics.camera import saturation_luminance
 from renderer.physics.photometry import illuminance_lux
 from renderer.physics.stars import load_catalog

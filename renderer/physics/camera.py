@@ -1,9 +1,8 @@
-"""The camera: its exposure (EV100, the luminance that saturates it) and its colour
-response, what colour a spectral line is in the picture.
+"""The camera: the luminance that saturates it, and its colour response, what colour a
+spectral line is in the picture (EV100 itself is in ``renderer.physics.exposure``).
 
-Exposure: EV100 = log2(N^2 / t * 100 / ISO) for f-number N, shutter time t (s) and
-ISO speed; the luminance that just saturates the sensor is 1.2 * 2^EV100 cd/m^2 (ISO
-12232's saturation-based speed, L_sat = 78 N^2 / (q S t) with q = 0.65).
+Saturation: 1.2 * 2^EV100 cd/m^2 (ISO 12232's saturation-based speed, L_sat = 78 N^2 /
+(q S t) with q = 0.65).
 
 Colour:
 
@@ -40,18 +39,14 @@ radiance in the renderer (DESIGN.md, "One radiometric scale").
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from renderer.assets import asset_path
 from renderer.physics.colour import LUMINANCE_WEIGHTS
-
-if TYPE_CHECKING:
-    from renderer.scene import Exposure
+from renderer.physics.exposure import ExposureSettings, ev100
 
 CAMERA_RESPONSE_FILE = "camera_response.json"
 
@@ -115,20 +110,7 @@ def in_gamut_chromaticity(rgb: np.ndarray) -> np.ndarray:
     return np.clip(out, 0.0, None) / y
 
 
-def ev100_of(iso: float, shutter_s: float, f_number: float) -> float:
-    """EV100 of camera settings: ``log2(N^2 / t * 100 / ISO)``; NaN where it is not finite."""
-    q = f_number * f_number / shutter_s * 100.0 / iso
-    return math.log2(q) if 0.0 < q < math.inf else math.nan
-
-
-def ev100(exposure: Exposure) -> float:
-    """EV100 of an exposure: ``log2(N^2 / t * 100 / ISO)``, or ``exposure.ev100`` if given."""
-    if exposure.ev100 is not None:
-        return exposure.ev100
-    return ev100_of(exposure.iso, exposure.shutter_s, exposure.f_number)
-
-
-def saturation_luminance(exposure: Exposure) -> float:
+def saturation_luminance(exposure: ExposureSettings) -> float:
     """Luminance (cd/m^2) that just saturates the sensor: 1.2 * 2^EV100.
 
     ISO 12232's saturation-based speed, L_sat = 78 N^2 / (q S t) with q = 0.65;

@@ -51,9 +51,8 @@ from renderer.gl.context import (
     create_window_context,
     gl_info,
 )
-from renderer.gl.shaders import build_program
+from renderer.gl.shaders import build_program, set_uniform
 from renderer.output.frames import render_still, write_png
-from renderer.passes.common import set_uniform
 from renderer.passes.compositor import Compositor
 from renderer.preview.controls import SPEEDS, LookEdit, Playback, azel_of, look_toml
 from renderer.preview.hud import RED, HudLine, render_lines, resolution_line, status_line

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from renderer.output.codecs import CRF_RANGES
-from renderer.physics.camera import ev100
+from renderer.physics.exposure import ev100
 from renderer.scene.fields import _fmt_time
 from renderer.scene.schema import (
     ElementsOrbit,

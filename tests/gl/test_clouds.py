@@ -11,7 +11,8 @@ import pytest
 
 from renderer import scene as sc
 from renderer.frame_state import View
-from renderer.physics.clouds import DRIFT_RAD_PER_S, field_grid, seed_offset
+from renderer.gl.cloud_cover import field_grid
+from renderer.physics.clouds import DRIFT_RAD_PER_S, seed_offset
 from tests.helpers import enu, geodetic_to_itrs, minimal_scene, render_hdr, state
 
 LUMA = np.array([0.2126, 0.7152, 0.0722])
@@ -68,7 +69,8 @@ def test_cloud_shadows_fall_away_from_the_sun(ctx, from_east):
 def test_cover_is_the_asked_fraction(ctx):
     # The field on a global grid with the threshold the pass uses: the
     # area-weighted cloudy fraction is the asked coverage.
-    from renderer.physics.clouds import CLOUDY_MARGIN, cloud_threshold
+    from renderer.gl.cloud_cover import cloud_threshold
+    from renderer.physics.clouds import CLOUDY_MARGIN
     for coverage in (0.2, 0.6):
         clouds = sc.Clouds(coverage=coverage, seed=11)
         field = field_grid(ctx, seed_offset(11))

@@ -22,7 +22,7 @@ from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer
 from renderer.passes.compositor import Compositor
 from renderer.passes.sprites import SpritePass
-from renderer.physics.launch import ascent as lm
+from renderer.physics.launch import ascent
 from renderer.physics.launch import light as pl
 from renderer.physics.photometry import solar_illuminance_lux
 from renderer.scene import load_scene
@@ -136,7 +136,7 @@ def centroid(img: np.ndarray, x0: float, y0: float, radius: float) -> tuple[floa
 
 
 def stage_gcrs(st: FrameState, launch, t: float, name: str) -> np.ndarray:
-    track = next(tr for tr in lm.spent_stages_itrs(launch, np.array([t])) if tr.name == name)
+    track = next(tr for tr in ascent.spent_stages_itrs(launch, np.array([t])) if tr.name == name)
     return st.itrs_from_gcrs.T @ track.pos_km[0]
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from renderer.physics.launch import ascent as lm
+from renderer.physics.launch import ascent, ballistics, catalogue, vehicles
 from renderer.scene import Launch, Site, StageSpec, VehicleTable
 
 A = 6378.137
@@ -83,7 +83,7 @@ def orbit(r: np.ndarray, v_itrs: np.ndarray) -> tuple[float, float, float]:
 
 
 def at(launch: Launch, *t: float) -> tuple[np.ndarray, np.ndarray]:
-    return lm.vehicle_itrs(launch, np.array(t, dtype=float))
+    return ascent.vehicle_itrs(launch, np.array(t, dtype=float))
 
 
 def last_finite(x: np.ndarray) -> np.ndarray:
@@ -126,11 +126,11 @@ def test_soyuz_downrange():
 
 
 def test_table_speed_column_matches_the_trajectory():
-    prof = lm.vehicle_profile("soyuz-fg")
+    prof = vehicles.vehicle_profile("soyuz-fg")
     rows = np.array(prof.profile)
     assert len(rows) > 100  # dense
     assert prof.speed_km_s is not None
-    pos, vel = lm.vehicle_itrs(PROGRESS_MS10, rows[:, 0])
+    pos, vel = ascent.vehicle_itrs(PROGRESS_MS10, rows[:, 0])
     speed = np.linalg.norm(inertial(pos, vel), axis=1)
     np.testing.assert_allclose(speed, prof.speed_km_s, atol=0.03)
     # and the table itself says what REFERENCE.md says
@@ -145,13 +145,13 @@ def test_table_speed_column_matches_the_trajectory():
 
 def test_derived_launch_azimuth_for_51_64_from_baikonur():
     # REFERENCE.md: asin(cos 51.64 / cos 45.92) = 63.1 deg inertial, ~62 relative.
-    assert lm.inertial_azimuth_deg(45.92, 51.64) == pytest.approx(63.1, abs=0.1)
-    assert lm.launch_azimuth_deg(PROGRESS_MS10) == pytest.approx(62.0, abs=0.5)
+    assert vehicles.inertial_azimuth_deg(45.92, 51.64) == pytest.approx(63.1, abs=0.1)
+    assert vehicles.launch_azimuth_deg(PROGRESS_MS10) == pytest.approx(62.0, abs=0.5)
     # by hand: V (sin b, cos b) - (465.1 cos lat, 0) with V = 7.8 km/s
     b = math.asin(math.cos(math.radians(51.64)) / math.cos(math.radians(45.92)))
     east = 7.8 * math.sin(b) - 0.4651 * math.cos(math.radians(45.92))
     hand = math.degrees(math.atan2(east, 7.8 * math.cos(b)))
-    assert lm.launch_azimuth_deg(PROGRESS_MS10) == pytest.approx(hand, abs=1e-9)
+    assert vehicles.launch_azimuth_deg(PROGRESS_MS10) == pytest.approx(hand, abs=1e-9)
 
 
 @pytest.mark.parametrize("launch", [
@@ -161,19 +161,19 @@ def test_derived_launch_azimuth_for_51_64_from_baikonur():
     Launch("soyuz-fg", Site(5.239, -52.769), LIFTOFF, azimuth_deg=200.0),
 ])
 def test_initial_ground_track_follows_the_launch_azimuth(launch):
-    pos, _ = lm.vehicle_itrs(launch, np.array([0.0, 40.0, 55.0, 70.0]))
+    pos, _ = ascent.vehicle_itrs(launch, np.array([0.0, 40.0, 55.0, 70.0]))
     lat, lon, _ = geodetic(pos)
     # a few km from the pad (the first ~30 s are nearly vertical)
     d = gc_distance_km(lat[0], lon[0], lat[1:], lon[1:])
     assert np.all((d > 1) & (d < 20)), d
     brg = bearing_deg(lat[0], lon[0], lat[1:], lon[1:])
-    diff = (brg - lm.launch_azimuth_deg(launch) + 180) % 360 - 180
-    assert np.all(np.abs(diff) < 1.0), (brg, lm.launch_azimuth_deg(launch))
+    diff = (brg - vehicles.launch_azimuth_deg(launch) + 180) % 360 - 180
+    assert np.all(np.abs(diff) < 1.0), (brg, vehicles.launch_azimuth_deg(launch))
 
 
 def test_given_azimuth_is_used_as_is():
     launch = Launch("soyuz-fg", BAIKONUR, LIFTOFF, azimuth_deg=-10.0)
-    assert lm.launch_azimuth_deg(launch) == pytest.approx(350.0)
+    assert vehicles.launch_azimuth_deg(launch) == pytest.approx(350.0)
 
 
 @pytest.mark.parametrize(("site", "inc"), [
@@ -187,7 +187,7 @@ def test_orbit_at_cutoff_has_the_target_inclination(site, inc):
     # The module bends the track until it is met (a plain great circle at the derived
     # azimuth misses by 0.2 deg from Baikonur at 51.64, by 0.6-0.7 at 64.9 and 97.6).
     assert got == pytest.approx(inc, abs=0.01)
-    assert lm.inclination_deg(pos, vel)[0] == pytest.approx(got, abs=1e-9)
+    assert ballistics.inclination_deg(pos, vel)[0] == pytest.approx(got, abs=1e-9)
 
 
 def test_insertion_orbit_and_coast():
@@ -198,12 +198,12 @@ def test_insertion_orbit_and_coast():
     assert apogee == pytest.approx(250, abs=20)
     # it stays in orbit for a whole revolution (and then some)
     t = np.arange(525.0, 525.0 + 6000.0, 37.0)
-    p, v = lm.vehicle_itrs(PROGRESS_MS10, t)
+    p, v = ascent.vehicle_itrs(PROGRESS_MS10, t)
     assert np.all(np.isfinite(p))
     _, _, h = geodetic(p)
     assert h.min() > 180 and h.max() < 300
     # inclination stays put while coasting (J2 moves the node, not the inclination much)
-    inc = lm.inclination_deg(p, v)
+    inc = ballistics.inclination_deg(p, v)
     assert np.all(np.abs(inc - 51.64) < 0.1)
 
 
@@ -213,7 +213,7 @@ def test_insertion_orbit_and_coast():
 def test_position_and_velocity_are_continuous():
     dt = 0.01
     t = np.arange(0.0, 700.0, dt)
-    pos, vel = lm.vehicle_itrs(PROGRESS_MS10, t)
+    pos, vel = ascent.vehicle_itrs(PROGRESS_MS10, t)
     assert np.all(np.isfinite(pos)) and np.all(np.isfinite(vel))
     acc_from_pos = np.linalg.norm(pos[2:] - 2 * pos[1:-1] + pos[:-2], axis=1) / dt**2
     acc_from_vel = np.linalg.norm(np.diff(vel, axis=0), axis=1) / dt
@@ -225,9 +225,9 @@ def test_position_and_velocity_are_continuous():
     # and the velocity is the derivative of the position (rows and the end included)
     tc = np.concatenate([np.arange(0.5, 700.0, 0.37), [118.0, 286.0, 524.9999]])
     eps = 1e-4
-    p_plus, _ = lm.vehicle_itrs(PROGRESS_MS10, tc + eps)
-    p_minus, _ = lm.vehicle_itrs(PROGRESS_MS10, tc - eps)
-    _, v_mid = lm.vehicle_itrs(PROGRESS_MS10, tc)
+    p_plus, _ = ascent.vehicle_itrs(PROGRESS_MS10, tc + eps)
+    p_minus, _ = ascent.vehicle_itrs(PROGRESS_MS10, tc - eps)
+    _, v_mid = ascent.vehicle_itrs(PROGRESS_MS10, tc)
     assert np.abs((p_plus - p_minus) / (2 * eps) - v_mid).max() < 1e-5
 
 
@@ -246,7 +246,7 @@ def test_at_rest_on_the_pad_and_nan_before_liftoff():
     assert lon[0] == pytest.approx(63.342, abs=1e-9)
     assert h[0] == pytest.approx(0.0, abs=1e-6)
     assert np.linalg.norm(vel[2]) < 1e-6
-    assert lm.vehicle_itrs(PROGRESS_MS10, 10.0)[0].shape == (1, 3)
+    assert ascent.vehicle_itrs(PROGRESS_MS10, 10.0)[0].shape == (1, 3)
 
 
 # --- errors and custom vehicles ---------------------------------------------------
@@ -256,25 +256,25 @@ def test_at_rest_on_the_pad_and_nan_before_liftoff():
 def test_unreachable_inclination_raises(inc):
     launch = Launch("soyuz-fg", BAIKONUR, LIFTOFF, target_inclination_deg=inc)
     with pytest.raises(ValueError, match="cannot be reached from latitude"):
-        lm.launch_azimuth_deg(launch)
+        vehicles.launch_azimuth_deg(launch)
     with pytest.raises(ValueError, match="cannot be reached"):
-        lm.vehicle_itrs(launch, np.array([10.0]))
+        ascent.vehicle_itrs(launch, np.array([10.0]))
 
 
 def test_unknown_names_raise():
     with pytest.raises(ValueError, match="unknown vehicle"):
-        lm.vehicle_profile("saturn-v")
+        vehicles.vehicle_profile("saturn-v")
     with pytest.raises(ValueError, match="unknown site"):
-        lm.site_latlon("baikonur")
+        vehicles.site_latlon("baikonur")
 
 
 def test_sites_and_vehicle_names():
-    assert lm.site_latlon("baikonur-1/5") == (45.920, 63.342)
-    assert lm.site_latlon(BAIKONUR) == (45.920, 63.342)
-    assert lm.site_latlon((10.0, 20.0)) == (10.0, 20.0)
-    assert "soyuz-fg" in lm.VEHICLE_NAMES
-    for name in lm.VEHICLE_NAMES:
-        assert lm.vehicle_profile(name).profile[0] == (0.0, 0.0, 0.0)
+    assert vehicles.site_latlon("baikonur-1/5") == (45.920, 63.342)
+    assert vehicles.site_latlon(BAIKONUR) == (45.920, 63.342)
+    assert vehicles.site_latlon((10.0, 20.0)) == (10.0, 20.0)
+    assert "soyuz-fg" in catalogue.VEHICLE_NAMES
+    for name in catalogue.VEHICLE_NAMES:
+        assert vehicles.vehicle_profile(name).profile[0] == (0.0, 0.0, 0.0)
 
 
 SMALL_ROCKET = VehicleTable(
@@ -288,7 +288,7 @@ def test_custom_vehicle_table():
     cape = Site(28.562, -80.577)
     launch = Launch(SMALL_ROCKET, cape, LIFTOFF, azimuth_deg=90.0)
     rows = np.array(SMALL_ROCKET.profile)
-    pos, vel = lm.vehicle_itrs(launch, rows[:, 0])
+    pos, vel = ascent.vehicle_itrs(launch, rows[:, 0])
     lat, lon, h = geodetic(pos)
     np.testing.assert_allclose(h, rows[:, 1], atol=1e-6)
     # downrange along the great circle, measured here on the 6371 km sphere
@@ -297,25 +297,25 @@ def test_custom_vehicle_table():
     # due east from the pad
     brg = bearing_deg(lat[0], lon[0], lat[1], lon[1])
     assert brg == pytest.approx(90.0, abs=0.5)
-    events = lm.stage_events(launch)
+    events = ascent.stage_events(launch)
     assert [(e.name, e.t_s, e.kind) for e in events] == [
         ("first stage", 150.0, "stage"),
         ("second stage", 420.0, "stage"),
         ("cut-off", 420.0, "cutoff"),
     ]
-    tracks = lm.spent_stages_itrs(launch, np.arange(0.0, 3000.0, 5.0))
+    tracks = ascent.spent_stages_itrs(launch, np.arange(0.0, 3000.0, 5.0))
     assert [tr.name for tr in tracks] == ["first stage", "second stage"]
     assert math.isfinite(tracks[0].impact_s)
     # the suborbital custom vehicle itself comes down too: NaN after its impact
-    p_late, _ = lm.vehicle_itrs(launch, np.array([421.0, 20000.0]))
+    p_late, _ = ascent.vehicle_itrs(launch, np.array([421.0, 20000.0]))
     assert np.all(np.isfinite(p_late[0])) and np.all(np.isnan(p_late[1]))
 
 
 def test_custom_table_may_start_in_flight():
     table = VehicleTable(stages=(), profile=((10.0, 0.2, 0.0), (100.0, 30.0, 40.0)))
     launch = Launch(table, BAIKONUR, LIFTOFF, azimuth_deg=45.0)
-    assert lm.vehicle_profile(table).profile[0] == (0.0, 0.0, 0.0)
-    pos, _ = lm.vehicle_itrs(launch, np.array([0.0, 50.0]))
+    assert vehicles.vehicle_profile(table).profile[0] == (0.0, 0.0, 0.0)
+    pos, _ = ascent.vehicle_itrs(launch, np.array([0.0, 50.0]))
     assert np.all(np.isfinite(pos))
 
 
@@ -324,23 +324,23 @@ def test_vertical_custom_flight_and_bad_stages():
     table = VehicleTable(stages=(StageSpec("pods", 60.0, 3),),
                          profile=((0.0, 0.0, 0.0), (60.0, 20.0, 0.0), (90.0, 30.0, 0.0)))
     launch = Launch(table, BAIKONUR, LIFTOFF, azimuth_deg=0.0)
-    pos, _ = lm.vehicle_itrs(launch, np.array([30.0, 90.0]))
+    pos, _ = ascent.vehicle_itrs(launch, np.array([30.0, 90.0]))
     lat, lon, _ = geodetic(pos)
     np.testing.assert_allclose([lat, lon], [[45.92, 45.92], [63.342, 63.342]], atol=1e-9)
-    (pods,) = lm.spent_stages_itrs(launch, np.array([100.0]))
+    (pods,) = ascent.spent_stages_itrs(launch, np.array([100.0]))
     assert pods.pieces_km.shape == (3, 1, 3) and np.all(np.isfinite(pods.pieces_km))
     late = VehicleTable(stages=(StageSpec("late", 200.0),), profile=table.profile)
     with pytest.raises(ValueError, match="within the profile"):
-        lm.vehicle_profile(late)
+        vehicles.vehicle_profile(late)
 
 
 def test_free_flight_is_followed_for_a_day():
-    pos, _ = at(PROGRESS_MS10, 525.0 + lm.MAX_FREE_FLIGHT_S + 10.0)
+    pos, _ = at(PROGRESS_MS10, 525.0 + ballistics.MAX_FREE_FLIGHT_S + 10.0)
     assert np.all(np.isnan(pos))
 
 
 def test_stage_events_of_the_soyuz():
-    ev = lm.stage_events(PROGRESS_MS10)
+    ev = ascent.stage_events(PROGRESS_MS10)
     stages = [(e.name, e.t_s, e.count) for e in ev if e.kind == "stage"]
     assert stages == [("boosters", 118.0, 4), ("core stage", 286.0, 1), ("third stage", 525.0, 1)]
     kinds = {e.kind: e.t_s for e in ev}
@@ -356,7 +356,7 @@ def test_stage_events_of_the_soyuz():
 @pytest.fixture(scope="module")
 def soyuz_stages():
     t = np.arange(0.0, 1500.0, 1.0)
-    return t, {tr.name: tr for tr in lm.spent_stages_itrs(PROGRESS_MS10, t)}
+    return t, {tr.name: tr for tr in ascent.spent_stages_itrs(PROGRESS_MS10, t)}
 
 
 def test_boosters_fall_some_hundreds_of_km_downrange(soyuz_stages):
@@ -386,7 +386,7 @@ def test_the_four_boosters_drift_apart(soyuz_stages):
     gaps = [np.linalg.norm(p[i] - p[j]) for i in range(4) for j in range(i + 1, 4)]
     assert min(gaps) > 1.0, gaps  # km: distinct dots from the station
     assert max(gaps) < 30.0, gaps  # but still one group
-    again = lm.spent_stages_itrs(PROGRESS_MS10, t)[0].pieces_km
+    again = ascent.spent_stages_itrs(PROGRESS_MS10, t)[0].pieces_km
     np.testing.assert_array_equal(again, pieces)  # deterministic
 
 
@@ -413,11 +413,11 @@ def test_third_stage_stays_in_orbit_behind_the_payload(soyuz_stages):
 def test_spent_stage_sampling_does_not_depend_on_the_request_order():
     # a fresh launch (new cache entry): ask for late times first, then early ones
     launch = Launch("soyuz-fg", BAIKONUR, LIFTOFF, target_inclination_deg=51.7)
-    late = lm.spent_stages_itrs(launch, np.array([4000.0, 900.0]))[2].pos_km
-    early = lm.spent_stages_itrs(launch, np.array([900.0]))[2].pos_km
+    late = ascent.spent_stages_itrs(launch, np.array([4000.0, 900.0]))[2].pos_km
+    early = ascent.spent_stages_itrs(launch, np.array([900.0]))[2].pos_km
     np.testing.assert_array_equal(late[1], early[0])
-    pos_late, _ = lm.vehicle_itrs(launch, np.array([3000.0, 800.0]))
-    pos_early, _ = lm.vehicle_itrs(launch, np.array([800.0]))
+    pos_late, _ = ascent.vehicle_itrs(launch, np.array([3000.0, 800.0]))
+    pos_early, _ = ascent.vehicle_itrs(launch, np.array([800.0]))
     np.testing.assert_array_equal(pos_late[1], pos_early[0])
 
 
@@ -426,7 +426,7 @@ def test_rotating_frame_integrator_matches_an_inertial_one():
     r0 = np.array([A + 300.0, 0.0, 0.0])
     v_in = np.array([0.0, 5.6, 5.6])  # an inclined, eccentric orbit, inertial km/s
     v_itrs = v_in - np.cross([0.0, 0.0, OMEGA], r0)
-    track = lm.BallisticTrack(0.0, r0, v_itrs, ballistic_kg_m2=0.0)
+    track = ballistics.BallisticTrack(0.0, r0, v_itrs, ballistic_kg_m2=0.0)
 
     def acc(r):  # point mass + J2, inertial
         x, y, z = r
@@ -459,19 +459,19 @@ def test_rotating_frame_integrator_matches_an_inertial_one():
 def test_pchip_is_monotone_c1_and_exact_for_lines_and_parabolas():
     x = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
     step = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
-    f = lm.Pchip(x, step)
+    f = vehicles.Pchip(x, step)
     xs = np.linspace(0, 5, 501)
     ys = f(xs)
     assert ys.min() >= 0.0 and ys.max() <= 1.0  # no overshoot
     assert np.all(np.diff(ys) >= -1e-15)  # monotone
-    line = lm.Pchip(x, 3 * x + 1)
+    line = vehicles.Pchip(x, 3 * x + 1)
     np.testing.assert_allclose(line(xs), 3 * xs + 1, atol=1e-12)
     np.testing.assert_allclose(line.derivative(xs), 3.0, atol=1e-12)
-    para = lm.Pchip(x, x * x)
+    para = vehicles.Pchip(x, x * x)
     assert para.derivative(np.array([0.0]))[0] == pytest.approx(0.0, abs=1e-12)
     # C1 across every knot
     eps = 1e-9
     xk = x[1:-1]
-    d = lm.Pchip(x, np.array([0.0, 0.3, 1.5, 1.7, 4.0, 4.1]))
+    d = vehicles.Pchip(x, np.array([0.0, 0.3, 1.5, 1.7, 4.0, 4.1]))
     np.testing.assert_allclose(d.derivative(xk - eps), d.derivative(xk + eps), atol=1e-6)
     np.testing.assert_allclose(d(xk), [0.3, 1.5, 1.7, 4.0])

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from renderer.astro import ephemeris
-from renderer.physics.launch import ascent as lm
+from renderer.physics.colour import XYZ_TO_LINEAR_SRGB, blackbody_rgb
+from renderer.physics.launch import ascent
 from renderer.physics.launch import light as pl
 from renderer.scene import Launch, Site
 
@@ -42,10 +43,10 @@ def intensity(s: pl.Sprites, kind: int) -> float:
     (6500.0, 0.3135, 0.3237),
 ])
 def test_blackbody_colour_is_on_the_planckian_locus(temperature, x, y):
-    rgb = pl.blackbody_rgb(temperature)
+    rgb = blackbody_rgb(temperature)
     assert rgb @ LUMA == pytest.approx(1.0, abs=1e-12)
     # back to XYZ with the inverse sRGB matrix (clipping aside, the locus point)
-    xyz = np.linalg.solve(pl._XYZ_TO_SRGB, rgb)
+    xyz = np.linalg.solve(XYZ_TO_LINEAR_SRGB, rgb)
     if temperature > 2000:  # in gamut: nothing was clipped
         assert xyz[0] / xyz.sum() == pytest.approx(x, abs=0.004)
         assert xyz[1] / xyz.sum() == pytest.approx(y, abs=0.004)
@@ -101,7 +102,7 @@ def test_spent_stages_are_where_their_tracks_are():
     t = 200.0
     s = sprites_at(launch, t)
     stages = s.centre_km[s.kind == pl.STAGE]
-    tracks = lm.spent_stages_itrs(launch, np.array([t]))
+    tracks = ascent.spent_stages_itrs(launch, np.array([t]))
     m = ephemeris.itrs_from_gcrs(ephemeris.times(launch.time_utc, np.array([t])))[0]
     boosters = tracks[0].pieces_km[:, 0, :] @ m  # ITRS -> GCRS: M^T r
     assert len(stages) == 4

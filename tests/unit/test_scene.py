@@ -17,7 +17,7 @@ from hypothesis import given as hypothesis_given
 from hypothesis import strategies as st
 
 from renderer.errors import SceneError
-from renderer.physics.camera import ev100
+from renderer.physics.exposure import ev100
 from renderer.scene import (
     DEFAULT_AIRGLOW_LAYERS,
     Airglow,
@@ -351,7 +351,7 @@ def test_unreadable_file(tmp_path):
 
 
 def test_read_error_is_a_scene_error(tmp_path, monkeypatch):
-    import renderer.scene.sections as scene_module
+    import renderer.scene.load as scene_module
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")

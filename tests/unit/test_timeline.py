@@ -14,7 +14,7 @@ import pytest
 
 from renderer import timeline
 from renderer.astro import ephemeris, geodesy, orbits
-from renderer.physics.launch import ascent as lm
+from renderer.physics.launch import ascent
 from renderer.scene import (
     Camera,
     Earth,
@@ -271,7 +271,7 @@ def test_launch_target_follows_the_vehicle_after_liftoff():
     sim = np.array([0.0, 248.0 + 150.0, 248.0 + 400.0])
     tl = basis(scene, sim)
     # Lift-off is 248 s after START; the reference position is the ascent model's own.
-    climb, _vel = lm.vehicle_itrs(launch, sim - 248.0)
+    climb, _vel = ascent.vehicle_itrs(launch, sim - 248.0)
     assert np.isnan(tl.vehicles_km[0, 0]).all()
     t = ephemeris.times(START, sim)
     m = ephemeris.itrs_from_gcrs(t)

@@ -44,10 +44,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from renderer.astro import geodesy
 from renderer.astro.constants import WGS84_B_KM
 from renderer.frame_state import FrameState
 from renderer.physics.colour import blackbody_rgb
-from renderer.physics.launch import ascent as lm
+from renderer.physics.launch import ascent, ballistics, vehicles
 from renderer.scene import Launch
 
 FloatArray = npt.NDArray[np.float64]
@@ -152,7 +153,7 @@ CLOUD_AGE_RATIO = 1.12
 CLOUD_MAX_AGE_S = 3.0 * CLOUD_LIFETIME_S
 G0_KM_S2 = 0.0095  # gravity at ~150 km, for the exhaust's fall
 
-SCALE_HEIGHT_KM = lm.SCALE_HEIGHT_KM
+SCALE_HEIGHT_KM = ballistics.SCALE_HEIGHT_KM
 
 # A Lambert sphere rather than a Henyey-Greenstein phase function (see Sprites).
 LAMBERT = -2.0
@@ -231,7 +232,7 @@ class _Builder:
 # ---------------------------------------------------------------------------
 
 
-def phase_intensity(profile: lm.VehicleProfile, phase: int) -> float:
+def phase_intensity(profile: vehicles.VehicleProfile, phase: int) -> float:
     """Plume luminous intensity (cd) of burning phase ``phase`` (0 = lift-off).
 
     A phase is what burns after ``phase`` separations: the Soyuz's thrust ratios, or
@@ -288,14 +289,14 @@ def _unit(v: FloatArray) -> FloatArray:
 @dataclass(frozen=True)
 class _Context:
     launch: Launch
-    profile: lm.VehicleProfile
+    profile: vehicles.VehicleProfile
     stage_times: tuple[float, ...]  # separations while an engine burns (flashes, phases)
     cutoff_s: float
 
 
 def _context(launch: Launch) -> _Context:
-    profile = lm.vehicle_profile(launch.vehicle)
-    events = lm.stage_events(launch)
+    profile = vehicles.vehicle_profile(launch.vehicle)
+    events = ascent.stage_events(launch)
     cutoff = next(e.t_s for e in events if e.kind == "cutoff")
     # A stage let go at cut-off or later (the Soyuz third stage) leaves in the dark:
     # no flame to flash, and the phase after it burns nothing.
@@ -345,18 +346,18 @@ def _body(b: _Builder, ctx: _Context, t: float, pos: FloatArray) -> None:
     b.add(pos, _gaussian_cov(0.5 * PAYLOAD_SIZE_KM), np.zeros(3), reflect, LAMBERT, VEHICLE)
 
 
-def _stage_area_m2(track: lm.SpentStageTrack) -> tuple[float, float]:
+def _stage_area_m2(track: ascent.SpentStageTrack) -> tuple[float, float]:
     """Mean cross-section (m^2) and length (km) of a spent stage, by its kind."""
     beta = track.ballistic_kg_m2
-    if beta == lm.BOOSTER_BALLISTIC_KG_M2:
+    if beta == vehicles.BOOSTER_BALLISTIC_KG_M2:
         return BOOSTER_AREA_M2, BOOSTER_LENGTH_KM
-    if beta == lm.UPPER_BALLISTIC_KG_M2:
+    if beta == vehicles.UPPER_BALLISTIC_KG_M2:
         return UPPER_AREA_M2, UPPER_LENGTH_KM
     return CORE_AREA_M2, CORE_LENGTH_KM
 
 
 def _stages_and_flashes(b: _Builder, ctx: _Context, t: float) -> None:
-    tracks = lm.spent_stages_itrs(ctx.launch, np.array([t]))
+    tracks = ascent.spent_stages_itrs(ctx.launch, np.array([t]))
     flash_colour = blackbody_rgb(FLASH_TEMPERATURE_K)
     glow_colour = blackbody_rgb(GLOW_TEMPERATURE_K)
     for tr in tracks:
@@ -368,7 +369,7 @@ def _stages_and_flashes(b: _Builder, ctx: _Context, t: float) -> None:
         plume_before = phase_intensity(ctx.profile, before)
         burning = tr.separation_s < ctx.cutoff_s
         if burning and age <= FLASH_DURATION_S and np.all(np.isfinite(tr.pos_km[0])):
-            alt = float(lm.altitude_km(tr.pos_km[0]))
+            alt = float(geodesy.radial_heights_km(tr.pos_km[0]))
             speed = FLASH_EXPANSION_KM_S * (1.0 - math.exp(-alt / 40.0))
             radius = float(plume_radius_km(alt)) + speed * age
             peak = FLASH_PEAK_RATIO * plume_before
@@ -420,10 +421,10 @@ def _exhaust_cloud(b: _Builder, ctx: _Context, t: float, sun_itrs: FloatArray) -
     ages = t - t_emit
     mass = _burnt_kg(ctx, t - lo) - _burnt_kg(ctx, t - hi)
     # where each bin's exhaust was released: the ends of its stretch of trajectory
-    pos, vel = lm.vehicle_itrs(ctx.launch, t_emit)
-    p_lo, _ = lm.vehicle_itrs(ctx.launch, np.clip(t - hi, 0.0, ctx.cutoff_s))
-    p_hi, _ = lm.vehicle_itrs(ctx.launch, np.clip(t - lo, 0.0, ctx.cutoff_s))
-    alt = lm.altitude_km(pos)
+    pos, vel = ascent.vehicle_itrs(ctx.launch, t_emit)
+    p_lo, _ = ascent.vehicle_itrs(ctx.launch, np.clip(t - hi, 0.0, ctx.cutoff_s))
+    p_hi, _ = ascent.vehicle_itrs(ctx.launch, np.clip(t - lo, 0.0, ctx.cutoff_s))
+    alt = geodesy.radial_heights_km(pos)
     free = free_expansion(alt)
     sun_dir = _unit(sun_itrs)
     for i in range(ages.size):
@@ -463,9 +464,9 @@ def launch_sprites(launch: Launch, t_since_liftoff_s: float, itrs_from_gcrs: Flo
         return Sprites.empty()
     ctx = _context(launch)
     b = _Builder()
-    pos, vel = lm.vehicle_itrs(launch, np.array([t]))
+    pos, vel = ascent.vehicle_itrs(launch, np.array([t]))
     if np.all(np.isfinite(pos)):
-        alt = float(lm.altitude_km(pos)[0])
+        alt = float(geodesy.radial_heights_km(pos)[0])
         _plume(b, ctx, t, pos[0], vel[0], alt)
         _body(b, ctx, t, pos[0])
     _stages_and_flashes(b, ctx, t)

@@ -1,0 +1,54 @@
+"""The cloud cover's threshold, measured on the GPU: the value of the procedural cloud
+field (``shaders/lib/clouds.glsl``, run by ``shaders/cloud_cover.glsl``) above which a
+scene's ``coverage`` of the globe's area is cloudy.
+"""
+
+from __future__ import annotations
+
+import moderngl
+import numpy as np
+
+from renderer.gl.shaders import build_compute, set_uniform
+from renderer.physics.clouds import CLOUDY_MARGIN, seed_offset
+from renderer.scene import Clouds
+
+# The equirectangular grid the field is sampled on: 512 x 256, rows from +90 to -90 deg.
+GRID = (512, 256)
+
+
+def field_grid(ctx: moderngl.Context, offset: np.ndarray) -> np.ndarray:
+    """cloud_field on the GRID (rows from +90 to -90 deg), computed on the GPU."""
+    program = build_compute(ctx, "cloud_cover.glsl")
+    tex = ctx.texture(GRID, 1, dtype="f4")
+    try:
+        set_uniform(program, "u_grid", GRID)
+        set_uniform(program, "u_cloud_offset", offset)
+        set_uniform(program, "u_cloud_frame", np.eye(3))
+        tex.bind_to_image(0, read=False, write=True)
+        program.run((GRID[0] + 7) // 8, (GRID[1] + 7) // 8, 1)
+        ctx.memory_barrier()
+        return np.frombuffer(tex.read(), np.float32).reshape(GRID[1], GRID[0]).copy()
+    finally:
+        tex.release()
+        program.release()
+
+
+_THRESHOLDS: dict[tuple[int, float], float] = {}
+
+
+def cloud_threshold(ctx: moderngl.Context, clouds: Clouds) -> float:
+    """The field threshold that makes ``coverage`` of the globe's area cloudy."""
+    key = (clouds.seed, clouds.coverage)
+    if key not in _THRESHOLDS:
+        field = field_grid(ctx, seed_offset(clouds.seed))
+        lat = np.radians(90.0 - (np.arange(GRID[1]) + 0.5) / GRID[1] * 180.0)
+        weights = np.repeat(np.cos(lat)[:, None], GRID[0], axis=1).ravel()
+        values = field.ravel()
+        order = np.argsort(values)
+        cum = np.cumsum(weights[order]) / weights.sum()
+        # The value above which a fraction `coverage` of the area lies.
+        q = float(np.interp(1.0 - clouds.coverage, cum, values[order]))
+        if clouds.coverage <= 0.0:
+            q = float(values.max()) + 1.0
+        _THRESHOLDS[key] = q - CLOUDY_MARGIN
+    return _THRESHOLDS[key]
