@@ -81,10 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("render", help="render the scene to video", epilog=EPILOG)
     r.add_argument("scene", metavar="SCENE", help="scene file (.toml)")
     r.add_argument("-o", "--output", metavar="OUT", help="output file (overrides output.path)")
-    r.add_argument("--width", type=_positive_int, metavar="W")
-    r.add_argument("--height", type=_positive_int, metavar="H")
-    r.add_argument("--fps", type=_positive_float, metavar="F")
-    r.add_argument("--duration", type=_positive_float, metavar="S", help="seconds of video")
+    # Sizes, rate and duration go to the scene's own validation as text: it owns their
+    # ranges and names the option in its message.
+    r.add_argument("--width", metavar="W")
+    r.add_argument("--height", metavar="H")
+    r.add_argument("--fps", metavar="F")
+    r.add_argument("--duration", metavar="S", help="seconds of video")
     r.add_argument("--force", action="store_true", help="replace an existing output")
     r.add_argument("--quiet", action="store_true", help="no progress on standard error")
 
@@ -96,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument("--utc", type=_utc, metavar="TIME", default=None,
                       help="a UTC instant, RFC 3339 (2018-11-16T18:14:08Z)")
     s.add_argument("-o", "--output", required=True, metavar="OUT.png")
-    s.add_argument("--width", type=_positive_int, metavar="W")
-    s.add_argument("--height", type=_positive_int, metavar="H")
+    s.add_argument("--width", metavar="W")
+    s.add_argument("--height", metavar="H")
     s.add_argument("--force", action="store_true", help="replace an existing file")
     s.add_argument("--quiet", action="store_true")
 

@@ -46,7 +46,7 @@ def build_passes(ctx: moderngl.Context, scene: Scene) -> list[RadiancePass]:
     if scene.stars is not None:
         passes.append(StarsPass(ctx, scene.stars, scene.camera.exposure))
     passes.append(BodiesPass(ctx, scene))
-    if scene.launches:  # plumes, flashes, spent stages, exhaust clouds (issue 5)
+    if scene.launches:  # plumes, flashes, spent stages, exhaust clouds
         passes.append(SpritePass(ctx, scene))
     return passes
 
