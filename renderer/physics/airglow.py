@@ -8,7 +8,7 @@ B * 1e10 / (4 pi) * hc / lambda  W m^-2 sr^-1, and its luminance is that times
 O I 557.7 nm: 1 R = 2.84e-10 W m^-2 sr^-1 = 1.93e-7 cd/m^2.
 
 Colour of a line (``wavelength_nm``): as the camera records it
-(renderer/camera_response.py: a Nikon D5100's measured spectral
+(renderer/physics/camera.py: a Nikon D5100's measured spectral
 sensitivities and a colour matrix fitted on the ColorChecker), so O I 557.7 nm
 is the pure green of airglow photographs, not the yellow-green the CIE
 observer would call it.  Out of gamut it is desaturated toward white at

@@ -32,7 +32,7 @@ camera_response``) holds:
   characterises a sensor.
 
 Only a line's chromaticity comes from here; its brightness stays photometric
-(the CIE luminous efficiency V(lambda), renderer/airglow.py), like every other
+(the CIE luminous efficiency V(lambda), renderer/physics/airglow.py), like every other
 radiance in the renderer (DESIGN.md, "One radiometric scale").
 """
 

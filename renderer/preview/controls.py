@@ -1,8 +1,8 @@
 """What the preview's keys, mouse and control commands do, without a window.
 
-The preview window (``renderer/preview.py``) turns each key press, mouse drag
+The preview window (``renderer/preview/window.py``) turns each key press, mouse drag
 and wheel click into a command line such as ``step 1`` or ``drag -12 4`` (the
-table is ``renderer/preview_keys.py``); the hidden ``--control`` channel feeds
+table is ``renderer/preview/keys.py``); the hidden ``--control`` channel feeds
 the same lines from a script or a test, so both go through one set of handlers.
 This module holds the state those commands change:
 
@@ -26,7 +26,7 @@ from renderer.timeline import local_frame
 # Playback speeds that [ and ] step through; 1x plays the video's own frame rate.
 SPEEDS: tuple[float, ...] = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 
-# The scene file's bounds on camera.fov_deg (renderer/scene.py, _parse_camera).
+# The scene file's bounds on camera.fov_deg (renderer/scene/camera.py, _parse_camera).
 FOV_RANGE = (1.0, 170.0)
 # One wheel click changes the field of view by this factor.
 ZOOM_PER_CLICK = 0.9

@@ -9,7 +9,7 @@ only on the scene, the frame index and the look the user steered to.
 
 Around that loop:
 
-* **Controls** (``renderer/preview_controls.py``): each key, drag and wheel
+* **Controls** (``renderer/preview/controls.py``): each key, drag and wheel
   click becomes a command line (``step 1``, ``drag -12 4``); a hidden
   ``--control`` channel (standard input or a FIFO) feeds the same lines, plus
   ``status``, ``sync`` and ``screenshot PATH`` whose answers are written to
@@ -17,12 +17,12 @@ Around that loop:
 * **Hot reload**: the scene file is polled; a change, once the file has stopped
   changing, is re-validated and re-built.  A bad edit shows its error on the
   window and on standard error, and the last good scene stays.
-* **Adaptive resolution** (``renderer/preview_size.py``): when drawing a frame
+* **Adaptive resolution** (``renderer/preview/size.py``): when drawing a frame
   takes longer than the budget (100 ms; llvmpipe on a few cores), the internal
   size is halved (to a floor) and the frame upscaled; the heads-up line says so.
 
-The scene file's watcher and the control channel are ``renderer/preview_inputs.py``;
-the heads-up text is drawn by ``renderer/preview_hud.py``.
+The scene file's watcher and the control channel are ``renderer/preview/inputs.py``;
+the heads-up text is drawn by ``renderer/preview/hud.py``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Launch trajectories and spent stages (renderer/launch.py), without GL.
+"""Launch trajectories and spent stages (renderer/physics/launch/), without GL.
 
 Expectations come from shared/REFERENCE.md ("Soyuz-FG ascent", the launch azimuth
 calc) and from hand calculations done here with formulas that share no code with

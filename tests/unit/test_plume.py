@@ -1,4 +1,4 @@
-"""The launch's light sources (renderer/passes/plume.py) without GL: colours against the
+"""The launch's light sources (renderer/physics/launch/light.py) without GL: colours against the
 CIE Planckian locus, intensities by stage, flashes and stages at the right times, the
 exhaust cloud's mass against the propellant burnt, and only where the Sun reaches."""
 

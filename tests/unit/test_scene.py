@@ -1,4 +1,4 @@
-"""The scene-file parser and validator (renderer/scene.py) against SCENE_FORMAT.md."""
+"""The scene-file parser and validator (renderer/scene/) against SCENE_FORMAT.md."""
 
 from __future__ import annotations
 
