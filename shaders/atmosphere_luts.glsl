@@ -6,8 +6,8 @@
 //   TABLE 1  Hillaire's multiple-scattering transfer Psi_ms (Hillaire 2020, sec. 5.5)
 //   TABLE 2  sky irradiance on a horizontal surface (needs tables 0 and 1)
 
-#include "common.glsl"
-#include "atmosphere.glsl"
+#include "lib/common.glsl"
+#include "lib/atmosphere.glsl"
 
 #if defined(COMPUTE_SHADER)
 layout(local_size_x = 8, local_size_y = 8) in;

@@ -4,8 +4,8 @@
 // (threshold not applied) at the cell centre, longitude -180..180 along x,
 // latitude +90..-90 along y.
 
-#include "common.glsl"
-#include "clouds.glsl"
+#include "lib/common.glsl"
+#include "lib/clouds.glsl"
 
 #if defined(COMPUTE_SHADER)
 layout(local_size_x = 8, local_size_y = 8) in;

@@ -26,10 +26,10 @@
 //   airglow   airglow.glsl: emission shells integrated along the ray.
 // Sky pixels whose rays miss the atmosphere and every airglow shell add 0.
 
-#include "common.glsl"
-#include "atmosphere.glsl"
-#include "airglow.glsl"
-#include "clouds.glsl"
+#include "lib/common.glsl"
+#include "lib/atmosphere.glsl"
+#include "lib/airglow.glsl"
+#include "lib/clouds.glsl"
 
 #if defined(VERTEX_SHADER)
 void main() { fullscreen_vertex(); }

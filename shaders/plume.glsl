@@ -34,8 +34,8 @@
 // follow gl_FragCoord (y from the bottom).  Output: radiance times the sub-frame
 // weight, ADDED to the frame's float buffer (alpha 0).
 
-#include "common.glsl"
-#include "atmosphere.glsl"
+#include "lib/common.glsl"
+#include "lib/atmosphere.glsl"
 
 uniform vec3 u_cam_pos;            // camera position relative to the Earth's centre, ITRS km
 uniform vec3 u_sun_dir;            // unit vector toward the Sun, ITRS
