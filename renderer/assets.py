@@ -29,8 +29,8 @@ def _locate(folder: str, probe: str) -> Path:
 
 @cache
 def shaders_dir() -> Path:
-    """The folder holding ``*.glsl``."""
-    return _locate("shaders", "common.glsl")
+    """The folder holding the programs ``*.glsl`` and the libraries ``lib/*.glsl``."""
+    return _locate("shaders", "lib/common.glsl")
 
 
 @cache

@@ -1,13 +1,13 @@
 // atmosphere_luts.glsl: the atmosphere's lookup tables, one compute program
-// per table (TABLE 0, 1, 2 chosen by a define from renderer/atmosphere.py).
+// per table (TABLE 0, 1, 2 chosen by a define from renderer/gl/atmosphere_tables.py).
 // Each invocation fills one texel of an RGBA32F image.
 //
 //   TABLE 0  transmittance to the top of the atmosphere (Bruneton 2017, sec. 4.1)
 //   TABLE 1  Hillaire's multiple-scattering transfer Psi_ms (Hillaire 2020, sec. 5.5)
 //   TABLE 2  sky irradiance on a horizontal surface (needs tables 0 and 1)
 
-#include "common.glsl"
-#include "atmosphere.glsl"
+#include "lib/common.glsl"
+#include "lib/atmosphere.glsl"
 
 #if defined(COMPUTE_SHADER)
 layout(local_size_x = 8, local_size_y = 8) in;

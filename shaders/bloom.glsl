@@ -21,7 +21,7 @@
 // normalised weights and bilinear reads all keep the total light unchanged
 // (energy-conserving) away from the image edges.
 
-#include "common.glsl"
+#include "lib/common.glsl"
 
 #if defined(VERTEX_SHADER)
 void main() { fullscreen_vertex(); }

@@ -29,8 +29,8 @@
 // their own edges by the covered fraction of the pixel.  Output: radiance
 // (cd/m^2, linear sRGB) times the sub-frame weight, ADDED to the float buffer.
 
-#include "common.glsl"
-#include "atmosphere.glsl"
+#include "lib/common.glsl"
+#include "lib/atmosphere.glsl"
 
 #if defined(VERTEX_SHADER)
 void main() { fullscreen_vertex(); }

@@ -1,11 +1,11 @@
 // cloud_cover.glsl: the cloud field of clouds.glsl sampled on a latitude-
-// longitude grid, for renderer/clouds.py to choose the threshold that gives
+// longitude grid, for renderer/physics/clouds.py to choose the threshold that gives
 // the asked cover.  One invocation per grid point: the value of cloud_field
 // (threshold not applied) at the cell centre, longitude -180..180 along x,
 // latitude +90..-90 along y.
 
-#include "common.glsl"
-#include "clouds.glsl"
+#include "lib/common.glsl"
+#include "lib/clouds.glsl"
 
 #if defined(COMPUTE_SHADER)
 layout(local_size_x = 8, local_size_y = 8) in;

@@ -15,7 +15,7 @@
 //   ground    Blue Marble albedo, lit by the Sun and the Moon through the air
 //             (direct beam times transmittance, plus sky irradiance), shaded
 //             by the clouds above it (sun only);
-//   lights    city lights (assets/night_lights.png, renderer/night_lights.py)
+//   lights    city lights (assets/night_lights.png, renderer/physics/night_lights.py)
 //             fading in as the Sun sinks from 0 to 6 deg below the horizon,
 //             dimmed and blurred under clouds;
 //   glint     Cox-Munk sun and moon glitter on water (assets/water_mask.png);
@@ -26,10 +26,10 @@
 //   airglow   airglow.glsl: emission shells integrated along the ray.
 // Sky pixels whose rays miss the atmosphere and every airglow shell add 0.
 
-#include "common.glsl"
-#include "atmosphere.glsl"
-#include "airglow.glsl"
-#include "clouds.glsl"
+#include "lib/common.glsl"
+#include "lib/atmosphere.glsl"
+#include "lib/airglow.glsl"
+#include "lib/clouds.glsl"
 
 #if defined(VERTEX_SHADER)
 void main() { fullscreen_vertex(); }
@@ -44,7 +44,7 @@ uniform float u_moon_illuminance;  // lunar illuminance at the Earth (phase and 
 uniform bool u_day_enabled;
 uniform sampler2D u_day;           // sRGB textures, decoded to linear by the sampler:
 uniform sampler2D u_day_north;     //   equirectangular, and the two polar caps
-uniform sampler2D u_day_south;     //   (renderer/earth_textures.py)
+uniform sampler2D u_day_south;     //   (renderer/physics/surface.py)
 uniform float u_weight;            // this sub-frame's share of the frame (motion blur), 1 when off
 uniform bool u_atmosphere_enabled;
 uniform bool u_lights_enabled;
@@ -138,7 +138,7 @@ const float CAP_BLEND_END = 68.0;
 // (ITRS).  Azimuthal equidistant: the distance from the cap's centre is the
 // colatitude c over POLAR_CAP, the direction is that of (n.x, n.y), which is
 // sin(c) long; +x toward longitude 0 and +y toward 90 E for both caps
-// (renderer/earth_textures.py).  No singularity at the pole: c / sin(c) -> 1.
+// (renderer/physics/surface.py).  No singularity at the pole: c / sin(c) -> 1.
 vec2 polar_cap_uv(vec3 n, bool north) {
     float c = acos(clamp(north ? n.z : -n.z, -1.0, 1.0));
     float s = max(sin(c), 1e-6);
@@ -238,137 +238,334 @@ float lights_fade(float sin_elevation) {
     return 1.0 - smoothstep(-0.1045, 0.0, sin_elevation);
 }
 
-void main() {
-    vec3 d = view_ray(gl_FragCoord.xy);
-    EllipsoidHit h = intersect_ellipsoid(u_cam_pos, d);
-    // Texture look-ups run for every pixel (misses too) so that derivatives
-    // are taken in uniform control flow.
-    vec2 lonlat = geodetic_lonlat(h.normal);
-    // Misses next to the limb still carry the surface point under their closest
-    // approach, so the partly covered pixels of the limb get its radiance.
-    float coverage = limb_coverage(h);
-    // The sky's pixels need no filtered ground: one look-up each.
-    int taps = coverage > 0.0 ? ANISO_TAPS : 1;
-    vec3 rho = surface_albedo(lonlat, h.normal, taps);
-    vec2 uv = day_uv(lonlat);
-    float lights_sharp = 0.0, lights_blur = 0.0, water = 0.0;
-    if (u_lights_enabled) {
-        lights_sharp = sample_seamless(u_lights, uv, 1.0, taps).r;
-        // Light leaving the bottom of a cloud has spread over ~its height:
-        // a footprint 16 times wider (four mip levels) stands in for that.
-        lights_blur = sample_seamless(u_lights, uv, 16.0, 1).r;
-    }
-    if (u_glint_enabled) water = sample_seamless(u_water, uv, 1.0, taps).r;
+// ---------------------------------------------------------------------------
+// The stages of a pixel, which main() runs in turn.  Radiances are cd/m^2
+// in linear sRGB (common.glsl, "Units"), illuminances lux per channel,
+// lengths km; "sphere space" is atmosphere.glsl's.
+// ---------------------------------------------------------------------------
 
-    // Sphere space (atmosphere.glsl): ray parameters there are km.
-    vec3 o = to_sphere_space(u_cam_pos);
-    vec3 dss = to_sphere_space(d);
+// EarthRay: one pixel's view ray and where it meets the Earth, in both the
+// ITRS axes of the ellipsoid and the sphere space of the air.
+struct EarthRay {
+    vec3 d;           // unit view direction, ITRS
+    EllipsoidHit h;   // the ray against the WGS84 ellipsoid (common.glsl); on a
+                      // miss, the surface point under the ray's closest approach
+    vec2 lonlat;      // longitude and geodetic latitude of h.p, radians
+    float coverage;   // fraction of the pixel covered by the Earth's disc, 0..1
+    int taps;         // most look-ups per ground texture: ANISO_TAPS, 1 for the sky
+    vec3 o;           // the camera, sphere space, km
+    vec3 ds;          // unit view direction, sphere space
+    float t_ground;   // distance to the ground along ds, sphere-space km; 1e30 on a miss
+    vec3 up;          // unit vertical at h.p, sphere space
+};
+
+// earth_ray: the view ray through the pixel centre `frag` (gl_FragCoord,
+// pixels) and its first meeting with the WGS84 ellipsoid.
+//   d = view_ray(frag) (common.glsl's pinhole), h = intersect_ellipsoid(c, d)
+//   with c = u_cam_pos (ITRS km); lon, lat from the geodetic normal at h.p;
+//   coverage = limb_coverage(h), the anti-aliased limb.
+// Sphere space scales z by a/b, S = diag(1, 1, a/b): the camera is o = S c
+// and the unit direction d_s = S d / |S d|, so a distance t along d becomes
+// t |S d| along d_s: t_ground = t_hit |S d| (km), the same ground point.
+// Misses next to the limb still carry the surface point under their closest
+// approach, so the partly covered pixels of the limb get its radiance; the
+// sky's pixels need no filtered ground, so they take one look-up per texture.
+EarthRay earth_ray(vec2 frag) {
+    EarthRay ray;
+    ray.d = view_ray(frag);
+    ray.h = intersect_ellipsoid(u_cam_pos, ray.d);
+    ray.lonlat = geodetic_lonlat(ray.h.normal);
+    ray.coverage = limb_coverage(ray.h);
+    ray.taps = ray.coverage > 0.0 ? ANISO_TAPS : 1;
+    ray.o = to_sphere_space(u_cam_pos);
+    vec3 dss = to_sphere_space(ray.d);
     float ks = length(dss);
-    vec3 ds = dss / ks;
-    float t_ground = h.hit ? h.t * ks : 1e30;
-    vec3 up = normalize(to_sphere_space(h.p));      // sphere-space vertical at the ground point
-    vec3 moon_rel = u_moon_pos - h.p;
-    AtmoLight sun = AtmoLight(normalize(to_sphere_space(u_sun_dir)), vec3(u_sun_illuminance));
-    AtmoLight moon = AtmoLight(normalize(to_sphere_space(u_moon_pos)), vec3(u_moon_illuminance));
+    ray.ds = dss / ks;
+    ray.t_ground = ray.h.hit ? ray.h.t * ks : 1e30;
+    ray.up = normalize(to_sphere_space(ray.h.p));
+    return ray;
+}
 
-    // --- the air along the ray: [camera, cloud top] and [cloud top, ground]
-    vec2 top = ray_sphere(o, ds, ATMO_TOP);
-    bool in_air = u_atmosphere_enabled && top.y > 0.0;
-    float t_end = h.hit ? t_ground : max(top.y, 0.0);
+// SurfaceMaps: what the ground textures say at the pixel's surface point.
+struct SurfaceMaps {
+    vec3 rho;      // diffuse reflectance, linear, per channel (surface_albedo)
+    float water;   // 1 over water, 0 over land, filtered over the footprint
+};
+
+// surface_maps: the ground's albedo rho (surface_albedo) and water fraction
+// at the pixel's footprint (the water mask only when glint is on, else 0).
+// Dimensionless.  Called for every pixel, outside any branch that depends on
+// the pixel, so the look-ups' derivatives are taken in uniform control flow.
+SurfaceMaps surface_maps(EarthRay ray) {
+    SurfaceMaps maps = SurfaceMaps(surface_albedo(ray.lonlat, ray.h.normal, ray.taps), 0.0);
+    vec2 uv = day_uv(ray.lonlat);
+    if (u_glint_enabled) maps.water = sample_seamless(u_water, uv, 1.0, ray.taps).r;
+    return maps;
+}
+
+// CityLights: the city-lights texture at the pixel's surface point, and how
+// far the lights are switched on there.
+struct CityLights {
+    float sharp;   // texture value over the pixel's footprint (radiance / u_lights_radiance)
+    float blur;    // the same over a footprint 16 times wider (under clouds)
+    float fade;    // lights_fade at the ground point, 0..1; 0 on a miss
+};
+
+// city_lights: the texture values (relative radiance, dimensionless: a value
+// v emits v u_lights_radiance cd/m^2) and the fade, all 0 when the layer is
+// off.  Light leaving the bottom of a cloud has spread over about its height:
+// a footprint 16 times wider (four mip levels) stands in for that.  The fade
+// is lights_fade(sin e), with sin e = n . s the sine of the Sun's elevation
+// above the geodetic horizon (n the normal, s the unit vector to the Sun).
+// Called for every pixel, like surface_maps, for the derivatives' sake.
+CityLights city_lights(EarthRay ray) {
+    CityLights city = CityLights(0.0, 0.0, 0.0);
+    vec2 uv = day_uv(ray.lonlat);
+    if (u_lights_enabled) {
+        city.sharp = sample_seamless(u_lights, uv, 1.0, ray.taps).r;
+        city.blur = sample_seamless(u_lights, uv, 16.0, 1).r;
+    }
+    if (u_lights_enabled && ray.h.hit) city.fade = lights_fade(dot(ray.h.normal, u_sun_dir));
+    return city;
+}
+
+// distant_light: a light of the air (atmosphere.glsl's AtmoLight) from an
+// ITRS vector pointing to it and its illuminance outside the atmosphere
+// (lux): dir = S v / |S v| in sphere space, the same illuminance in every
+// channel.  For the Moon this is its direction from the Earth's centre; the
+// glint, and the ground lit without the air, take its direction from the
+// ground point instead (the Moon's parallax reaches 1 deg).
+AtmoLight distant_light(vec3 toward, float illuminance) {
+    return AtmoLight(normalize(to_sphere_space(toward)), vec3(illuminance));
+}
+
+// cloud_distance: where the ray meets the top of the cloud layer, the sphere
+// of radius u_cloud_radius (sphere space): its entry distance t_cloud (km)
+// along ds when that is ahead of the camera and before the ground, else -1
+// (also when the layer is off).
+float cloud_distance(EarthRay ray) {
     float t_cloud = -1.0;
     if (u_clouds_enabled) {
-        vec2 c = ray_sphere(o, ds, u_cloud_radius);
-        if (c.x > 0.0 && c.x < t_ground) t_cloud = c.x;
+        vec2 c = ray_sphere(ray.o, ray.ds, u_cloud_radius);
+        if (c.x > 0.0 && c.x < ray.t_ground) t_cloud = c.x;
     }
-    vec3 L_above = vec3(0.0), T_above = vec3(1.0);
-    vec3 L_below = vec3(0.0), T_below = vec3(1.0);
+    return t_cloud;
+}
+
+// AirAlongRay: the air in front of the ground, split at the cloud top.
+struct AirAlongRay {
+    float t_cloud;  // where the ray meets the cloud top (cloud_distance), km; -1 if not
+    vec3 L_above;   // radiance scattered toward the camera (cd/m^2) by the air, and its
+    vec3 T_above;   //   transmittance, from the camera to the cloud top or the ray's end
+    vec3 L_below;   // the same from the cloud top to the ray's end;
+    vec3 T_below;   //   0 and 1 where the ray meets no cloud
+};
+
+// air_along_ray: the sunlight and moonlight the air scatters toward the camera
+// along the ray, and the transmittance of that air (scatter_along_ray,
+// atmosphere.glsl), over [t0, t_end]: t0 where the ray enters the shell
+// (0 inside it), t_end the ground or where the ray leaves the shell.  With a
+// cloud top at t_cloud the path is two segments, [t0, t_cloud] and
+// [t_cloud, t_end], so that composite can put the cloud between them.
+// Samples: n = clamp(int((t_end - t0) / 40 km) + 8, 8, 32) over the whole
+// path, or over the segment above a cloud; below it, 4 when the ray ends on
+// the ground and n / 2 when it leaves the air again.  No air (L = 0, T = 1)
+// when the layer is off or the ray does not meet the shell ahead of the camera.
+AirAlongRay air_along_ray(EarthRay ray, AtmoLight sun, AtmoLight moon) {
+    vec2 top = ray_sphere(ray.o, ray.ds, ATMO_TOP);
+    bool in_air = u_atmosphere_enabled && top.y > 0.0;
+    float t_end = ray.h.hit ? ray.t_ground : max(top.y, 0.0);
+    float t_cloud = cloud_distance(ray);
+    AirAlongRay air = AirAlongRay(t_cloud, vec3(0.0), vec3(1.0), vec3(0.0), vec3(1.0));
     if (in_air) {
         float t0 = max(top.x, 0.0);
         int n = clamp(int((t_end - t0) / 40.0) + 8, 8, 32);
         if (t_cloud > t0) {
-            scatter_along_ray(o, ds, t0, t_cloud, n, sun, moon, L_above, T_above);
-            scatter_along_ray(o, ds, t_cloud, t_end, h.hit ? 4 : n / 2, sun, moon,
-                              L_below, T_below);
+            scatter_along_ray(ray.o, ray.ds, t0, t_cloud, n, sun, moon, air.L_above, air.T_above);
+            scatter_along_ray(ray.o, ray.ds, t_cloud, t_end, ray.h.hit ? 4 : n / 2, sun, moon,
+                              air.L_below, air.T_below);
         } else {
-            scatter_along_ray(o, ds, t0, t_end, n, sun, moon, L_above, T_above);
+            scatter_along_ray(ray.o, ray.ds, t0, t_end, n, sun, moon, air.L_above, air.T_above);
         }
     }
+    return air;
+}
 
-    // --- the ground: Blue Marble lit through the air, lights, glint
+// GroundLight: the light reaching the ground point, lux per channel.
+struct GroundLight {
+    vec3 e_sun;       // illuminance on the horizontal ground (direct beam and sky
+    vec3 e_moon;      //   light) from the Sun, and from the Moon
+    vec3 beam_sun;    // illuminance of the direct beams, measured normal to the
+    vec3 beam_moon;   //   beam (what glint_radiance is per unit of)
+};
+
+// ground_light: with the air on, E = lit_surface_irradiance at the bottom of
+// the shell, E_0 (T(mu) max(mu, 0) + I_sky(mu)) with mu = up . l, and the
+// beam E_0 T(mu) (T = light_transmittance: the Earth's shadow included).
+// With the air off, the beam is E_0 itself and E = E_0 max(n . l, 0), the
+// Moon's direction l taken from the ground point, along moon_rel (km, ITRS).
+// E_0: the illuminance outside the atmosphere (lux).
+GroundLight ground_light(EarthRay ray, vec3 moon_rel, AtmoLight sun, AtmoLight moon) {
+    GroundLight g;
+    vec3 n = ray.h.normal;
+    if (u_atmosphere_enabled) {
+        g.e_sun = lit_surface_irradiance(ATMO_BOTTOM, ray.up, sun);
+        g.e_moon = lit_surface_irradiance(ATMO_BOTTOM, ray.up, moon);
+        g.beam_sun = sun.illuminance * light_transmittance(ATMO_BOTTOM, dot(ray.up, sun.dir));
+        g.beam_moon = moon.illuminance * light_transmittance(ATMO_BOTTOM, dot(ray.up, moon.dir));
+    } else {
+        g.beam_sun = vec3(u_sun_illuminance);
+        g.beam_moon = vec3(u_moon_illuminance);
+        g.e_sun = g.beam_sun * max(dot(n, u_sun_dir), 0.0);
+        g.e_moon = g.beam_moon * max(dot(n, normalize(moon_rel)), 0.0);
+    }
+    return g;
+}
+
+// cloud_shadow: the share of sunlight the cloud layer lets through to the
+// ground point, 0..1 (dimensionless).  The ray from the ground point p_g
+// toward the Sun (unit s, sphere space) leaves the layer's sphere at
+// x_s = p_g + t s, t the far root of ray_sphere (0 if that is not ahead);
+// what the cloud there does not reflect it passes on, diffusely:
+//   shadow = 1 - cloud_albedo(cloud_tau(cloud_density(x_s / |x_s|, 2 km))).
+// 1 with the clouds off, or with the Sun more than about 11.5 deg below the
+// horizon (up . s <= -0.2).
+float cloud_shadow(EarthRay ray, AtmoLight sun) {
+    float shadow = 1.0;
+    if (u_clouds_enabled && dot(ray.up, sun.dir) > -0.2) {
+        vec3 pg = to_sphere_space(ray.h.p);
+        vec2 cs = ray_sphere(pg, sun.dir, u_cloud_radius);
+        vec3 xs = pg + max(cs.y, 0.0) * sun.dir;
+        shadow = 1.0 - cloud_albedo(cloud_tau(cloud_density(normalize(xs), 2.0)));
+    }
+    return shadow;
+}
+
+// ground_radiance: radiance (cd/m^2) of the ground toward the camera: the
+// Lambertian day surface under the Sun (through the cloud shadow) and the
+// Moon, plus the glint of both beams on water, all times the pixel's
+// coverage c:
+//   L = c [rho / pi (E_sun shadow + E_moon)
+//          + water (B_sun shadow g(n, v, s) + B_moon g(n, v, m))]
+// with E and B from ground_light, g = glint_radiance (per lux of beam),
+// v = -d toward the camera, s and m toward the Sun and the Moon.  0 for a
+// pixel the Earth does not cover.
+vec3 ground_radiance(EarthRay ray, SurfaceMaps maps, AtmoLight sun, AtmoLight moon) {
     vec3 ground = vec3(0.0);
-    if (coverage > 0.0) {
-        vec3 n = h.normal;
-        vec3 e_sun, e_moon, beam_sun, beam_moon;
-        if (u_atmosphere_enabled) {
-            e_sun = lit_surface_irradiance(ATMO_BOTTOM, up, sun);
-            e_moon = lit_surface_irradiance(ATMO_BOTTOM, up, moon);
-            beam_sun = sun.illuminance * light_transmittance(ATMO_BOTTOM, dot(up, sun.dir));
-            beam_moon = moon.illuminance * light_transmittance(ATMO_BOTTOM, dot(up, moon.dir));
-        } else {
-            beam_sun = vec3(u_sun_illuminance);
-            beam_moon = vec3(u_moon_illuminance);
-            e_sun = beam_sun * max(dot(n, u_sun_dir), 0.0);
-            e_moon = beam_moon * max(dot(n, normalize(moon_rel)), 0.0);
+    if (ray.coverage > 0.0) {
+        vec3 n = ray.h.normal;
+        vec3 moon_rel = u_moon_pos - ray.h.p;
+        GroundLight g = ground_light(ray, moon_rel, sun, moon);
+        float shadow = cloud_shadow(ray, sun);
+        ground = maps.rho / PI * (g.e_sun * shadow + g.e_moon);
+        if (u_glint_enabled && maps.water > 0.0) {
+            vec3 v = -ray.d;
+            ground += maps.water * (g.beam_sun * shadow * glint_radiance(n, v, u_sun_dir)
+                                    + g.beam_moon * glint_radiance(n, v, normalize(moon_rel)));
         }
-        // Cloud shadow: the sunlight reaching the ground crossed the layer
-        // where the ray toward the Sun leaves it; what the cloud does not
-        // reflect it passes on (diffusely), 1 - albedo.
-        float shadow = 1.0;
-        if (u_clouds_enabled && dot(up, sun.dir) > -0.2) {
-            vec3 pg = to_sphere_space(h.p);
-            vec2 cs = ray_sphere(pg, sun.dir, u_cloud_radius);
-            vec3 xs = pg + max(cs.y, 0.0) * sun.dir;
-            shadow = 1.0 - cloud_albedo(cloud_tau(cloud_density(normalize(xs), 2.0)));
-        }
-        ground = rho / PI * (e_sun * shadow + e_moon);
-        if (u_glint_enabled && water > 0.0) {
-            vec3 v = -d;
-            ground += water * (beam_sun * shadow * glint_radiance(n, v, u_sun_dir)
-                               + beam_moon * glint_radiance(n, v, normalize(moon_rel)));
-        }
-        ground *= coverage;
+        ground *= ray.coverage;
     }
-    float lights = 0.0;
-    if (u_lights_enabled && h.hit) lights = lights_fade(dot(h.normal, u_sun_dir));
+    return ground;
+}
 
-    // --- the cloud layer, where the ray meets it before the ground
+// CloudLayer: the cloud where the ray meets the top of the layer.
+struct CloudLayer {
+    float albedo;    // share of the light on it the cloud reflects
+    float passed;    // share it passes on, 1 - albedo
+    float direct;    // share of the light from below that crosses unscattered
+    float diffuse;   // share that crosses scattered, passed - direct
+    vec3 e_cloud;    // illuminance on the cloud top, lux per channel
+};
+
+// cloud_layer: the cloud at x_c = o + t_cloud d_s (sphere space), unit
+// vertical n_c = x_c / |x_c|, seen at mu_v = max(-d_s . n_c, 0.02).  Its
+// density is filtered over the pixel's footprint on the layer, t_cloud /
+// (f mu_v) km (f the focal length in pixels); tau = cloud_tau(density).
+//   albedo  = cloud_albedo(tau) (two-stream, dimensionless); passed = 1 - albedo
+//   direct  = exp(-tau / mu_v), the beam of a point-like light below crossing
+//             the cloud unscattered; diffuse = max(passed - direct, 0)
+//   e_cloud = lit_surface_irradiance(R_c, n_c, sun) + the same for the Moon
+//             with the air on, else E_sun max(n_c . s, 0) + E_moon max(n_c . m, 0)
+//             (lux, directions from the Earth's centre)
+// Only for a ray that meets the layer (t_cloud > 0).
+CloudLayer cloud_layer(EarthRay ray, float t_cloud, AtmoLight sun, AtmoLight moon) {
+    CloudLayer cloud;
+    vec3 xc = ray.o + t_cloud * ray.ds;
+    vec3 nc = normalize(xc);
+    float mu_v = max(-dot(ray.ds, nc), 0.02);
+    float footprint = t_cloud / (u_focal_px * mu_v);
+    float tau = cloud_tau(cloud_density(nc, footprint));
+    cloud.albedo = cloud_albedo(tau);
+    cloud.passed = 1.0 - cloud.albedo;
+    cloud.direct = exp(-tau / mu_v);
+    cloud.diffuse = max(cloud.passed - cloud.direct, 0.0);
+    if (u_atmosphere_enabled) {
+        cloud.e_cloud = lit_surface_irradiance(u_cloud_radius, nc, sun)
+                      + lit_surface_irradiance(u_cloud_radius, nc, moon);
+    } else {
+        cloud.e_cloud = vec3(u_sun_illuminance * max(dot(nc, sun.dir), 0.0)
+                             + u_moon_illuminance * max(dot(nc, moon.dir), 0.0));
+    }
+    return cloud;
+}
+
+// composite: the radiance (cd/m^2) reaching the camera from the Earth and its
+// air, front to back.  Where the ray meets the cloud layer (t_cloud > 0), the
+// cloud there (cloud_layer) sits between the two segments of the air: it
+// reflects its light (Lambertian, albedo / pi) and passes on the share
+// `passed` of what lies below, the ground lit and seen through it:
+//   L = L_above + T_above (albedo / pi e_cloud + passed (L_below + T_below ground)
+//                          + T_below L_1 fade c (direct sharp + diffuse blur))
+// and without one
+//   L = L_above + T_above (ground + L_1 fade sharp c),
+// with L_1 = u_lights_radiance the radiance of city-lights texture value 1
+// and c the pixel's coverage.  City lights are point-like: under a cloud the
+// direct beam keeps them sharp, the rest reaches the camera scattered,
+// blurred over the cloud's footprint.
+vec3 composite(EarthRay ray, AirAlongRay air, vec3 ground, CityLights city, AtmoLight sun,
+               AtmoLight moon) {
+    float t_cloud = air.t_cloud;
+    vec3 L_above = air.L_above, T_above = air.T_above;
+    vec3 L_below = air.L_below, T_below = air.T_below;
+    float coverage = ray.coverage;
+    float lights = city.fade, lights_sharp = city.sharp;
     vec3 radiance;
     if (t_cloud > 0.0) {
-        vec3 xc = o + t_cloud * ds;
-        vec3 nc = normalize(xc);
-        float mu_v = max(-dot(ds, nc), 0.02);
-        float footprint = t_cloud / (u_focal_px * mu_v);
-        float tau = cloud_tau(cloud_density(nc, footprint));
-        float albedo = cloud_albedo(tau);
-        // What the cloud does not reflect it passes on, 1 - albedo: the ground
-        // (lit, and seen, through it) keeps that weight.  City lights are
-        // point-like: the direct beam exp(-tau/mu) keeps them sharp, the rest
-        // reaches the camera scattered, blurred over the cloud's footprint.
-        float passed = 1.0 - albedo;
-        float direct = exp(-tau / mu_v);
-        float diffuse = max(passed - direct, 0.0);
-        vec3 e_cloud;
-        if (u_atmosphere_enabled) {
-            e_cloud = lit_surface_irradiance(u_cloud_radius, nc, sun)
-                    + lit_surface_irradiance(u_cloud_radius, nc, moon);
-        } else {
-            e_cloud = vec3(u_sun_illuminance * max(dot(nc, sun.dir), 0.0)
-                           + u_moon_illuminance * max(dot(nc, moon.dir), 0.0));
-        }
-        vec3 city = T_below * u_lights_radiance * lights * coverage
-                  * (direct * lights_sharp + diffuse * lights_blur);
-        radiance = L_above + T_above * (albedo / PI * e_cloud
-                                        + passed * (L_below + T_below * ground) + city);
+        CloudLayer cloud = cloud_layer(ray, t_cloud, sun, moon);
+        vec3 lights_seen = T_below * u_lights_radiance * lights * coverage
+                         * (cloud.direct * lights_sharp + cloud.diffuse * city.blur);
+        radiance = L_above + T_above * (cloud.albedo / PI * cloud.e_cloud
+                                        + cloud.passed * (L_below + T_below * ground)
+                                        + lights_seen);
     } else {
         radiance = L_above + T_above * (ground + u_lights_radiance * lights * lights_sharp
                                         * coverage);
     }
+    return radiance;
+}
 
-    // --- airglow, in front of everything but the far side of the limb
-    if (u_airglow_count > 0) {
-        vec3 far_weight = (1.0 - coverage) * T_above * T_below;
-        radiance += airglow_along_ray(o, ds, t_ground, far_weight);
-    }
+// airglow_in_front: the airglow radiance (cd/m^2) along the ray
+// (airglow_along_ray), in front of everything but the far side of the limb:
+// the part of the ray beyond its closest approach is weighted by
+// (1 - coverage) T_above T_below, the share of the pixel the Earth leaves
+// open times the transmittance of the air in front of it.
+vec3 airglow_in_front(EarthRay ray, AirAlongRay air) {
+    vec3 far_weight = (1.0 - ray.coverage) * air.T_above * air.T_below;
+    return airglow_along_ray(ray.o, ray.ds, ray.t_ground, far_weight);
+}
+
+void main() {
+    EarthRay ray = earth_ray(gl_FragCoord.xy);
+    AtmoLight sun = distant_light(u_sun_dir, u_sun_illuminance);
+    AtmoLight moon = distant_light(u_moon_pos, u_moon_illuminance);
+    // Texture look-ups run for every pixel (misses too) so that derivatives
+    // are taken in uniform control flow.
+    SurfaceMaps maps = surface_maps(ray);
+    CityLights city = city_lights(ray);
+    AirAlongRay air = air_along_ray(ray, sun, moon);
+    vec3 ground = ground_radiance(ray, maps, sun, moon);
+    vec3 radiance = composite(ray, air, ground, city, sun, moon);
+    if (u_airglow_count > 0) radiance += airglow_in_front(ray, air);
     frag_color = vec4(radiance * u_weight, 1.0);
 }
 #endif

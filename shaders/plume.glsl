@@ -1,7 +1,7 @@
 // plume.glsl: the lights of a launch (plume, staging flashes, spent stages, the
 // sunlit exhaust cloud) drawn as instanced Gaussian sprites.
 //
-// Each instance is one light source of renderer/passes/plume.py: a Gaussian blob of
+// Each instance is one light source of renderer/physics/launch/light.py: a Gaussian blob of
 // light whose projection on the image the CPU has computed in float64 (centre in
 // pixels, covariance in pixels^2, already convolved with the camera's point spread
 // function so that nothing is drawn smaller than ~2 px), with a luminous intensity
@@ -34,8 +34,8 @@
 // follow gl_FragCoord (y from the bottom).  Output: radiance times the sub-frame
 // weight, ADDED to the frame's float buffer (alpha 0).
 
-#include "common.glsl"
-#include "atmosphere.glsl"
+#include "lib/common.glsl"
+#include "lib/atmosphere.glsl"
 
 uniform vec3 u_cam_pos;            // camera position relative to the Earth's centre, ITRS km
 uniform vec3 u_sun_dir;            // unit vector toward the Sun, ITRS

@@ -22,7 +22,7 @@
 // 5. Flip: rows are written top row first so that a read-back of the
 //    framebuffer is already in video order.
 
-#include "common.glsl"
+#include "lib/common.glsl"
 
 #if defined(VERTEX_SHADER)
 void main() { fullscreen_vertex(); }

@@ -31,8 +31,8 @@
 // limb loses exactly its pixels behind the Earth.  The airglow (emission,
 // added by the Earth pass) does not absorb: a star behind it shows through.
 
-#include "common.glsl"
-#include "atmosphere.glsl"
+#include "lib/common.glsl"
+#include "lib/atmosphere.glsl"
 
 uniform vec3 u_cam_pos;            // camera position relative to the Earth's centre, ITRS km
 uniform mat3 u_itrs_from_gcrs;     // r_itrs = M r_gcrs

@@ -18,7 +18,7 @@
 // 1/4, 1/2, 1/4 (clamped at the image edge) and averages rows 2j and 2j+1.
 // Outputs are UNORM8: a value v/255 is stored as the code round(v).
 
-#include "common.glsl"
+#include "lib/common.glsl"
 
 #if defined(VERTEX_SHADER)
 void main() { fullscreen_vertex(); }

@@ -26,8 +26,11 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_contains_every_shader_and_asset(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for glsl in (REPO / "shaders").glob("*.glsl"):
-        assert f"renderer/_data/shaders/{glsl.name}" in names
+    shaders = REPO / "shaders"
+    glsl_files = sorted(shaders.rglob("*.glsl"))
+    assert (shaders / "lib" / "common.glsl") in glsl_files  # the included libraries too
+    for glsl in glsl_files:
+        assert f"renderer/_data/shaders/{glsl.relative_to(shaders).as_posix()}" in names
     for asset in ("earth_day.jpg", "README.md", "build_assets.py"):
         assert f"renderer/_data/assets/{asset}" in names
     assert any(n.endswith("entry_points.txt") for n in names)

@@ -1,6 +1,6 @@
 """The atmosphere's lookup tables: computed on the GPU, cached on disk, shared per context.
 
-``shaders/atmosphere.glsl`` declares three samplers (``u_atmo_transmittance``,
+``shaders/lib/atmosphere.glsl`` declares three samplers (``u_atmo_transmittance``,
 ``u_atmo_multiscatter``, ``u_atmo_irradiance``); a program that includes it calls
 :func:`bind_atmosphere` before drawing.  The tables are computed once per GL
 context by the compute programs of ``shaders/atmosphere_luts.glsl`` (well
@@ -35,7 +35,7 @@ TABLES: tuple[tuple[str, str, tuple[int, int], int], ...] = (
     ("multiscatter", "u_atmo_multiscatter", (32, 32), 1),
     ("irradiance", "u_atmo_irradiance", (64, 16), 2),
 )
-_SOURCES = ("common.glsl", "atmosphere.glsl", "atmosphere_luts.glsl")
+_SOURCES = ("lib/common.glsl", "lib/atmosphere.glsl", "atmosphere_luts.glsl")
 
 
 @dataclass

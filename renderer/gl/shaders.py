@@ -1,20 +1,32 @@
 """Load the programs in ``shaders/*.glsl``.
 
-One file holds one program.  Its stages are chosen by a define the loader puts
-after ``#version``: ``VERTEX_SHADER``, ``FRAGMENT_SHADER`` or ``COMPUTE_SHADER``,
-so a file reads::
+``shaders/`` holds two kinds of file:
 
-    #include "common.glsl"
+* ``shaders/*.glsl``: programs, one per file, each built on its own by
+  :func:`build_program` or :func:`build_compute` (``earth.glsl``,
+  ``bodies.glsl``, ``stars.glsl``, ``plume.glsl``, ``bloom.glsl``, ``post.glsl``,
+  ``yuv.glsl``, ``present.glsl``, ``cloud_cover.glsl``, ``atmosphere_luts.glsl``);
+* ``shaders/lib/*.glsl``: libraries, never built alone, only included by
+  programs (``common.glsl``: constants, units, geometry; ``atmosphere.glsl``;
+  ``airglow.glsl``; ``clouds.glsl``).
+
+A program's stages are chosen by a define the loader puts after ``#version``:
+``VERTEX_SHADER``, ``FRAGMENT_SHADER`` or ``COMPUTE_SHADER``, so a file reads::
+
+    #include "lib/common.glsl"
     #if defined(VERTEX_SHADER)
     void main() { ... }
     #elif defined(FRAGMENT_SHADER)
     void main() { ... }
     #endif
 
-``#include "name.glsl"`` is resolved recursively (each file once, like a pragma
-once), and a ``#line LINE FILE`` directive follows every splice so a compiler
-message points at the right file and line.  GLSL's ``#line`` takes a number, not
-a name, so each file gets an index and compile errors are rewritten with names.
+``#include "path.glsl"`` names a file relative to ``shaders/`` (not to the file
+that includes it), so a library includes another as ``"lib/name.glsl"`` too.
+Includes are resolved recursively (each file once, like a pragma once), and a
+``#line LINE FILE`` directive follows every splice so a compiler message points
+at the right file and line.  GLSL's ``#line`` takes a number, not a name, so
+each file gets an index and compile errors are rewritten with names
+(``lib/common.glsl:12(3)``).
 
 Directives are recognised only as whole lines (after optional spaces), never by
 blind text replacement inside code.
@@ -64,7 +76,7 @@ class ShaderSource:
         return "\n".join(lines)
 
     def rename_locations(self, log: str) -> str:
-        """Rewrite a compiler log's ``FILEINDEX:LINE`` locations as ``file.glsl:LINE``."""
+        """Rewrite a compiler log's ``FILEINDEX:LINE`` locations as ``path.glsl:LINE``."""
 
         def name(index: str) -> str:
             i = int(index)
@@ -75,7 +87,7 @@ class ShaderSource:
 
 
 def load_source(name: str, directory: Path | None = None) -> ShaderSource:
-    """Read ``name`` from the shaders directory and splice its ``#include`` lines."""
+    """Read ``name`` (relative to the shaders directory) and splice its ``#include`` lines."""
     root = directory or shaders_dir()
     src = ShaderSource(name=name, body="")
     src.body = _expand(root, name, src.files, stack=())

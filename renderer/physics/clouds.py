@@ -1,4 +1,4 @@
-"""The procedural cloud layer's parameters: seed, cover, drift (``shaders/clouds.glsl``)."""
+"""The procedural cloud layer's parameters: seed, cover, drift (``shaders/lib/clouds.glsl``)."""
 
 from __future__ import annotations
 

@@ -42,8 +42,8 @@ def cpu_transmittance(p: np.ndarray, d: np.ndarray) -> np.ndarray:
 
 
 CONTRACT_PROGRAM = """
-#include "common.glsl"
-#include "atmosphere.glsl"
+#include "lib/common.glsl"
+#include "lib/atmosphere.glsl"
 #if defined(COMPUTE_SHADER)
 layout(local_size_x = 1) in;
 layout(std430, binding = 0) buffer Rays { vec4 rays[]; };
@@ -62,7 +62,8 @@ def test_transmittance_to_space_matches_a_cpu_integral(ctx, tmp_path):
     # the tables with bind_atmosphere().
     (tmp_path / "probe.glsl").write_text(CONTRACT_PROGRAM)
     from renderer.assets import shaders_dir
-    for name in ("common.glsl", "atmosphere.glsl"):
+    (tmp_path / "lib").mkdir()
+    for name in ("lib/common.glsl", "lib/atmosphere.glsl"):
         (tmp_path / name).write_text((shaders_dir() / name).read_text())
     program = ctx.compute_shader(load_source("probe.glsl", tmp_path).stage("compute"))
     cases = []

@@ -21,7 +21,7 @@
 // Units: km for lengths, km^-1 for scattering and extinction coefficients,
 // transmittances and phase functions (sr^-1) dimensionless.
 //
-// Lookup tables (renderer/atmosphere.py computes them on the GPU with
+// Lookup tables (renderer/gl/atmosphere_tables.py computes them on the GPU with
 // shaders/atmosphere_luts.glsl and binds them with bind_atmosphere()):
 //   u_atmo_transmittance  RGBA32F, 256 x 64: transmittance to the top of the
 //                         atmosphere, indexed by (mu, r) as in Bruneton 2017.
@@ -51,19 +51,24 @@ const float MIE_G = 0.8;
 const vec3 OZONE_ABSORPTION = vec3(6.50e-4, 1.881e-3, 8.50e-5);        // km^-1, at the peak
 const float GROUND_ALBEDO = 0.1;
 
-// to_sphere_space: a point (km) or direction from ITRS into sphere space.
-// Directions must be renormalised by the caller where a unit vector matters.
+// to_sphere_space: a point (km) or direction from ITRS into sphere space,
+// (x, y, z) -> (x, y, z a/b).  Directions must be renormalised by the caller
+// where a unit vector matters.
 vec3 to_sphere_space(vec3 v) {
     return v * vec3(1.0, 1.0, WGS84_A / WGS84_B);
 }
 
-// Densities relative to sea level (dimensionless) at altitude h (km).
+// Densities relative to sea level (dimensionless) at altitude h (km), h
+// clamped at 0: rho_R = exp(-h / H_R), rho_M = exp(-h / H_M), with the scale
+// heights H_R = 8 km and H_M = 1.2 km.
 float rayleigh_density(float h) { return exp(-max(h, 0.0) / RAYLEIGH_SCALE_HEIGHT); }
 float mie_density(float h) { return exp(-max(h, 0.0) / MIE_SCALE_HEIGHT); }
 // Ozone: a tent from 10 km up to 1 at 25 km and back to 0 at 40 km.
 float ozone_density(float h) { return max(0.0, 1.0 - abs(h - 25.0) / 15.0); }
 
-// extinction: the extinction coefficient sigma_t(h), km^-1, per channel.
+// extinction: the extinction coefficient at altitude h (km), km^-1, per
+// channel: sigma_t(h) = beta_R rho_R(h) + beta_M,ext rho_M(h) + beta_O rho_O(h)
+// (Rayleigh scattering, Mie extinction, ozone absorption).
 vec3 extinction(float h) {
     return RAYLEIGH_SCATTERING * rayleigh_density(h) + MIE_EXTINCTION * mie_density(h)
          + OZONE_ABSORPTION * ozone_density(h);
@@ -72,7 +77,9 @@ vec3 extinction(float h) {
 // ray_sphere: the distances (t_near, t_far) along the unit ray o + t d where it
 // meets the sphere of radius R about the origin, or (-1, -1) on a miss.  The
 // discriminant is formed as (R - |q|)(R + |q|) with q the closest point, for
-// the same float32 reason as in intersect_ellipsoid.
+// the same float32 reason as in intersect_ellipsoid:
+//   t_c = -o . d,  q = o + t_c d,  t = t_c -+ sqrt((R - |q|)(R + |q|)).
+// o and R in km (sphere space), so the distances are km.
 vec2 ray_sphere(vec3 o, vec3 d, float R) {
     float tc = -dot(o, d);
     float ql = length(o + tc * d);
@@ -83,9 +90,10 @@ vec2 ray_sphere(vec3 o, vec3 d, float R) {
 }
 
 // optical_depth_march: tau = integral of sigma_t along o + t d for t in
-// [t0, t1] (sphere space), per channel.  The integrand peaks at the lowest
-// point of the segment, so the samples (midpoint rule in u) are packed toward
-// it quadratically: t = t_low + (t_end - t_low) u^2 on each side.
+// [t0, t1] (sphere space, km), per channel, dimensionless.  The integrand
+// peaks at the lowest point of the segment, so the samples (midpoint rule in
+// u) are packed toward it quadratically: t = t_low + (t_end - t_low) u^2 on
+// each side, dt = |t_end - t_low| 2 u du, n samples per side.
 vec3 optical_depth_march(vec3 o, vec3 d, float t0, float t1, int n) {
     float t_low = clamp(-dot(o, d), t0, t1);
     vec3 tau = vec3(0.0);
@@ -127,6 +135,9 @@ const vec2 TRANSMITTANCE_SIZE = vec2(256.0, 64.0);   // (mu, r), REFERENCE.md ta
 const vec2 MULTISCATTER_SIZE = vec2(32.0, 32.0);     // (mu_s, r)
 const vec2 IRRADIANCE_SIZE = vec2(64.0, 16.0);       // (mu_s, r), REFERENCE.md table size
 
+// coord_from_unit / unit_from_coord: x in [0, 1] to the texture coordinate
+// u = 1 / (2 n) + x (1 - 1 / n) of a table n texels wide, so x = 0 and x = 1
+// fall on the centres of the first and last texels; and back.
 float coord_from_unit(float x, float size) { return 0.5 / size + x * (1.0 - 1.0 / size); }
 float unit_from_coord(float u, float size) { return (u - 0.5 / size) / (1.0 - 1.0 / size); }
 
@@ -138,8 +149,9 @@ const float ATMO_H = sqrt((ATMO_TOP - ATMO_BOTTOM) * (ATMO_TOP + ATMO_BOTTOM));
 // formed as a product of sum and difference so float32 keeps metres.
 float rho_of(float r) { return sqrt(max((r - ATMO_BOTTOM) * (r + ATMO_BOTTOM), 0.0)); }
 
-// distance_to_top: distance from radius r along direction cosine mu (to the
-// local zenith) to the top boundary, km.
+// distance_to_top: distance from radius r (km) along direction cosine mu (to
+// the local zenith) to the top boundary, km: the positive root of
+// |x + d v| = r_top, d = -r mu + sqrt(r^2 (mu^2 - 1) + r_top^2), at least 0.
 float distance_to_top(float r, float mu) {
     float disc = r * r * (mu * mu - 1.0) + ATMO_TOP * ATMO_TOP;
     return max(-r * mu + sqrt(max(disc, 0.0)), 0.0);
@@ -148,7 +160,10 @@ float distance_to_top(float r, float mu) {
 // transmittance_uv: table coordinates of (r, mu) for a ray that does not meet
 // the ground (Bruneton 2017, GetTransmittanceTextureUvFromRMu): x_r is the
 // horizon distance over H, x_mu the distance to the top boundary between its
-// least (straight up) and greatest (the horizon) values.
+// least (straight up) and greatest (the horizon) values:
+//   x_r = rho / H,  x_mu = (d - d_min) / (d_max - d_min),
+//   d_min = r_top - r,  d_max = rho + H,  rho = rho_of(r),  d = distance_to_top,
+// each put on texel centres by coord_from_unit.  r in km, mu a cosine.
 vec2 transmittance_uv(float r, float mu) {
     float rho = rho_of(r);
     float d = distance_to_top(r, mu);
@@ -159,7 +174,10 @@ vec2 transmittance_uv(float r, float mu) {
                 coord_from_unit(clamp(rho / ATMO_H, 0.0, 1.0), TRANSMITTANCE_SIZE.y));
 }
 
-// transmittance_r_mu: the inverse of transmittance_uv, for the table builder.
+// transmittance_r_mu: the inverse of transmittance_uv, for the table builder:
+// rho = H x_r, r = sqrt(rho^2 + r_bottom^2) (km), d = d_min + x_mu (d_max -
+// d_min), and mu from the law of cosines in the triangle of the centre, the
+// point and the exit point, mu = (H^2 - rho^2 - d^2) / (2 r d) (1 at d = 0).
 vec2 transmittance_r_mu(vec2 uv) {
     float x_mu = unit_from_coord(uv.x, TRANSMITTANCE_SIZE.x);
     float x_r = unit_from_coord(uv.y, TRANSMITTANCE_SIZE.y);
@@ -173,7 +191,9 @@ vec2 transmittance_r_mu(vec2 uv) {
 }
 
 // (mu_s, r) <-> uv for the small tables: mu_s linear over [-1, 1], altitude
-// linear over the shell.
+// linear over the shell, u = (1 + mu_s) / 2 and v = (r - r_bottom) /
+// ATMO_THICKNESS_KM, each put on texel centres by coord_from_unit.  r in km;
+// musr_from_uv returns (r, mu_s).
 vec2 musr_uv(float r, float mu_s, vec2 size) {
     return vec2(coord_from_unit(clamp(0.5 + 0.5 * mu_s, 0.0, 1.0), size.x),
                 coord_from_unit(clamp((r - ATMO_BOTTOM) / ATMO_THICKNESS_KM, 0.0, 1.0), size.y));
@@ -187,8 +207,9 @@ vec2 musr_from_uv(vec2 uv, vec2 size) {
 // radius r (below it a ray meets the ground): -sqrt(1 - (bottom / r)^2).
 float horizon_mu(float r) { return -rho_of(r) / r; }
 
-// transmittance_lut: transmittance from radius r along mu to space, from the
-// table; 0 for a ray that meets the ground.  r is clamped into the shell.
+// transmittance_lut: transmittance (dimensionless, per channel) from radius r
+// (km) along mu to space, from the table; 0 for a ray that meets the ground
+// (mu below horizon_mu(r)).  r is clamped into the shell.
 vec3 transmittance_lut(float r, float mu) {
     r = clamp(r, ATMO_BOTTOM, ATMO_TOP);
     if (mu < horizon_mu(r)) return vec3(0.0);
@@ -200,8 +221,13 @@ const float SUN_ANGULAR_RADIUS = 0.00467;
 
 // light_transmittance: the transmittance toward a light at direction cosine
 // mu_l from radius r, times the fraction of the light's disc above the
-// geometric horizon (a linear ramp over the Sun's angular diameter): this is
+// geometric horizon (a smooth ramp over the Sun's angular diameter): this is
 // the Earth's shadow, soft over the width the Sun's disc gives it.
+//   visible = smoothstep(-alpha sin_h, alpha sin_h, mu_l - mu_h),
+//   result  = visible T(r, max(mu_l, mu_h)),
+// with mu_h = horizon_mu(r), sin_h = sqrt(1 - mu_h^2) (a small angle e above
+// the horizon moves mu by about e sin_h) and alpha = SUN_ANGULAR_RADIUS.
+// r in km; the result is dimensionless, per channel.
 vec3 light_transmittance(float r, float mu_l) {
     r = clamp(r, ATMO_BOTTOM, ATMO_TOP);
     float mu_h = horizon_mu(r);
@@ -259,7 +285,13 @@ struct AtmoLight {
 // light_source_term: the radiance emitted into the view direction d per unit
 // length at point x by one light, cd m^-2 km^-1: single scattering with the
 // true phase functions, dimmed by the transmittance toward the light and the
-// Earth's shadow, plus Hillaire's isotropic multiple-scattering term.
+// Earth's shadow, plus Hillaire's isotropic multiple-scattering term:
+//   J = E [T_l(r, mu_l) (sigma_R P_R(nu) + sigma_M P_M(nu))
+//          + Psi_ms(r, mu_l) (sigma_R + sigma_M)],
+// with mu_l = x . l / r, nu = d . l, T_l = light_transmittance and
+// Psi_ms = multiscatter_lut.  x in sphere space (km), r = |x|; scat_r and
+// scat_m are the scattering coefficients sigma_R, sigma_M at x, km^-1;
+// E = l.illuminance, lux.
 vec3 light_source_term(vec3 x, float r, vec3 d, vec3 scat_r, float scat_m, AtmoLight l) {
     float mu_l = dot(x, l.dir) / r;
     float nu = dot(d, l.dir);

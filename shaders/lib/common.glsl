@@ -28,7 +28,10 @@ uniform vec3 u_cam_up;          // (the Earth pass: ITRS; the sky: GCRS)
 uniform vec3 u_cam_forward;
 
 // view_ray: unit direction through the point `frag` (pixels, gl_FragCoord
-// convention), in the same axes as u_cam_*.
+// convention), in the same axes as u_cam_*:
+//   d = normalize(F + x R + y U),  (x, y) = (frag - (W, H) / 2) / f,
+// with F, R, U the camera's forward, right and up vectors and f the focal
+// length in pixels (x, y are tangents of the angles off the axis).
 vec3 view_ray(vec2 frag) {
     vec2 p = (frag - 0.5 * u_resolution) / u_focal_px;
     return normalize(u_cam_forward + p.x * u_cam_right + p.y * u_cam_up);
@@ -52,7 +55,11 @@ struct EllipsoidHit {
 // a; in that space the discriminant is computed as (a - |q|)(a + |q|), with q
 // the ray's closest point to the centre, instead of b^2 - c, because b^2 and c
 // are both ~4.6e7 km^2 and their float32 difference would lose kilometres at
-// the limb.  This keeps the limb exact to metres at any resolution.
+// the limb.  This keeps the limb exact to metres at any resolution.  With
+// o_s, d_s the scaled ray (d_s not unit):
+//   t_c = -(o_s . d_s) / |d_s|^2,  q = o_s + t_c d_s,
+//   t = t_c - sqrt((a - |q|)(a + |q|) / |d_s|^2)   (km along d),
+//   limb_px = (a - |q|) f / (t_c |d_s|)            (pixels, f in pixels).
 EllipsoidHit intersect_ellipsoid(vec3 o, vec3 d) {
     EllipsoidHit h;
     vec3 s = vec3(1.0, 1.0, WGS84_A / WGS84_B);
@@ -82,20 +89,26 @@ EllipsoidHit intersect_ellipsoid(vec3 o, vec3 d) {
 
 // limb_coverage: the fraction of a pixel covered by the Earth's disc, for
 // anti-aliasing the hard limb: a box pixel crossed by a straight edge at
-// signed distance x from its centre is covered 1/2 + x (clamped to [0, 1]).
+// signed distance x from its centre is covered 1/2 + x (clamped to [0, 1]);
+// x = h.limb_px, in pixels, so the result is dimensionless.
 float limb_coverage(EllipsoidHit h) {
     return clamp(0.5 + h.limb_px, 0.0, 1.0);
 }
 
 // geodetic_lonlat: (longitude, geodetic latitude) in radians of the surface
 // normal n (ITRS unit vector).  On the ellipsoid the geodetic latitude is the
-// angle of the normal above the equator, so no iteration is needed.
+// angle of the normal above the equator, so no iteration is needed:
+// lon = atan2(n_y, n_x), lat = asin(n_z).
 vec2 geodetic_lonlat(vec3 n) {
     return vec2(atan(n.y, n.x), asin(clamp(n.z, -1.0, 1.0)));
 }
 
 // hash_u32 / rand01: a small integer hash (a lowbias32-style mixer) for
 // deterministic noise; the same inputs give the same numbers on every GPU.
+// hash_u32 alternates xor-shifts (x ^= x >> 16, 15, 16) with multiplications
+// by odd constants, so it is a bijection of the 32-bit integers.  rand01
+// chains it over three integers, hash(x ^ hash(y ^ hash(z))), and keeps the
+// top 24 bits over 2^24: a float in [0, 1), every value exact in float32.
 uint hash_u32(uint x) {
     x ^= x >> 16; x *= 0x7feb352du;
     x ^= x >> 15; x *= 0x846ca68bu;
@@ -108,7 +121,9 @@ float rand01(uvec3 v) {
     return float(h >> 8) * (1.0 / 16777216.0);
 }
 
-// Full-screen triangle: three vertices from gl_VertexID, covering the viewport.
+// Full-screen triangle: three vertices from gl_VertexID, covering the viewport:
+// clip-space (-1, -1), (3, -1) and (-1, 3), a triangle that contains the
+// square [-1, 1]^2, so every pixel is drawn once with no diagonal seam.
 #if defined(VERTEX_SHADER)
 void fullscreen_vertex() {
     vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));

@@ -9,7 +9,7 @@
 //     e_i(r) = E_i exp(-(r - R_i)^2 / (2 s_i^2))          cd m^-2 km^-1
 //
 // with R_i = a + altitude, s_i = FWHM / (2 sqrt(2 ln 2)), and E_i chosen on
-// the CPU (renderer/airglow.py) so that the vertical column, integral of e dr
+// the CPU (renderer/physics/airglow.py) so that the vertical column, integral of e dr
 // = E_i s_i sqrt(2 pi), is the layer's zenith brightness in rayleighs
 // converted to luminance.  The radiance seen along a ray is the line integral
 // of e over the visible part of the ray: no painted band, so limb
@@ -30,7 +30,7 @@
 // with time (computed on the CPU), evaluated once per piece where the ray
 // crosses the peak.
 
-const int MAX_AIRGLOW_LAYERS = 8;   // renderer/scene.py MAX_AIRGLOW_LAYERS
+const int MAX_AIRGLOW_LAYERS = 8;   // renderer/scene/schema.py MAX_AIRGLOW_LAYERS
 uniform int u_airglow_count;
 uniform float u_airglow_radius[MAX_AIRGLOW_LAYERS];    // R_i, km (sphere space)
 uniform float u_airglow_sigma[MAX_AIRGLOW_LAYERS];     // s_i, km
@@ -45,7 +45,11 @@ const float GL_W[4] = float[4](0.3626837834, 0.3137066459, 0.2223810345, 0.10122
 
 // shell_piece: integral of exp(-(r - R)^2 / (2 s^2)) dt (km) along the
 // monotonic piece of a ray with closest approach p (km) where its radius runs
-// over [r_lo, r_hi], restricted to R +- 4 s.
+// over [r_lo, r_hi], restricted to R +- 4 s.  With r = p + u^2 (the header's
+// substitution) the integral is over u in [u_lo, u_hi] = [sqrt(lo - p),
+// sqrt(hi - p)] of f(u) = exp(-z^2 / 2) 2 r / sqrt(2 p + u^2), z = (r - R) / s,
+// taken by 8-point Gauss-Legendre: w/2 sum_k W_k f(m + (w/2) X_k), with m and
+// w the midpoint and width of the u interval.
 float shell_piece(float p, float r_lo, float r_hi, float R, float s) {
     float lo = max(r_lo, R - 4.0 * s);
     float hi = min(r_hi, R + 4.0 * s);
@@ -65,7 +69,9 @@ float shell_piece(float p, float r_lo, float r_hi, float R, float s) {
     return sum * half_w;
 }
 
-// ripple: the gravity-wave modulation factor at point x (sphere space, km).
+// ripple: the gravity-wave modulation factor at point x (sphere space, km),
+// dimensionless: m = 1 + sum_j a_j sin(k_j . x + phase_j), the wave vectors
+// k_j in rad/km.
 float ripple(vec3 x) {
     float m = 1.0;
     for (int j = 0; j < 3; ++j)
@@ -78,7 +84,13 @@ float ripple(vec3 x) {
 // ground, or a huge number for a ray that misses it).  The part of the ray
 // beyond its closest approach, which lies behind the atmosphere's densest
 // air, is weighted by far_weight (the caller's transmittance of that path,
-// times the pixel's uncovered fraction at the limb).
+// times the pixel's uncovered fraction at the limb).  Per layer i,
+//   L += E_i (m_near I_near + m_far I_far far_weight),
+// I the shell_piece integrals (km) of the near piece (from the camera to the
+// closest approach or the ground, whichever comes first) and the far piece
+// (from the closest approach, or the camera if that is behind it, outward;
+// none if the ray ends first), m the ripple where each piece crosses the
+// peak radius R_i; E_i in cd m^-2 km^-1, so L in cd/m^2.  o in km.
 vec3 airglow_along_ray(vec3 o, vec3 d, float t_end, vec3 far_weight) {
     float tc = -dot(o, d);
     float r0 = length(o);

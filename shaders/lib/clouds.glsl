@@ -16,7 +16,7 @@
 //      common, tropical ones rare;
 //   3. fractal value noise over ~3,000 to a few km, the finest octaves
 //      dropped where a pixel covers them (no shimmer at the limb);
-//   4. a threshold from `coverage`, computed once by renderer/clouds.py so
+//   4. a threshold from `coverage`, computed once by renderer/physics/clouds.py so
 //      that the cloudy fraction of the globe's area is `coverage`.
 //
 // Drift: the field turns rigidly eastward about the polar axis (u_cloud_frame,
@@ -35,14 +35,18 @@ const float CLOUD_MAX_TAU = 60.0;
 // Asymmetry of cloud droplets' scattering, for the two-stream albedo below.
 const float CLOUD_G = 0.85;
 
-// noise_hash: a deterministic hash of an integer lattice point, in [0, 1).
+// noise_hash: a deterministic hash of an integer lattice point, in [0, 1):
+// hash_u32(x P1 ^ y P2 ^ z P3) with the large primes of Teschner et al.'s
+// spatial hash, its top 24 bits over 2^24.
 float noise_hash(ivec3 c) {
     uint h = hash_u32(uint(c.x) * 73856093u ^ uint(c.y) * 19349663u ^ uint(c.z) * 83492791u);
     return float(h >> 8) * (1.0 / 16777216.0);
 }
 
 // value_noise: trilinear interpolation of lattice values with a quintic
-// fade, in [0, 1].
+// fade, in [0, 1]: with f the fractional part of q (lattice units), each axis
+// is blended by u = 6 f^5 - 15 f^4 + 10 f^3, whose first and second
+// derivatives vanish at the lattice points, so the noise has no creases.
 float value_noise(vec3 q) {
     vec3 i = floor(q);
     vec3 f = q - i;
@@ -58,7 +62,10 @@ float value_noise(vec3 q) {
 
 // fbm: fractal sum of value noise, zero-mean, about [-0.5, 0.5]; octave k
 // has frequency 2.03^k and weight 0.55^k; `octaves` may be fractional (the
-// last octave fades in).
+// last octave fades in):
+//   fbm = 1.6 sum_k c_k a_k (v(q_k) - 1/2) / sum_k a_k,
+//   a_k = 0.55^k / 2,  c_k = clamp(octaves - k, 0, 1),  q_{k+1} = 2.03 q_k + (17.1, 3.7, 9.2),
+// the sums over the octaves with c_k > 0.  Dimensionless.
 float fbm(vec3 q, float octaves) {
     float sum = 0.0, amp = 0.5, norm = 0.0;
     for (int k = 0; k < 12; ++k) {
@@ -74,6 +81,10 @@ float fbm(vec3 q, float octaves) {
 
 // latitude_bias: climatological cloudiness by latitude (radians), added to
 // the noise: ITCZ near 6 N, dry subtropics, storm tracks near 50-60 deg.
+// With d the latitude in degrees and G(m, w) = exp(-((d - m) / w)^2):
+//   0.22 G(6, 7) - 0.20 (G(22, 8) + G(-24, 8)) + 0.08 (G(52, 12) + G(-55, 10))
+//   - 0.06 smoothstep(70, 85, |d|)
+// in the field's units (dimensionless).
 float latitude_bias(float lat) {
     float d = degrees(lat);
     float itcz = 0.22 * exp(-pow((d - 6.0) / 7.0, 2.0));
@@ -83,7 +94,8 @@ float latitude_bias(float lat) {
     return itcz + subtropics + storm_tracks - 0.06 * smoothstep(70.0, 85.0, abs(d));
 }
 
-// rotate_about: Rodrigues' rotation of v about unit axis k by angle a.
+// rotate_about: Rodrigues' rotation of v about unit axis k by angle a
+// (radians): v cos a + (k x v) sin a + k (k . v)(1 - cos a).
 vec3 rotate_about(vec3 v, vec3 k, float a) {
     float c = cos(a), s = sin(a);
     return v * c + cross(k, v) * s + k * dot(k, v) * (1.0 - c);
@@ -92,7 +104,11 @@ vec3 rotate_about(vec3 v, vec3 k, float a) {
 // storm_swirl: the point n (unit) turned about the nearest storm's axis.
 // Cells of STORM_CELL (units of the Earth's radius) in 3-D; each holds one
 // candidate storm, jittered within the middle fifth of its cell, whose swirl
-// vanishes within 0.38 cell so that only the point's own cell matters.
+// vanishes within 0.38 cell so that only the point's own cell matters.  A
+// storm exists with a probability that depends on its latitude (below); at
+// chord distance e = |n - axis| < R_s = 0.38 STORM_CELL from its axis, n is
+// turned by 4.5 (1 - e / R_s)^2 rad, counter-clockwise in the north and
+// clockwise in the south.  Returns a unit vector.
 const float STORM_CELL = 0.32;
 vec3 storm_swirl(vec3 n) {
     vec3 q = n / STORM_CELL + u_cloud_offset * 0.37;
@@ -117,7 +133,13 @@ vec3 storm_swirl(vec3 n) {
 }
 
 // cloud_field: the pre-threshold cloudiness at unit direction n (ITRS), for a
-// pixel footprint of footprint_km; larger means cloudier.
+// pixel footprint of footprint_km; larger means cloudier (dimensionless).
+// In the drifting frame m = F n (F = u_cloud_frame), with w = storm_swirl(m)
+// and q = 4 w + u_cloud_offset:
+//   field = fbm(q + 1.6 warp(q), N) + latitude_bias(lat(m)),
+//   N = clamp(log_2.03(a / (8 max(footprint_km, 0.05))), 1, 11),
+// warp a vector of three coarse value noises (each minus 1/2) and a the
+// equatorial radius (km).
 float cloud_field(vec3 n, float footprint_km) {
     vec3 m = u_cloud_frame * n;
     float lat = asin(clamp(m.z, -1.0, 1.0));
@@ -135,13 +157,16 @@ float cloud_field(vec3 n, float footprint_km) {
 
 // cloud_density: 0 (clear) to 1 (the thickest cloud) at unit direction n.
 // A cloud's edge is sharp (the field rises through 0.04 of a unit) but its
-// thickness keeps growing well inside it, so a deck is not a flat sheet.
+// thickness keeps growing well inside it, so a deck is not a flat sheet:
+//   f = field - threshold,
+//   density = smoothstep(0, 0.04, f) (0.35 + 0.65 smoothstep(0, 0.6, f)).
 float cloud_density(vec3 n, float footprint_km) {
     float f = cloud_field(n, footprint_km) - u_cloud_threshold;
     return smoothstep(0.0, 0.04, f) * (0.35 + 0.65 * smoothstep(0.0, 0.6, f));
 }
 
-// cloud_tau: optical depth of the layer for a density.
+// cloud_tau: optical depth of the layer for a density (dimensionless):
+// tau = CLOUD_MAX_TAU density^2.
 float cloud_tau(float density) { return CLOUD_MAX_TAU * density * density; }
 
 // cloud_albedo: reflectance of a conservative-scattering layer of optical
