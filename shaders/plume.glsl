@@ -52,7 +52,7 @@ const float POINT_SIGMA_PX = 2.0;
 
 // transmittance_to_space(p, d) comes from atmosphere.glsl (the Earth pass's air:
 // Bruneton's constants over the WGS84 ellipsoid, read from its transmittance
-// table); renderer.atmosphere.bind_atmosphere binds the table.
+// table); renderer.gl.atmosphere_tables.bind_atmosphere binds the table.
 
 // ellipsoid_height: height (km) above the ellipsoid along the geocentric radius of
 // a point x (ITRS km from the centre); within metres of the geodetic height here.
