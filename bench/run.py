@@ -45,8 +45,9 @@ from renderer.scene import Scene, load_scene, with_overrides  # noqa: E402
 
 def _sized(scene: Scene, width: int, height: int, frames: int, path: Path) -> Scene:
     fps = scene.output.fps
-    return with_overrides(scene, path=str(path), width=width, height=height,
-                          duration_s=frames / fps)
+    return with_overrides(
+        scene, path=str(path), width=width, height=height, duration_s=frames / fps
+    )
 
 
 def time_stages(scene: Scene, frames: int, tmp: Path) -> dict[str, float]:
@@ -76,8 +77,16 @@ def time_stages(scene: Scene, frames: int, tmp: Path) -> dict[str, float]:
     pbo.release()
 
     t0 = time.perf_counter()
-    with VideoWriter(tmp / "encode.mp4", out.width, out.height, out.fps, out.codec, out.crf,
-                     force=True, pixel_format=layout) as video:
+    with VideoWriter(
+        tmp / "encode.mp4",
+        out.width,
+        out.height,
+        out.fps,
+        out.codec,
+        out.crf,
+        force=True,
+        pixel_format=layout,
+    ) as video:
         for _ in range(frames):
             video.write(data)
     encode = (time.perf_counter() - t0) / frames
@@ -89,13 +98,23 @@ def time_stages(scene: Scene, frames: int, tmp: Path) -> dict[str, float]:
     # separately: it is paid once per video, not per frame).
     marks: dict[int, float] = {}
     t0 = time.perf_counter()
-    render_video(replace(scene, output=replace(out, path=tmp / "e2e.mp4")), force=True,
-                 quiet=True, on_frame=lambda done: marks.__setitem__(done, time.perf_counter()))
+    render_video(
+        replace(scene, output=replace(out, path=tmp / "e2e.mp4")),
+        force=True,
+        quiet=True,
+        on_frame=lambda done: marks.__setitem__(done, time.perf_counter()),
+    )
     total = time.perf_counter() - t0
     e2e = (marks[frames] - marks[1]) / (frames - 1)
     startup = marks[1] - t0
-    return {"render": render, "readback": readback, "encode": encode, "end-to-end": e2e,
-            "startup": startup, "total": total}
+    return {
+        "render": render,
+        "readback": readback,
+        "encode": encode,
+        "end-to-end": e2e,
+        "startup": startup,
+        "total": total,
+    }
 
 
 _PEAK_CHILD = """
@@ -110,15 +129,16 @@ print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 """
 
 
-def peak_rss_mib(scene_path: Path, width: int, height: int, duration_s: float,
-                 out: Path) -> float:
+def peak_rss_mib(scene_path: Path, width: int, height: int, duration_s: float, out: Path) -> float:
     """Peak resident memory (MiB) of a whole render in a fresh process."""
-    code = _PEAK_CHILD.format(repo=str(REPO), scene=str(scene_path), out=str(out), w=width,
-                              h=height, d=duration_s)
+    code = _PEAK_CHILD.format(
+        repo=str(REPO), scene=str(scene_path), out=str(out), w=width, h=height, d=duration_s
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if proc.returncode != 0:
-        raise SystemExit(f"the {duration_s:g} s render failed (status {proc.returncode}):\n"
-                         f"{proc.stderr[-3000:]}")
+        raise SystemExit(
+            f"the {duration_s:g} s render failed (status {proc.returncode}):\n{proc.stderr[-3000:]}"
+        )
     return json.loads(proc.stdout.strip().splitlines()[-1]) / 1024.0
 
 
@@ -148,9 +168,11 @@ def main(argv: list[str] | None = None) -> int:
             scene = _sized(base, w, h, frames, tmp / "x.mp4")
             t = time_stages(scene, frames, tmp)
             fps = {k: 1.0 / t[k] for k in ("render", "readback", "encode", "end-to-end")}
-            print(f"{w:>5}x{h:<4} {fps['render']:9.1f} {fps['readback']:9.1f} "
-                  f"{fps['encode']:9.1f} {fps['end-to-end']:11.1f}"
-                  f"{'':21}{t['startup']:9.2f} s")
+            print(
+                f"{w:>5}x{h:<4} {fps['render']:9.1f} {fps['readback']:9.1f} "
+                f"{fps['encode']:9.1f} {fps['end-to-end']:11.1f}"
+                f"{'':21}{t['startup']:9.2f} s"
+            )
             slowest = max(t["render"], t["readback"], t["encode"])
             ratio = t["end-to-end"] / slowest
         short_s, long_s = (2.0, 20.0) if args.quick else (5.0, 60.0)
@@ -158,8 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         short = peak_rss_mib(scene_path, pw, ph, short_s, tmp / "short.mp4")
         long = peak_rss_mib(scene_path, pw, ph, long_s, tmp / "long.mp4")
     print()
-    print(f"peak memory at {pw}x{ph}: {short:.0f} MiB for {short_s:g} s of video, "
-          f"{long:.0f} MiB for {long_s:g} s")
+    print(
+        f"peak memory at {pw}x{ph}: {short:.0f} MiB for {short_s:g} s of video, "
+        f"{long:.0f} MiB for {long_s:g} s"
+    )
     print(f"end-to-end / slowest stage: {ratio:.2f}")
     print(f"peak memory long / short: {long / short:.2f}")
     return 0

@@ -93,10 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("still", help="render one frame to PNG", epilog=EPILOG)
     s.add_argument("scene", metavar="SCENE")
     when = s.add_mutually_exclusive_group()
-    when.add_argument("--at", type=_finite_float, metavar="S", default=None,
-                      help="seconds into the video (default 0)")
-    when.add_argument("--utc", type=_utc, metavar="TIME", default=None,
-                      help="a UTC instant, RFC 3339 (2018-11-16T18:14:08Z)")
+    when.add_argument(
+        "--at",
+        type=_finite_float,
+        metavar="S",
+        default=None,
+        help="seconds into the video (default 0)",
+    )
+    when.add_argument(
+        "--utc",
+        type=_utc,
+        metavar="TIME",
+        default=None,
+        help="a UTC instant, RFC 3339 (2018-11-16T18:14:08Z)",
+    )
     s.add_argument("-o", "--output", required=True, metavar="OUT.png")
     s.add_argument("--width", metavar="W")
     s.add_argument("--height", metavar="H")
@@ -106,20 +116,29 @@ def build_parser() -> argparse.ArgumentParser:
     from renderer.preview.keys import controls_help
 
     v = sub.add_parser(
-        "preview", help="play the scene in a window",
+        "preview",
+        help="play the scene in a window",
         description="Play the scene in a window, drawn by the same passes as render.\n"
-                    "Saving the scene file reloads it; a bad edit shows its error and\n"
-                    "keeps the last good scene.",
+        "Saving the scene file reloads it; a bad edit shows its error and\n"
+        "keeps the last good scene.",
         epilog=f"controls:\n{controls_help()}\n\n{EPILOG}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     v.add_argument("scene", metavar="SCENE")
-    v.add_argument("--width", type=_positive_int, metavar="W",
-                   help="window width in pixels (height from the scene's aspect)")
+    v.add_argument(
+        "--width",
+        type=_positive_int,
+        metavar="W",
+        help="window width in pixels (height from the scene's aspect)",
+    )
     v.add_argument("--paused", action="store_true", help="start paused on frame 0")
-    v.add_argument("--frame-budget", type=_positive_float, metavar="MS", default=None,
-                   help="frame time above which the internal resolution is halved "
-                        "(default 100)")
+    v.add_argument(
+        "--frame-budget",
+        type=_positive_float,
+        metavar="MS",
+        default=None,
+        help="frame time above which the internal resolution is halved (default 100)",
+    )
     # Commands (the keys' command lines, plus status/sync/screenshot) from standard
     # input ("-") or a FIFO, answered on standard output: for tests and scripts.
     v.add_argument("--control", metavar="FILE", default=None, help=argparse.SUPPRESS)
@@ -154,8 +173,13 @@ def _run(argv: list[str] | None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    handler = {"render": _render, "still": _still, "preview": _preview, "check": _check,
-               "info": _info}[args.command]
+    handler = {
+        "render": _render,
+        "still": _still,
+        "preview": _preview,
+        "check": _check,
+        "info": _info,
+    }[args.command]
     return handler(args)
 
 
@@ -169,12 +193,21 @@ def _render(args: argparse.Namespace) -> int:
     from renderer.output.frames import render_video
     from renderer.scene import with_overrides
 
-    scene = with_overrides(_load(args), path=args.output, width=args.width, height=args.height,
-                           fps=args.fps, duration_s=args.duration)
+    scene = with_overrides(
+        _load(args),
+        path=args.output,
+        width=args.width,
+        height=args.height,
+        fps=args.fps,
+        duration_s=args.duration,
+    )
     out = scene.output
     if not args.quiet:
-        print(f"orbitlapse: rendering {out.frame_count} frames at {out.width}x{out.height}, "
-              f"{out.fps:g} fps, {out.codec} -> {out.path}", file=sys.stderr)
+        print(
+            f"orbitlapse: rendering {out.frame_count} frames at {out.width}x{out.height}, "
+            f"{out.fps:g} fps, {out.codec} -> {out.path}",
+            file=sys.stderr,
+        )
     path = render_video(scene, force=args.force, quiet=args.quiet)
     if not args.quiet:
         print(f"orbitlapse: wrote {path}", file=sys.stderr)
@@ -207,8 +240,13 @@ def _preview(args: argparse.Namespace) -> int:
     _load(args)  # a bad scene is refused the same way as for render, before any window
     from renderer.preview.window import run_preview
 
-    return run_preview(Path(args.scene), width=args.width, paused=args.paused,
-                       control=args.control, budget_ms=args.frame_budget)
+    return run_preview(
+        Path(args.scene),
+        width=args.width,
+        paused=args.paused,
+        control=args.control,
+        budget_ms=args.frame_budget,
+    )
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -30,8 +30,9 @@ class View:
         """Pinhole focal length in pixels: (W/2) / tan(fov/2) (SCENE_FORMAT.md)."""
         return 0.5 * self.width / math.tan(math.radians(self.fov_deg) / 2.0)
 
-    def project(self, direction: np.ndarray, right: np.ndarray, up: np.ndarray,
-                forward: np.ndarray) -> tuple[float, float]:
+    def project(
+        self, direction: np.ndarray, right: np.ndarray, up: np.ndarray, forward: np.ndarray
+    ) -> tuple[float, float]:
         """Pixel (x from the left edge, y from the TOP edge) where a direction lands.
 
         Continuous pixel coordinates: pixel i covers [i, i+1).  NaN when the

@@ -20,25 +20,33 @@ def geodetic_to_itrs(lat_deg: float, lon_deg: float, h_km: float) -> np.ndarray:
     lat, lon = math.radians(lat_deg), math.radians(lon_deg)
     e2 = 1 - (B / A) ** 2
     n = A / math.sqrt(1 - e2 * math.sin(lat) ** 2)
-    return np.array([
-        (n + h_km) * math.cos(lat) * math.cos(lon),
-        (n + h_km) * math.cos(lat) * math.sin(lon),
-        (n * (1 - e2) + h_km) * math.sin(lat),
-    ])
+    return np.array(
+        [
+            (n + h_km) * math.cos(lat) * math.cos(lon),
+            (n + h_km) * math.cos(lat) * math.sin(lon),
+            (n * (1 - e2) + h_km) * math.sin(lat),
+        ]
+    )
 
 
 def enu(lat_deg: float, lon_deg: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """East, north, up unit vectors (geodetic) at a place, Earth-fixed."""
     lat, lon = math.radians(lat_deg), math.radians(lon_deg)
     east = np.array([-math.sin(lon), math.cos(lon), 0.0])
-    north = np.array([-math.sin(lat) * math.cos(lon), -math.sin(lat) * math.sin(lon),
-                      math.cos(lat)])
+    north = np.array(
+        [-math.sin(lat) * math.cos(lon), -math.sin(lat) * math.sin(lon), math.cos(lat)]
+    )
     up = np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
     return east, north, up
 
 
-def state(pos_km: np.ndarray, forward: np.ndarray, up_hint: np.ndarray,
-          sun_dir: np.ndarray, rotation: np.ndarray | None = None) -> FrameState:
+def state(
+    pos_km: np.ndarray,
+    forward: np.ndarray,
+    up_hint: np.ndarray,
+    sun_dir: np.ndarray,
+    rotation: np.ndarray | None = None,
+) -> FrameState:
     """A frame state with the world frame = Earth-fixed frame (unless ``rotation`` is given)."""
     f = forward / np.linalg.norm(forward)
     u = up_hint - np.dot(up_hint, f) * f
@@ -46,10 +54,17 @@ def state(pos_km: np.ndarray, forward: np.ndarray, up_hint: np.ndarray,
     r = np.cross(f, u)
     sun = sun_dir / np.linalg.norm(sun_dir) * 1.495978707e8
     return FrameState(
-        sim_s=0.0, utc=datetime(2018, 11, 16, tzinfo=UTC), camera_pos_km=pos_km,
-        camera_vel_km_s=np.zeros(3), camera_right=r, camera_up=u, camera_forward=f,
-        itrs_from_gcrs=np.eye(3) if rotation is None else rotation, sun_km=sun,
-        moon_km=np.array([384400.0, 0, 0]), vehicles_km=np.zeros((0, 3)),
+        sim_s=0.0,
+        utc=datetime(2018, 11, 16, tzinfo=UTC),
+        camera_pos_km=pos_km,
+        camera_vel_km_s=np.zeros(3),
+        camera_right=r,
+        camera_up=u,
+        camera_forward=f,
+        itrs_from_gcrs=np.eye(3) if rotation is None else rotation,
+        sun_km=sun,
+        moon_km=np.array([384400.0, 0, 0]),
+        vehicles_km=np.zeros((0, 3)),
     )
 
 
@@ -57,8 +72,13 @@ def surface_scene(ev100: float = 14.0, **earth: object) -> sc.Scene:
     """``minimal_scene`` with only the surface on (unless ``earth`` says otherwise): for
     tests of surface geometry (limb, texture registration, terminator), which clouds,
     air, lights and glint would hide."""
-    layers: dict[str, object] = {"clouds": None, "atmosphere": None, "night_lights": None,
-                                 "glint": None, "airglow": None}
+    layers: dict[str, object] = {
+        "clouds": None,
+        "atmosphere": None,
+        "night_lights": None,
+        "glint": None,
+        "airglow": None,
+    }
     layers.update(earth)
     return minimal_scene(ev100, **layers)
 

@@ -35,8 +35,11 @@ def pixel_rays(state: FrameState, view: View) -> np.ndarray:
     x = np.arange(view.width) + 0.5 - view.width / 2
     y = view.height / 2 - (np.arange(view.height) + 0.5)
     xx, yy = np.meshgrid(x / view.focal_px, y / view.focal_px)
-    d = (state.camera_forward[None, None, :] + xx[..., None] * state.camera_right
-         + yy[..., None] * state.camera_up)
+    d = (
+        state.camera_forward[None, None, :]
+        + xx[..., None] * state.camera_right
+        + yy[..., None] * state.camera_up
+    )
     return d / np.linalg.norm(d, axis=-1, keepdims=True)
 
 

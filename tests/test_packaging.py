@@ -17,8 +17,22 @@ REPO = Path(__file__).resolve().parents[1]
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         str(REPO), "-w", str(out)], capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            str(REPO),
+            "-w",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     (whl,) = out.glob("orbitlapse-*.whl")
     return whl
@@ -43,15 +57,40 @@ def test_unpacked_wheel_renders_a_still_away_from_the_checkout(wheel, tmp_path):
     scene.write_text((REPO / "scenes" / "quick.toml").read_text())
     env = dict(os.environ, PYTHONPATH=str(site))
     probe = subprocess.run(
-        [sys.executable, "-c", "import renderer.assets as a; print(a.shaders_dir()); "
-         "print(a.asset_path('earth_day.jpg'))"],
-        cwd=tmp_path, env=env, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import renderer.assets as a; print(a.shaders_dir()); "
+            "print(a.asset_path('earth_day.jpg'))",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert probe.returncode == 0, probe.stderr
     for line in probe.stdout.split():
         assert Path(line).is_relative_to(site), line  # found inside the wheel, not the repo
     out = tmp_path / "still.png"
     proc = subprocess.run(
-        [sys.executable, "-m", "renderer", "still", str(scene), "-o", str(out), "--width", "64",
-         "--height", "36"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "renderer",
+            "still",
+            str(scene),
+            "-o",
+            str(out),
+            "--width",
+            "64",
+            "--height",
+            "36",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert out.stat().st_size > 1000

@@ -212,8 +212,15 @@ def vector_rows(v: Any) -> FloatArray:
 
 # The planets the sky shows, as DE421 names (the barycentres stand for the outer planets:
 # their moons shift the planet from the barycentre by under 0.1 arcsec as seen from Earth).
-PLANETS = ("mercury", "venus", "mars", "jupiter barycenter", "saturn barycenter",
-           "uranus barycenter", "neptune barycenter")
+PLANETS = (
+    "mercury",
+    "venus",
+    "mars",
+    "jupiter barycenter",
+    "saturn barycenter",
+    "uranus barycenter",
+    "neptune barycenter",
+)
 
 
 def planets_gcrs_km_and_magnitude(

@@ -116,9 +116,7 @@ def surface_point_along(q: FloatArray, h: FloatArray) -> FloatArray:
     sl = np.where(safe, q[..., 1] / np.where(safe, rho, 1.0), 0.0)
     s, c = np.sin(lat), np.cos(lat)
     n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * s * s)
-    return np.stack(
-        [(n + h) * c * cl, (n + h) * c * sl, (n * (1.0 - WGS84_E2) + h) * s], axis=-1
-    )
+    return np.stack([(n + h) * c * cl, (n + h) * c * sl, (n * (1.0 - WGS84_E2) + h) * s], axis=-1)
 
 
 def radial_height_km(x: float, y: float, z: float) -> float:

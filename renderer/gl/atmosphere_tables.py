@@ -92,8 +92,9 @@ def _save_cached(path: Path, arrays: dict[str, np.ndarray]) -> None:
         pass  # a read-only or full disk only costs the recomputation next time
 
 
-def _texture(ctx: moderngl.Context, size: tuple[int, int],
-             data: np.ndarray | None = None) -> moderngl.Texture:
+def _texture(
+    ctx: moderngl.Context, size: tuple[int, int], data: np.ndarray | None = None
+) -> moderngl.Texture:
     tex = ctx.texture(size, 4, None if data is None else data.tobytes(), dtype="f4")
     tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
     tex.repeat_x = False
@@ -138,8 +139,9 @@ def atmosphere_tables(ctx: moderngl.Context) -> AtmosphereTables:
     if arrays is None:
         arrays = compute_tables(ctx)
         _save_cached(path, arrays)
-    tables = AtmosphereTables({name: _texture(ctx, size, arrays[name])
-                               for name, _, size, _ in TABLES})
+    tables = AtmosphereTables(
+        {name: _texture(ctx, size, arrays[name]) for name, _, size, _ in TABLES}
+    )
     _PER_CONTEXT[id(ctx)] = (ctx, tables)
     return tables
 

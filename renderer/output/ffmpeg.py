@@ -83,8 +83,7 @@ def encoder_pix_fmt(encoder: str) -> str:
 
 
 #: The GPU encoder tried first for each codec (NVIDIA NVENC).
-HARDWARE_ENCODERS: dict[str, str] = {"h264": "h264_nvenc", "h265": "hevc_nvenc",
-                                     "av1": "av1_nvenc"}
+HARDWARE_ENCODERS: dict[str, str] = {"h264": "h264_nvenc", "h265": "hevc_nvenc", "av1": "av1_nvenc"}
 
 
 def choose_encoder(codec: str, width: int, height: int) -> str:
@@ -94,9 +93,12 @@ def choose_encoder(codec: str, width: int, height: int) -> str:
     ``ORBITLAPSE_ENCODER=software`` skips the hardware encoders.
     """
     hardware = HARDWARE_ENCODERS.get(codec)
-    if (hardware and os.environ.get("ORBITLAPSE_ENCODER", "").lower() != "software"
-            and available_encoders().get(hardware, False) and probe_encoder(hardware, width,
-                                                                            height)):
+    if (
+        hardware
+        and os.environ.get("ORBITLAPSE_ENCODER", "").lower() != "software"
+        and available_encoders().get(hardware, False)
+        and probe_encoder(hardware, width, height)
+    ):
         return hardware
     return CODECS[codec]
 

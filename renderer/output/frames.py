@@ -82,8 +82,10 @@ class Progress:
         filled = int(width * self.done / max(self.total, 1))
         bar = "#" * filled + "-" * (width - filled)
         eta = _clock(left) if left != float("inf") else "--:--"
-        return (f"{self.label} [{bar}] {self.done}/{self.total} frames  "
-                f"{fps:5.1f} fps  {_clock(elapsed)} elapsed  {eta} left")
+        return (
+            f"{self.label} [{bar}] {self.done}/{self.total} frames  "
+            f"{fps:5.1f} fps  {_clock(elapsed)} elapsed  {eta} left"
+        )
 
     def finish(self) -> None:
         """Print the final line unless it is already shown."""
@@ -182,8 +184,17 @@ def render_video(
     pbos = [ctx.buffer(reserve=comp.frame_nbytes) for _ in range(2)]
     progress = None if quiet else Progress(out.frame_count)
     try:
-        with VideoWriter(out.path, out.width, out.height, out.fps, out.codec, out.crf,
-                         force=force, title=scene.title, pixel_format=layout) as video:
+        with VideoWriter(
+            out.path,
+            out.width,
+            out.height,
+            out.fps,
+            out.codec,
+            out.crf,
+            force=force,
+            title=scene.title,
+            pixel_format=layout,
+        ) as video:
             writer = _Writer(video)
             writer.start()
             try:

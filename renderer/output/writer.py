@@ -68,7 +68,6 @@ class OutputExistsError(OrbitlapseError):
         super().__init__(f"{path}: exists; use --force to replace it")
 
 
-
 class VideoWriter:
     """Pipes raw frames into ffmpeg and publishes the video atomically.
 
@@ -236,8 +235,18 @@ class VideoWriter:
             # NVENC has no crf; constant quality (-cq) with no bitrate cap is its nearest
             # equivalent, on a 1..51 scale (its 0 means "automatic", not lossless).
             cq = min(max(self.crf, 1), 51)
-            cmd += ["-rc", "vbr", "-cq", str(cq), "-b:v", "0", "-preset", "p5",
-                    "-pix_fmt", "yuv420p"]
+            cmd += [
+                "-rc",
+                "vbr",
+                "-cq",
+                str(cq),
+                "-b:v",
+                "0",
+                "-preset",
+                "p5",
+                "-pix_fmt",
+                "yuv420p",
+            ]
         elif self.codec in ("h264", "h265"):
             cmd += ["-crf", str(self.crf), "-pix_fmt", "yuv420p"]
         if self.encoder == "libx265":

@@ -41,8 +41,9 @@ def glare_levels(view: View) -> list[tuple[int, float]]:
 class BloomPass:
     """Radiance in, radiance with glare out (a float texture of the view's size)."""
 
-    def __init__(self, ctx: moderngl.Context, bloom: Bloom, view: View,
-                 padded: tuple[int, int]) -> None:
+    def __init__(
+        self, ctx: moderngl.Context, bloom: Bloom, view: View, padded: tuple[int, int]
+    ) -> None:
         """``padded`` is the radiance buffer's size (a multiple of 2^MAX_LEVEL)."""
         self.ctx = ctx
         self.bloom = bloom
@@ -51,8 +52,7 @@ class BloomPass:
         self.blur_h = build_program(ctx, "bloom.glsl", {"BLUR_H": 1})
         self.blur_v = build_program(ctx, "bloom.glsl", {"BLUR_V": 1})
         self.composite = build_program(ctx, "bloom.glsl", {"COMPOSITE": 1, "NUM_GLARE": n})
-        self.vaos = [ctx.vertex_array(p, []) for p in (self.blur_h, self.blur_v,
-                                                       self.composite)]
+        self.vaos = [ctx.vertex_array(p, []) for p in (self.blur_h, self.blur_v, self.composite)]
         self.levels = glare_levels(view)
         self.tmp: list[moderngl.Texture] = []
         self.halo: list[moderngl.Texture] = []
@@ -111,6 +111,14 @@ class BloomPass:
         for a, b in self.fbos:
             a.release()
             b.release()
-        for obj in (*self.tmp, *self.halo, self.fbo, self.output, *self.vaos, self.blur_h,
-                    self.blur_v, self.composite):
+        for obj in (
+            *self.tmp,
+            *self.halo,
+            self.fbo,
+            self.output,
+            *self.vaos,
+            self.blur_h,
+            self.blur_v,
+            self.composite,
+        ):
             obj.release()

@@ -47,8 +47,15 @@ EARTH_GEOMETRIC_ALBEDO = 0.367
 BRIGHT_PLANETS = ephemeris.PLANETS[:5]
 # Planets' colours (B-V; Allen's Astrophysical Quantities, 4th ed., table 12.x),
 # mapped like the stars'.
-PLANET_BV = {"mercury": 0.93, "venus": 0.82, "mars": 1.36, "jupiter barycenter": 0.83,
-             "saturn barycenter": 1.04, "uranus barycenter": 0.56, "neptune barycenter": 0.41}
+PLANET_BV = {
+    "mercury": 0.93,
+    "venus": 0.82,
+    "mars": 1.36,
+    "jupiter barycenter": 0.83,
+    "saturn barycenter": 1.04,
+    "uranus barycenter": 0.56,
+    "neptune barycenter": 0.41,
+}
 # Planets are computed at whole minutes and interpolated linearly in between: the
 # error is below a milliarcsecond, and the result depends on the frame's time alone.
 _PLANET_STEP = timedelta(minutes=1)
@@ -103,8 +110,7 @@ def earthshine_lux(moon_km: np.ndarray, sun_km: np.ndarray) -> float:
     phase angle seen from the Moon."""
     alpha = _angle(sun_km, moon_km)  # at the Earth, between the Sun and the Moon
     ratio = EARTH_MEAN_RADIUS_KM / float(np.linalg.norm(moon_km))
-    return (EARTH_GEOMETRIC_ALBEDO * solar_illuminance_lux(sun_km) * ratio**2
-            * lambert_phase(alpha))
+    return EARTH_GEOMETRIC_ALBEDO * solar_illuminance_lux(sun_km) * ratio**2 * lambert_phase(alpha)
 
 
 def _floor_step(utc: datetime) -> datetime:
@@ -160,14 +166,16 @@ class BodiesPass:
         # skyfield gives NaN outside a magnitude model's range of phase angles (Venus or
         # Mercury next to the Sun): such a planet is lost in the Sun's glare anyway.
         keep = np.isfinite(mag) & (mag <= self.planet_limit)
-        self.planets.upload(instance_records(dirs[keep], illuminance_lux(mag[keep]),
-                                             self._planet_rgb[keep]))
+        self.planets.upload(
+            instance_records(dirs[keep], illuminance_lux(mag[keep]), self._planet_rgb[keep])
+        )
         self.planets.draw(state, view, weight)
 
     # -- Sun and Moon ------------------------------------------------------
 
-    def _in_view(self, view: View, state: FrameState, direction: np.ndarray,
-                 radius_rad: float) -> bool:
+    def _in_view(
+        self, view: View, state: FrameState, direction: np.ndarray, radius_rad: float
+    ) -> bool:
         half_diagonal = math.atan(math.hypot(view.width, view.height) / (2 * view.focal_px))
         return _angle(direction, state.camera_forward) < half_diagonal + radius_rad + 0.01
 
@@ -179,8 +187,10 @@ class BodiesPass:
         moon_center = state.moon_km - state.camera_pos_km
         moon_dist = float(np.linalg.norm(moon_center))
         moon_radius = math.asin(min(MOON_RADIUS_KM / moon_dist, 1.0))
-        if not (self._in_view(view, state, sun_dir, sun_radius)
-                or self._in_view(view, state, moon_center / moon_dist, moon_radius)):
+        if not (
+            self._in_view(view, state, sun_dir, sun_radius)
+            or self._in_view(view, state, moon_center / moon_dist, moon_radius)
+        ):
             return
         p = self.program
         set_sky_view(p, state, view)
@@ -201,8 +211,11 @@ class BodiesPass:
         set_uniform(p, "u_moon_sun_dir", moon_to_sun / np.linalg.norm(moon_to_sun))
         set_uniform(p, "u_moon_earth_dir", -state.moon_km / np.linalg.norm(state.moon_km))
         set_uniform(p, "u_moon_sunlit", self._moon_rgb * (k * e_sun_at_moon / math.pi * weight))
-        set_uniform(p, "u_moon_earthlit",
-                    self._moon_rgb * (self._moon_k0 * e_earth_at_moon / math.pi * weight))
+        set_uniform(
+            p,
+            "u_moon_earthlit",
+            self._moon_rgb * (self._moon_k0 * e_earth_at_moon / math.pi * weight),
+        )
         bind_atmosphere(p, 0)
         self.vao.render(moderngl.TRIANGLES, vertices=3)
 

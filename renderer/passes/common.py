@@ -14,8 +14,7 @@ def set_earth_fixed_view(program: moderngl.Program, state: FrameState, view: Vie
     camera's position relative to the Earth's centre (km) and the Sun's direction,
     all rotated from the GCRS into the ITRS in float64."""
     m = state.itrs_from_gcrs
-    set_camera(program, view, m @ state.camera_right, m @ state.camera_up,
-               m @ state.camera_forward)
+    set_camera(program, view, m @ state.camera_right, m @ state.camera_up, m @ state.camera_forward)
     set_uniform(program, "u_cam_pos", m @ state.camera_pos_km)
     sun = m @ state.sun_km
     set_uniform(program, "u_sun_dir", sun / np.linalg.norm(sun))
@@ -31,8 +30,9 @@ def set_sky_view(program: moderngl.Program, state: FrameState, view: View) -> No
     set_uniform(program, "u_itrs_from_gcrs", m)
 
 
-def set_camera(program: moderngl.Program, view: View, right: np.ndarray, up: np.ndarray,
-               forward: np.ndarray) -> None:
+def set_camera(
+    program: moderngl.Program, view: View, right: np.ndarray, up: np.ndarray, forward: np.ndarray
+) -> None:
     """The pinhole uniforms of common.glsl, basis vectors in the pass's own axes."""
     set_uniform(program, "u_resolution", (float(view.width), float(view.height)))
     set_uniform(program, "u_focal_px", float(view.focal_px))

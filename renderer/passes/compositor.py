@@ -62,8 +62,9 @@ def padded_size(view: View) -> tuple[int, int]:
 class Compositor:
     """Owns the framebuffers and the passes for one scene at one image size."""
 
-    def __init__(self, ctx: moderngl.Context, scene: Scene, view: View, *,
-                 output: str = "rgb24") -> None:
+    def __init__(
+        self, ctx: moderngl.Context, scene: Scene, view: View, *, output: str = "rgb24"
+    ) -> None:
         """``output`` is the layout of the frame read back: ``rgb24`` or ``yuv420p``."""
         if output not in ("rgb24", "yuv420p"):
             raise ValueError(f"unknown output layout {output!r}")
@@ -98,8 +99,9 @@ class Compositor:
         self.ldr_fbo = ctx.framebuffer(color_attachments=[self.ldr])
         bloom = self.scene.camera.bloom
         # The glare's kernels are sized by the focal length in pixels: built per view.
-        self.bloom = (BloomPass(ctx, bloom, view, padded_size(view))
-                      if bloom and bloom.fraction > 0 else None)
+        self.bloom = (
+            BloomPass(ctx, bloom, view, padded_size(view)) if bloom and bloom.fraction > 0 else None
+        )
         self.yuv = YuvPass(ctx, view.width, view.height) if self.output == "yuv420p" else None
 
     def _release_targets(self) -> None:
@@ -171,8 +173,9 @@ class Compositor:
 
     def read_hdr(self) -> bytes:
         """The radiance buffer (W x H) as float32 RGBA, bottom row first (for tests)."""
-        return self.hdr_fbo.read(viewport=(0, 0, self.view.width, self.view.height),
-                                 components=4, dtype="f4")
+        return self.hdr_fbo.read(
+            viewport=(0, 0, self.view.width, self.view.height), components=4, dtype="f4"
+        )
 
     def release(self) -> None:
         """Free GL objects."""

@@ -35,14 +35,16 @@ from renderer.scene import Earth
 
 GL_SRGB8 = 0x8C41
 
+
 def _srgb_texture(ctx: moderngl.Context, rgb: np.ndarray, *, repeat_x: bool) -> moderngl.Texture:
     """An sRGB texture (decoded to linear light by the sampler), trilinear.
 
     Not anisotropic: earth.glsl's sample_anisotropic filters the footprint itself.
     """
     h, w, _ = rgb.shape
-    tex = ctx.texture((w, h), 3, np.ascontiguousarray(rgb).tobytes(), alignment=1,
-                      internal_format=GL_SRGB8)
+    tex = ctx.texture(
+        (w, h), 3, np.ascontiguousarray(rgb).tobytes(), alignment=1, internal_format=GL_SRGB8
+    )
     tex.repeat_x = repeat_x
     tex.repeat_y = False
     tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
@@ -57,8 +59,9 @@ def _read_grey(name: str) -> np.ndarray:
         return np.asarray(img.convert("L"))
 
 
-def _linear_texture(ctx: moderngl.Context, data: np.ndarray, *, mipmaps: bool,
-                    dtype: str) -> moderngl.Texture:
+def _linear_texture(
+    ctx: moderngl.Context, data: np.ndarray, *, mipmaps: bool, dtype: str
+) -> moderngl.Texture:
     """A one-channel equirectangular texture, repeating in x, trilinear, no anisotropy.
 
     No anisotropic filtering: llvmpipe's ignores textureGrad's explicit
@@ -92,8 +95,9 @@ def _shared_texture(ctx: moderngl.Context, name: str) -> moderngl.Texture:
             lin = decode_lights(_read_grey("night_lights.png")) / LIGHTS_MAX_NW
             cache[name] = _linear_texture(ctx, lin.astype(np.float16), mipmaps=True, dtype="f2")
         elif name == "water":
-            cache[name] = _linear_texture(ctx, _read_grey("water_mask.png"), mipmaps=True,
-                                          dtype="f1")
+            cache[name] = _linear_texture(
+                ctx, _read_grey("water_mask.png"), mipmaps=True, dtype="f1"
+            )
         else:
             raise KeyError(name)
     return cache[name]
@@ -113,7 +117,7 @@ def _set_array(program: moderngl.Program, name: str, values: list[float]) -> Non
         return
     member = program[name]
     data = np.asarray(values, dtype=np.float32)
-    member.write(data[:member.array_length * member.dimension].tobytes())
+    member.write(data[: member.array_length * member.dimension].tobytes())
 
 
 class EarthPass:
@@ -130,15 +134,18 @@ class EarthPass:
             equirect, north, south = day_textures(path)
             limit = int(ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384))
             if max(equirect.shape[:2]) > limit:
-                raise RenderError(f"texture {path} is {equirect.shape[1]}x{equirect.shape[0]}, "
-                                  f"larger than this GL allows ({limit})")
-            self.day_textures = [_srgb_texture(ctx, equirect, repeat_x=True),
-                                 _srgb_texture(ctx, north, repeat_x=False),
-                                 _srgb_texture(ctx, south, repeat_x=False)]
+                raise RenderError(
+                    f"texture {path} is {equirect.shape[1]}x{equirect.shape[0]}, "
+                    f"larger than this GL allows ({limit})"
+                )
+            self.day_textures = [
+                _srgb_texture(ctx, equirect, repeat_x=True),
+                _srgb_texture(ctx, north, repeat_x=False),
+                _srgb_texture(ctx, south, repeat_x=False),
+            ]
         self.lights = _shared_texture(ctx, "lights") if earth.night_lights else None
         self.water = _shared_texture(ctx, "water") if earth.glint else None
-        self.cloud_threshold = (cloud_threshold(ctx, earth.clouds)
-                                if earth.clouds else 0.0)
+        self.cloud_threshold = cloud_threshold(ctx, earth.clouds) if earth.clouds else 0.0
         layers = earth.airglow.layers if earth.airglow else ()
         if len(layers) > MAX_LAYERS:
             raise RenderError(f"{len(layers)} airglow layers; at most {MAX_LAYERS} are drawn")
@@ -155,7 +162,8 @@ class EarthPass:
         set_uniform(p, "u_moon_illuminance", lunar_illuminance_lux(state.moon_km, state.sun_km))
         set_uniform(p, "u_day_enabled", bool(self.day_textures))
         for unit, (tex, name) in enumerate(
-                zip(self.day_textures, ("u_day", "u_day_north", "u_day_south"), strict=False)):
+            zip(self.day_textures, ("u_day", "u_day_north", "u_day_south"), strict=False)
+        ):
             tex.use(unit)
             set_uniform(p, name, unit)
         unit = 3
@@ -197,8 +205,9 @@ class EarthPass:
         pad = MAX_LAYERS - len(self.airglow)
         _set_array(p, "u_airglow_radius", [a.radius_km for a in self.airglow] + [0.0] * pad)
         _set_array(p, "u_airglow_sigma", [a.sigma_km for a in self.airglow] + [1.0] * pad)
-        _set_array(p, "u_airglow_emission",
-                   [c for a in self.airglow for c in a.emission] + [0.0] * 3 * pad)
+        _set_array(
+            p, "u_airglow_emission", [c for a in self.airglow for c in a.emission] + [0.0] * 3 * pad
+        )
         seconds = (state.utc - cloud_params.J2000).total_seconds()
         ks, phases, amps = ripple_uniforms(seconds)
         _set_array(p, "u_ripple_k", ks.ravel().tolist())

@@ -12,8 +12,9 @@ from renderer.scene import Camera, Exposure
 class PostPass:
     """Turns the HDR radiance buffer into display-ready 8-bit RGB."""
 
-    def __init__(self, ctx: moderngl.Context, camera: Camera | Exposure, *,
-                 dither: bool = True) -> None:
+    def __init__(
+        self, ctx: moderngl.Context, camera: Camera | Exposure, *, dither: bool = True
+    ) -> None:
         self.ctx = ctx
         self.program = build_program(ctx, "post.glsl")
         self.vao = ctx.vertex_array(self.program, [])

@@ -40,8 +40,16 @@ NEAR_KM = 1e-3
 
 FLOATS_PER_INSTANCE = 16
 _LAYOUT = "4f 2f 3f 1f 1f 3f 1f 1f/i"
-_ATTRIBUTES = ("a_rect", "a_centre", "a_cov", "a_dist", "a_depth_sigma", "a_emit", "a_reflect",
-               "a_g")
+_ATTRIBUTES = (
+    "a_rect",
+    "a_centre",
+    "a_cov",
+    "a_dist",
+    "a_depth_sigma",
+    "a_emit",
+    "a_reflect",
+    "a_g",
+)
 
 
 def project_sprites(sprites: Sprites, state: FrameState, view: View) -> np.ndarray:
@@ -65,10 +73,15 @@ def project_sprites(sprites: Sprites, state: FrameState, view: View) -> np.ndarr
     cx = 0.5 * view.width + f * x / z
     cy = 0.5 * view.height + f * y / z
     # Jacobian of (px, py) with respect to the source's position, (M, 2, 3).
-    jac = np.stack([
-        f / z[:, None] * (state.camera_right[None, :] - (x / z)[:, None] * state.camera_forward),
-        f / z[:, None] * (state.camera_up[None, :] - (y / z)[:, None] * state.camera_forward),
-    ], axis=1)
+    jac = np.stack(
+        [
+            f
+            / z[:, None]
+            * (state.camera_right[None, :] - (x / z)[:, None] * state.camera_forward),
+            f / z[:, None] * (state.camera_up[None, :] - (y / z)[:, None] * state.camera_forward),
+        ],
+        axis=1,
+    )
     cov2 = np.einsum("nij,njk,nlk->nil", jac, cov3, jac)
     cov2[:, 0, 0] += PSF_SIGMA_PX**2
     cov2[:, 1, 1] += PSF_SIGMA_PX**2
@@ -113,10 +126,10 @@ class SpritePass:
             return
         self._release_buffer()
         self._capacity = max(rows, 2 * self._capacity)
-        self._buffer = self.ctx.buffer(reserve=self._capacity * FLOATS_PER_INSTANCE * 4,
-                                       dynamic=True)
-        self._vao = self.ctx.vertex_array(self.program,
-                                          [(self._buffer, _LAYOUT, *_ATTRIBUTES)])
+        self._buffer = self.ctx.buffer(
+            reserve=self._capacity * FLOATS_PER_INSTANCE * 4, dynamic=True
+        )
+        self._vao = self.ctx.vertex_array(self.program, [(self._buffer, _LAYOUT, *_ATTRIBUTES)])
 
     def draw(self, state: FrameState, view: View, weight: float = 1.0) -> None:
         """Add the launches' radiance for one instant, times ``weight``, to the bound buffer."""

@@ -58,7 +58,8 @@ class PointSources:
         self.capacity = max(int(capacity), 1)
         self.buffer = ctx.buffer(reserve=self.capacity * INSTANCE_DTYPE.itemsize)
         self.vao = ctx.vertex_array(
-            self.program, [(self.buffer, _INSTANCE_FORMAT, "in_dir", "in_lux", "in_rgb")])
+            self.program, [(self.buffer, _INSTANCE_FORMAT, "in_dir", "in_lux", "in_rgb")]
+        )
         self.count = 0
         self.cutoff = PSF_CUTOFF_OF_SATURATION * saturation_luminance(exposure)
 
@@ -101,7 +102,7 @@ class StarsPass:
         self.catalog = load_catalog()
         self.count = self.catalog.count_brighter_than(stars.limiting_magnitude)
         self.sources = PointSources(ctx, self.count, exposure)
-        self._lux = illuminance_lux(self.catalog.vmag[:self.count])
+        self._lux = illuminance_lux(self.catalog.vmag[: self.count])
         self._rgb = self.catalog.colors(self.count)
         self._epoch: datetime | None = None
 

@@ -50,8 +50,9 @@ class YuvPass:
         wh = self.width * self.height
         self.y_fbo.read_into(buffer, components=1, alignment=1)
         self.c_fbo.read_into(buffer, components=1, alignment=1, attachment=0, write_offset=wh)
-        self.c_fbo.read_into(buffer, components=1, alignment=1, attachment=1,
-                             write_offset=wh + wh // 4)
+        self.c_fbo.read_into(
+            buffer, components=1, alignment=1, attachment=1, write_offset=wh + wh // 4
+        )
 
     def read(self) -> bytes:
         """The planes as bytes (blocking)."""
@@ -65,6 +66,15 @@ class YuvPass:
     def release(self) -> None:
         """Free GL objects."""
         bind_default_framebuffer(self.ctx)
-        for obj in (self.y_fbo, self.c_fbo, self.y, self.cb, self.cr, self.luma_vao,
-                    self.chroma_vao, self.luma_program, self.chroma_program):
+        for obj in (
+            self.y_fbo,
+            self.c_fbo,
+            self.y,
+            self.cb,
+            self.cr,
+            self.luma_vao,
+            self.chroma_vao,
+            self.luma_program,
+            self.chroma_program,
+        ):
             obj.release()

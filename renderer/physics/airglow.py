@@ -38,9 +38,10 @@ from renderer.physics.colour import (
 )
 from renderer.scene import AirglowLayer
 
-PHOTONS_PER_RAYLEIGH = 1e10 / (4.0 * math.pi)   # photons s^-1 m^-2 sr^-1, REFERENCE.md
+PHOTONS_PER_RAYLEIGH = 1e10 / (4.0 * math.pi)  # photons s^-1 m^-2 sr^-1, REFERENCE.md
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 MAX_LAYERS = 8
+
 
 def chromaticity_rgb(rgb: np.ndarray) -> np.ndarray:
     """A linear sRGB colour desaturated into gamut at constant luminance, scaled to luminance 1."""
@@ -67,8 +68,12 @@ def line_rgb(wavelength_nm: float) -> np.ndarray:
 def luminance_per_rayleigh(wavelength_nm: float) -> float:
     """Luminance (cd/m^2) of a 1 R column emission of a line at ``wavelength_nm``."""
     photon_j = photon_energy_j(wavelength_nm)
-    return (PHOTONS_PER_RAYLEIGH * photon_j * PEAK_EFFICACY_LM_PER_W
-            * luminous_efficiency(wavelength_nm))
+    return (
+        PHOTONS_PER_RAYLEIGH
+        * photon_j
+        * PEAK_EFFICACY_LM_PER_W
+        * luminous_efficiency(wavelength_nm)
+    )
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ class LayerUniforms:
 
     radius_km: float
     sigma_km: float
-    emission: tuple[float, float, float]   # cd m^-2 km^-1 at the peak, linear sRGB
+    emission: tuple[float, float, float]  # cd m^-2 km^-1 at the peak, linear sRGB
 
 
 def layer_uniforms(layer: AirglowLayer) -> LayerUniforms:
@@ -89,10 +94,9 @@ def layer_uniforms(layer: AirglowLayer) -> LayerUniforms:
         rgb = chromaticity_rgb(np.array(layer.color, dtype=np.float64))
         per_r = luminance_per_rayleigh(555.0) / luminous_efficiency(555.0)
     sigma = layer.width_km / FWHM_PER_SIGMA
-    column = layer.zenith_rayleigh * per_r                 # cd/m^2 seen straight down
-    peak = column / (sigma * math.sqrt(2.0 * math.pi))     # cd/m^2 per km of path
-    return LayerUniforms(WGS84_A_KM + layer.altitude_km, sigma,
-                         tuple(float(c) for c in rgb * peak))  # type: ignore[arg-type]
+    column = layer.zenith_rayleigh * per_r  # cd/m^2 seen straight down
+    peak = column / (sigma * math.sqrt(2.0 * math.pi))  # cd/m^2 per km of path
+    return LayerUniforms(WGS84_A_KM + layer.altitude_km, sigma, tuple(float(c) for c in rgb * peak))  # type: ignore[arg-type]
 
 
 # Gravity-wave ripples: three plane waves (wavelength km, relative amplitude,
@@ -119,7 +123,7 @@ def ripple_uniforms(seconds: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         k = 2.0 * math.pi / wavelength
         v = np.asarray(direction, dtype=np.float64)
         ks[j] = v / np.linalg.norm(v) * k
-        omega = k * speed_m_s / 1000.0                     # rad/s
+        omega = k * speed_m_s / 1000.0  # rad/s
         phases[j] = math.fmod(-omega * seconds, 2.0 * math.pi)
         amps[j] = amp
     return np.array(ks), np.array(phases), np.array(amps)

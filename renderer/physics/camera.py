@@ -56,18 +56,19 @@ class CameraResponse:
     """A sensor's spectral sensitivities, its white balance and its colour matrix."""
 
     name: str
-    wavelengths_nm: np.ndarray     # (N,)
-    sensitivities: np.ndarray      # (N, 3) raw R, G, B per unit spectral power
-    white_raw: np.ndarray          # (3,) raw response to the D65 spectrum
-    matrix: np.ndarray             # (3, 3) white-balanced raw -> linear sRGB
+    wavelengths_nm: np.ndarray  # (N,)
+    sensitivities: np.ndarray  # (N, 3) raw R, G, B per unit spectral power
+    white_raw: np.ndarray  # (3,) raw response to the D65 spectrum
+    matrix: np.ndarray  # (3, 3) white-balanced raw -> linear sRGB
 
     def raw(self, wavelength_nm: float) -> np.ndarray:
         """White-balanced raw response (R, G, B) to a line at ``wavelength_nm``."""
         lam = float(wavelength_nm)
         if not self.wavelengths_nm[0] <= lam <= self.wavelengths_nm[-1]:
             return np.zeros(3)
-        s = np.array([np.interp(lam, self.wavelengths_nm, self.sensitivities[:, c])
-                      for c in range(3)])
+        s = np.array(
+            [np.interp(lam, self.wavelengths_nm, self.sensitivities[:, c]) for c in range(3)]
+        )
         return s / self.white_raw
 
     def line_rgb(self, wavelength_nm: float) -> np.ndarray:

@@ -29,11 +29,13 @@ LUMINANCE_WEIGHTS = np.array([0.2126, 0.7152, 0.0722])
 
 # XYZ -> linear sRGB (IEC 61966-2-1, D65 white), the matrix of the standard's
 # primaries to seven places.
-XYZ_TO_LINEAR_SRGB = np.array([
-    [3.2404542, -1.5371385, -0.4985314],
-    [-0.9692660, 1.8760108, 0.0415560],
-    [0.0556434, -0.2040259, 1.0572252],
-])
+XYZ_TO_LINEAR_SRGB = np.array(
+    [
+        [3.2404542, -1.5371385, -0.4985314],
+        [-0.9692660, 1.8760108, 0.0415560],
+        [0.0556434, -0.2040259, 1.0572252],
+    ]
+)
 
 # Wavelengths of the spectral integrals: the CIE observer's range, 1 nm steps.
 SPECTRUM_NM = np.arange(360.0, 831.0, 1.0)
@@ -54,8 +56,11 @@ def cie_xyz_cmf(lam_nm: npt.ArrayLike) -> FloatArray:
     photopic luminous efficiency.
     """
     lam = np.asarray(lam_nm, dtype=np.float64)
-    x = (1.056 * _lobe(lam, 599.8, 37.9, 31.0) + 0.362 * _lobe(lam, 442.0, 16.0, 26.7)
-         - 0.065 * _lobe(lam, 501.1, 20.4, 26.2))
+    x = (
+        1.056 * _lobe(lam, 599.8, 37.9, 31.0)
+        + 0.362 * _lobe(lam, 442.0, 16.0, 26.7)
+        - 0.065 * _lobe(lam, 501.1, 20.4, 26.2)
+    )
     y = 0.821 * _lobe(lam, 568.8, 46.9, 40.5) + 0.286 * _lobe(lam, 530.9, 16.3, 31.1)
     z = 1.217 * _lobe(lam, 437.0, 11.8, 36.0) + 0.681 * _lobe(lam, 459.0, 26.0, 13.8)
     return np.stack([x, y, z], axis=-1)

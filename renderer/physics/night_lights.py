@@ -37,9 +37,9 @@ import math
 
 import numpy as np
 
-LIGHTS_SIZE = (8192, 4096)          # width, height
-LIGHTS_MAX_NW = 100.0               # radiance of code value 255, nW cm^-2 sr^-1
-LIGHTS_EFFICACY_LM_PER_W = 300.0    # luminous efficacy of the in-band radiation
+LIGHTS_SIZE = (8192, 4096)  # width, height
+LIGHTS_MAX_NW = 100.0  # radiance of code value 255, nW cm^-2 sr^-1
+LIGHTS_EFFICACY_LM_PER_W = 300.0  # luminous efficacy of the in-band radiation
 # cd/m^2 per nW cm^-2 sr^-1: 1 nW/cm^2 = 1e-5 W/m^2.
 CD_PER_NW = 1e-5 * LIGHTS_EFFICACY_LM_PER_W
 
@@ -102,13 +102,18 @@ def _deposit(grid: np.ndarray, lat: np.ndarray, lon: np.ndarray, amount: np.ndar
     y = (90.0 - lat) / 180.0 * h - 0.5
     x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
     fx, fy = x - x0, y - y0
-    for dx, dy, wgt in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)),
-                        (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+    for dx, dy, wgt in (
+        (0, 0, (1 - fx) * (1 - fy)),
+        (1, 0, fx * (1 - fy)),
+        (0, 1, (1 - fx) * fy),
+        (1, 1, fx * fy),
+    ):
         np.add.at(grid, (np.clip(y0 + dy, 0, h - 1), (x0 + dx) % w), amount * wgt)
 
 
-def road_points(lat: np.ndarray, lon: np.ndarray, pop: np.ndarray, texel_km: float,
-                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def road_points(
+    lat: np.ndarray, lon: np.ndarray, pop: np.ndarray, texel_km: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lit roads between neighbouring towns, as points: (lat deg, lon deg, radiance nW).
 
     Each place of 2,000+ joins its three nearest such neighbours within 120 km by a
@@ -125,9 +130,14 @@ def road_points(lat: np.ndarray, lon: np.ndarray, pop: np.ndarray, texel_km: flo
     la, lo, po = lat[sel], lon[sel], pop[sel]
     if la.size < 2:
         return np.zeros(0), np.zeros(0), np.zeros(0, np.float32)
-    xyz = np.stack([np.cos(np.radians(la)) * np.cos(np.radians(lo)),
-                    np.cos(np.radians(la)) * np.sin(np.radians(lo)),
-                    np.sin(np.radians(la))], axis=1)
+    xyz = np.stack(
+        [
+            np.cos(np.radians(la)) * np.cos(np.radians(lo)),
+            np.cos(np.radians(la)) * np.sin(np.radians(lo)),
+            np.sin(np.radians(la)),
+        ],
+        axis=1,
+    )
     tree = cKDTree(xyz)
     k_near = min(4, la.size)
     dist, idx = tree.query(xyz, k=k_near)
@@ -148,7 +158,7 @@ def road_points(lat: np.ndarray, lon: np.ndarray, pop: np.ndarray, texel_km: flo
             v /= np.linalg.norm(v, axis=1, keepdims=True)
             side = np.cross(xyz[a[j]], xyz[b[j]])
             side /= np.linalg.norm(side)
-            amp = rng.normal(0.0, ROAD_MEANDER / modes) * d_km[j] / 6371.0   # radians
+            amp = rng.normal(0.0, ROAD_MEANDER / modes) * d_km[j] / 6371.0  # radians
             v = v + (np.sin(np.pi * np.outer(s, modes)) @ amp)[:, None] * side[None, :]
             v /= np.linalg.norm(v, axis=1, keepdims=True)
             pts_lat.append(np.degrees(np.arcsin(v[:, 2])))
@@ -159,8 +169,9 @@ def road_points(lat: np.ndarray, lon: np.ndarray, pop: np.ndarray, texel_km: flo
     return np.concatenate(pts_lat), np.concatenate(pts_lon), np.concatenate(pts_amt)
 
 
-def build_night_lights(places: list[tuple[float, float, int]], water: np.ndarray,
-                       seed: int = 2018) -> np.ndarray:
+def build_night_lights(
+    places: list[tuple[float, float, int]], water: np.ndarray, seed: int = 2018
+) -> np.ndarray:
     """Night radiance map (nW cm^-2 sr^-1, float32, LIGHTS_SIZE) from (lat, lon, population).
 
     ``water`` is a water mask (255 = water) of any equirectangular size.
@@ -169,7 +180,7 @@ def build_night_lights(places: list[tuple[float, float, int]], water: np.ndarray
 
     w, h = LIGHTS_SIZE
     rng = np.random.default_rng(seed)
-    texel_km = 360.0 / w * KM_PER_DEG        # along a parallel at the equator (= meridian)
+    texel_km = 360.0 / w * KM_PER_DEG  # along a parallel at the equator (= meridian)
     lat = np.array([p[0] for p in places])
     lon = np.array([p[1] for p in places])
     pop = np.array([p[2] for p in places], dtype=np.float64)
@@ -179,8 +190,12 @@ def build_night_lights(places: list[tuple[float, float, int]], water: np.ndarray
     # 1. Small places: their whole light in one point (footprint under ~1 texel).
     radius_km = np.sqrt(FOOTPRINT_K * pop**FOOTPRINT_EXP / math.pi)
     small = radius_km < 0.8 * texel_km
-    _deposit(grid, lat[small], lon[small],
-             (LIGHT_PER_PERSON * pop[small] / texel_area(lat[small])).astype(np.float32))
+    _deposit(
+        grid,
+        lat[small],
+        lon[small],
+        (LIGHT_PER_PERSON * pop[small] / texel_area(lat[small])).astype(np.float32),
+    )
 
     # 2. Larger places: a stamped footprint.  Radiance falls off as exp(-2 (r/R)^1.2)
     # from the centre, is lifted along a few radial arterials (angle-periodic
@@ -204,7 +219,7 @@ def build_night_lights(places: list[tuple[float, float, int]], water: np.ndarray
         theta = np.arctan2(dy_km, dx_km)
         arms = rng.integers(5, 10)
         ridge = np.cos(arms * theta + rng.uniform(0, 2 * np.pi)) ** 2
-        ridge = ridge ** (4.0 + 6.0 * r)          # arterials narrow in angle outward
+        ridge = ridge ** (4.0 + 6.0 * r)  # arterials narrow in angle outward
         profile = np.exp(-2.0 * r**1.2) + 0.35 * ridge * np.exp(-0.7 * r)
         patch = 0.55 + 0.9 * rng.random(profile.shape) ** 2
         stamp = (profile * patch).astype(np.float32)
@@ -214,8 +229,9 @@ def build_night_lights(places: list[tuple[float, float, int]], water: np.ndarray
 
     # 3. Lit roads between neighbouring towns (road_points), with their own random
     # stream so that the roads' meanders leave the towns' noise as it was.
-    road_lat, road_lon, road_amt = road_points(lat, lon, pop, texel_km,
-                                               np.random.default_rng([seed, 3]))
+    road_lat, road_lon, road_amt = road_points(
+        lat, lon, pop, texel_km, np.random.default_rng([seed, 3])
+    )
     if road_lat.size:
         road = np.zeros_like(grid)
         _deposit(road, road_lat, road_lon, road_amt)
@@ -223,8 +239,11 @@ def build_night_lights(places: list[tuple[float, float, int]], water: np.ndarray
 
     # 4. Sprawl texture at several scales (so no footprint is a clean disc), a
     # slight blur against aliasing, and darkness over water.
-    noise = (0.5 * _value_noise((h, w), 6.0, rng) + 0.3 * _value_noise((h, w), 2.5, rng)
-             + 0.2 * _value_noise((h, w), 17.0, rng))
+    noise = (
+        0.5 * _value_noise((h, w), 6.0, rng)
+        + 0.3 * _value_noise((h, w), 2.5, rng)
+        + 0.2 * _value_noise((h, w), 17.0, rng)
+    )
     grid *= 0.35 + 1.3 * noise
     grid = gaussian_filter(grid, 0.6, mode=("nearest", "wrap"))
     wy = (np.arange(h) + 0.5) / h * water.shape[0]

@@ -37,21 +37,22 @@ FloatArray = npt.NDArray[np.float64]
 CATALOG_FILE = "hip2_stars.npy"
 
 # One record per star; see assets/README.md.  float32 keeps positions to 0.05 arcsec.
-CATALOG_DTYPE = np.dtype([
-    ("hip", "<i4"),       # Hipparcos number
-    ("ra", "<f4"),        # right ascension, rad, ICRS, epoch J1991.25
-    ("dec", "<f4"),       # declination, rad
-    ("pm_ra", "<f4"),     # proper motion mu_alpha* = mu_alpha cos(dec), mas/yr
-    ("pm_dec", "<f4"),    # proper motion in declination, mas/yr
-    ("vmag", "<f4"),      # Johnson V magnitude (from Hp and B-V, see hp_to_v)
-    ("bv", "<f4"),        # Johnson B-V colour index
-])
+CATALOG_DTYPE = np.dtype(
+    [
+        ("hip", "<i4"),  # Hipparcos number
+        ("ra", "<f4"),  # right ascension, rad, ICRS, epoch J1991.25
+        ("dec", "<f4"),  # declination, rad
+        ("pm_ra", "<f4"),  # proper motion mu_alpha* = mu_alpha cos(dec), mas/yr
+        ("pm_dec", "<f4"),  # proper motion in declination, mas/yr
+        ("vmag", "<f4"),  # Johnson V magnitude (from Hp and B-V, see hp_to_v)
+        ("bv", "<f4"),  # Johnson B-V colour index
+    ]
+)
 
 # The Hipparcos catalogue epoch J1991.25 as a TT Julian date (ESA I/311 ReadMe).
 HIPPARCOS_EPOCH_JD_TT = 2448349.0625
 JULIAN_YEAR_DAYS = 365.25
 MAS_TO_RAD = math.pi / (180.0 * 3600.0 * 1000.0)
-
 
 
 # V magnitudes replacing the Hp-derived ones where Hipparcos's Hp is known to be off at
@@ -130,8 +131,13 @@ def radec_to_unit(ra: npt.ArrayLike, dec: npt.ArrayLike) -> FloatArray:
     return np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=-1)
 
 
-def proper_motion_directions(ra: npt.ArrayLike, dec: npt.ArrayLike, pm_ra_mas_yr: npt.ArrayLike,
-                             pm_dec_mas_yr: npt.ArrayLike, years: float) -> FloatArray:
+def proper_motion_directions(
+    ra: npt.ArrayLike,
+    dec: npt.ArrayLike,
+    pm_ra_mas_yr: npt.ArrayLike,
+    pm_dec_mas_yr: npt.ArrayLike,
+    years: float,
+) -> FloatArray:
     """Unit directions ``(N, 3)`` after ``years`` of proper motion from (ra, dec) (rad).
 
     The proper motion is a velocity in the tangent plane, mu_alpha* along the local
@@ -144,11 +150,12 @@ def proper_motion_directions(ra: npt.ArrayLike, dec: npt.ArrayLike, pm_ra_mas_yr
     dec = np.asarray(dec, dtype=np.float64)
     p = radec_to_unit(ra, dec)
     east = np.stack([-np.sin(ra), np.cos(ra), np.zeros_like(ra)], axis=-1)
-    north = np.stack([-np.sin(dec) * np.cos(ra), -np.sin(dec) * np.sin(ra), np.cos(dec)],
-                     axis=-1)
+    north = np.stack([-np.sin(dec) * np.cos(ra), -np.sin(dec) * np.sin(ra), np.cos(dec)], axis=-1)
     k = years * MAS_TO_RAD
-    v = (np.asarray(pm_ra_mas_yr, np.float64)[..., None] * east
-         + np.asarray(pm_dec_mas_yr, np.float64)[..., None] * north)
+    v = (
+        np.asarray(pm_ra_mas_yr, np.float64)[..., None] * east
+        + np.asarray(pm_dec_mas_yr, np.float64)[..., None] * north
+    )
     q = p + k * v
     return q / np.linalg.norm(q, axis=-1, keepdims=True)
 
@@ -209,8 +216,9 @@ class StarCatalog:
         """How many stars have V <= ``limiting_magnitude`` (they come first)."""
         return int(np.searchsorted(self.stars["vmag"], limiting_magnitude, side="right"))
 
-    def directions_at(self, utc: datetime, *, aberration: bool = True,
-                      count: int | None = None) -> FloatArray:
+    def directions_at(
+        self, utc: datetime, *, aberration: bool = True, count: int | None = None
+    ) -> FloatArray:
         """GCRS unit directions ``(N, 3)`` of the first ``count`` stars at ``utc``.
 
         Proper motion from J1991.25 to the date; with ``aberration``, the annual
@@ -221,8 +229,9 @@ class StarCatalog:
         Earth's limb alike by up to 5 arcsec.
         """
         s = self.stars if count is None else self.stars[:count]
-        d = proper_motion_directions(s["ra"], s["dec"], s["pm_ra"], s["pm_dec"],
-                                     julian_years_since_epoch(utc))
+        d = proper_motion_directions(
+            s["ra"], s["dec"], s["pm_ra"], s["pm_dec"], julian_years_since_epoch(utc)
+        )
         if aberration:
             d = aberrate(d, earth_velocity_km_s(utc))
         return d

@@ -31,8 +31,7 @@ POLAR_CAP_DEG = 30.0
 POLAR_CAP_SIZE = 1024
 
 
-def polar_cap(equirect_linear: np.ndarray, north: bool, size: int,
-              supersample: int) -> np.ndarray:
+def polar_cap(equirect_linear: np.ndarray, north: bool, size: int, supersample: int) -> np.ndarray:
     """Azimuthal equidistant cap (linear RGB float), pole at the centre.
 
     Pixel (i, j) of an N x N cap, centre x = (j + 1/2) / N * 2 - 1 (rightward),
@@ -66,15 +65,16 @@ def polar_cap(equirect_linear: np.ndarray, north: bool, size: int,
         u0 %= w
         u1 = (u0 + 1) % w
         px = (equirect_linear[v0, u0] * (1 - fu) + equirect_linear[v0, u1] * fu) * (1 - fv) + (
-            equirect_linear[v0 + 1, u0] * (1 - fu) + equirect_linear[v0 + 1, u1] * fu) * fv
+            equirect_linear[v0 + 1, u0] * (1 - fu) + equirect_linear[v0 + 1, u1] * fu
+        ) * fv
         px = px.reshape(len(rows), s, n, s, 3).mean(axis=(1, 3))
         out[rows] = px
     return out
 
 
-
-def polar_cap_srgb8(equirect_srgb8: np.ndarray, north: bool, size: int,
-                    supersample: int) -> np.ndarray:
+def polar_cap_srgb8(
+    equirect_srgb8: np.ndarray, north: bool, size: int, supersample: int
+) -> np.ndarray:
     """A polar cap as 8-bit sRGB (averaged in linear light)."""
     lin = srgb_to_linear(equirect_srgb8.astype(np.float32) / 255.0)
     cap = polar_cap(lin, north, size, supersample)
@@ -96,8 +96,10 @@ def day_textures(path: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     ``path`` None means the shipped Blue Marble with its prebuilt caps.
     """
     if path is None:
-        return tuple(_read_rgb(asset_path(name)) for name in  # type: ignore[return-value]
-                     ("earth_day.jpg", "earth_day_north.jpg", "earth_day_south.jpg"))
+        return tuple(
+            _read_rgb(asset_path(name))
+            for name in ("earth_day.jpg", "earth_day_north.jpg", "earth_day_south.jpg")  # type: ignore[return-value]
+        )
     rgb = _read_rgb(path)
     # Run-time caps: half the size and supersampling of the shipped ones (~1 s).
     size = POLAR_CAP_SIZE // 2

@@ -87,8 +87,7 @@ class Playback:
         return min(max(frame, 0), self.frame_count - 1)
 
 
-def azel_of(pos_km: np.ndarray, vel_km_s: np.ndarray,
-            forward: np.ndarray) -> tuple[float, float]:
+def azel_of(pos_km: np.ndarray, vel_km_s: np.ndarray, forward: np.ndarray) -> tuple[float, float]:
     """Azimuth and elevation (degrees) of a view direction in the orbit's local frame.
 
     The inverse of :func:`renderer.timeline.look_azel`: azimuth from the velocity's
@@ -143,8 +142,14 @@ class LookEdit:
         """Back to the scene file's look and field of view."""
         self.azimuth_deg = self.elevation_deg = self.fov_deg = None
 
-    def drag(self, dx_px: float, dy_px: float, focal_px: float,
-             start_azel: tuple[float, float], roll_deg: float = 0.0) -> None:
+    def drag(
+        self,
+        dx_px: float,
+        dy_px: float,
+        focal_px: float,
+        start_azel: tuple[float, float],
+        roll_deg: float = 0.0,
+    ) -> None:
         """Turn by a mouse drag of (dx, dy) window pixels, y downward.
 
         The view follows the pointer: the point seen at the image centre moves
@@ -169,14 +174,18 @@ class LookEdit:
     def zoom(self, clicks: float, fov_deg: float) -> None:
         """Narrow the field of view by ZOOM_PER_CLICK per click up (widen for down)."""
         lo, hi = FOV_RANGE
-        self.fov_deg = min(max(fov_deg * ZOOM_PER_CLICK ** clicks, lo), hi)
+        self.fov_deg = min(max(fov_deg * ZOOM_PER_CLICK**clicks, lo), hi)
 
     def apply(self, scene: Scene) -> Scene:
         """``scene`` with this look and field of view (the file's where not steered)."""
         camera = scene.camera
         if self.azimuth_deg is not None and self.elevation_deg is not None:
-            look = Look(azimuth_deg=self.azimuth_deg, elevation_deg=self.elevation_deg,
-                        roll_deg=camera.look.roll_deg, target=None)
+            look = Look(
+                azimuth_deg=self.azimuth_deg,
+                elevation_deg=self.elevation_deg,
+                roll_deg=camera.look.roll_deg,
+                target=None,
+            )
             camera = replace(camera, look=look)
         if self.fov_deg is not None:
             camera = replace(camera, fov_deg=self.fov_deg)
@@ -197,12 +206,19 @@ def look_toml(scene: Scene, note: str = "") -> str:
     """
     camera = scene.camera
     look = camera.look
-    lines = [f"# {note}" if note else "# orbitlapse preview: the current look",
-             "# replace fov_deg in [camera] and the [camera.look] table with these lines",
-             "[camera]", f"fov_deg = {_num(camera.fov_deg)}", "", "[camera.look]"]
+    lines = [
+        f"# {note}" if note else "# orbitlapse preview: the current look",
+        "# replace fov_deg in [camera] and the [camera.look] table with these lines",
+        "[camera]",
+        f"fov_deg = {_num(camera.fov_deg)}",
+        "",
+        "[camera.look]",
+    ]
     if isinstance(look.target, GroundTarget):
-        lines.append(f"target = {{ lat_deg = {_num(look.target.lat_deg)}, "
-                     f"lon_deg = {_num(look.target.lon_deg)} }}")
+        lines.append(
+            f"target = {{ lat_deg = {_num(look.target.lat_deg)}, "
+            f"lon_deg = {_num(look.target.lon_deg)} }}"
+        )
     elif isinstance(look.target, LaunchTarget):
         lines.append(f'target = "launch:{look.target.index}"')
     else:

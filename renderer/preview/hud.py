@@ -36,17 +36,27 @@ class HudLine:
     color: tuple[int, int, int, int] = WHITE
 
 
-def status_line(utc: datetime, frame: int, frame_count: int, altitude_km: float,
-                fps: float | None, paused: bool, speed: float) -> str:
+def status_line(
+    utc: datetime,
+    frame: int,
+    frame_count: int,
+    altitude_km: float,
+    fps: float | None,
+    paused: bool,
+    speed: float,
+) -> str:
     """The heads-up line: UTC, frame, altitude and the rate frames are drawn at."""
     rate = "paused" if paused else f"{fps:4.1f} fps" if fps is not None else "-- fps"
     speed_text = "" if speed == 1.0 else f"  x{speed:g}"
-    return (f"{utc:%Y-%m-%d %H:%M:%S} UTC   frame {frame}/{frame_count - 1}   "
-            f"alt {altitude_km:.1f} km   {rate}{speed_text}")
+    return (
+        f"{utc:%Y-%m-%d %H:%M:%S} UTC   frame {frame}/{frame_count - 1}   "
+        f"alt {altitude_km:.1f} km   {rate}{speed_text}"
+    )
 
 
-def resolution_line(internal: tuple[int, int], window: tuple[int, int], software: bool,
-                    lowered: bool) -> str:
+def resolution_line(
+    internal: tuple[int, int], window: tuple[int, int], software: bool, lowered: bool
+) -> str:
     """Where the frame is drawn: its internal size, and why it is smaller than the window."""
     kind = "software GL" if software else "GPU"
     note = f", lowered from {window[0]}x{window[1]} to stay interactive" if lowered else ""

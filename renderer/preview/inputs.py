@@ -71,8 +71,9 @@ class ControlChannel:
             try:
                 stream = sys.stdin if self.spec == "-" else open(self.spec, encoding="utf-8")  # noqa: SIM115
             except OSError as exc:
-                print(f"orbitlapse: preview: --control {self.spec}: {exc.strerror}",
-                      file=sys.stderr)
+                print(
+                    f"orbitlapse: preview: --control {self.spec}: {exc.strerror}", file=sys.stderr
+                )
                 return
             for line in stream:
                 if line.strip():

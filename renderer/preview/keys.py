@@ -34,8 +34,16 @@ BINDINGS: tuple[Binding, ...] = (
 )
 
 # Printable keys are read as characters, so the user's keyboard layout applies.
-CHAR_COMMANDS = {" ": "pause", "[": "slower", "]": "faster", "r": "reset", "s": "still",
-                 "p": "print", "h": "hud", "q": "quit"}
+CHAR_COMMANDS = {
+    " ": "pause",
+    "[": "slower",
+    "]": "faster",
+    "r": "reset",
+    "s": "still",
+    "p": "print",
+    "h": "hud",
+    "q": "quit",
+}
 
 
 def controls_help() -> str:

@@ -62,7 +62,7 @@ class AdaptiveSize:
     def internal(self, viewport: tuple[int, int]) -> tuple[int, int]:
         """The internal size for a viewport of ``(w, h)`` pixels."""
         w, h = viewport
-        scale = 0.5 ** self.level
+        scale = 0.5**self.level
         iw = max(round(w * scale), min(MIN_INTERNAL_WIDTH, w))
         ih = max(1, round(iw * h / w))
         return iw, ih

@@ -69,7 +69,6 @@ NOTE_S = 3.0
 TITLE_EVERY_S = 0.5
 
 
-
 class Presenter:
     """Draws RGBA8 images (top row first) onto rectangles of the window."""
 
@@ -77,14 +76,22 @@ class Presenter:
         self.ctx = ctx
         self.program = build_program(ctx, "present.glsl")
         self.vao = ctx.vertex_array(self.program, [])
-        self.smooth = ctx.sampler(filter=(moderngl.LINEAR, moderngl.LINEAR),
-                                  repeat_x=False, repeat_y=False)
-        self.sharp = ctx.sampler(filter=(moderngl.NEAREST, moderngl.NEAREST),
-                                 repeat_x=False, repeat_y=False)
+        self.smooth = ctx.sampler(
+            filter=(moderngl.LINEAR, moderngl.LINEAR), repeat_x=False, repeat_y=False
+        )
+        self.sharp = ctx.sampler(
+            filter=(moderngl.NEAREST, moderngl.NEAREST), repeat_x=False, repeat_y=False
+        )
         self.hud: moderngl.Texture | None = None
 
-    def draw(self, texture: moderngl.Texture, rect: tuple[float, float, float, float], *,
-             smooth: bool, blend: bool) -> None:
+    def draw(
+        self,
+        texture: moderngl.Texture,
+        rect: tuple[float, float, float, float],
+        *,
+        smooth: bool,
+        blend: bool,
+    ) -> None:
         """Draw ``texture`` over ``rect`` (NDC x0, y0, x1, y1) of the current viewport."""
         sampler = self.smooth if smooth else self.sharp
         sampler.use(0)
@@ -126,10 +133,18 @@ class _Reply:
 class Preview:
     """The preview window and its loop; :meth:`run` returns the exit status."""
 
-    def __init__(self, path: Path, scene: Scene, *, width: int | None = None,
-                 paused: bool = False, control: str | None = None,
-                 budget_s: float = DEFAULT_BUDGET_S, out: TextIO = sys.stdout,
-                 err: TextIO = sys.stderr) -> None:
+    def __init__(
+        self,
+        path: Path,
+        scene: Scene,
+        *,
+        width: int | None = None,
+        paused: bool = False,
+        control: str | None = None,
+        budget_s: float = DEFAULT_BUDGET_S,
+        out: TextIO = sys.stdout,
+        err: TextIO = sys.stderr,
+    ) -> None:
         self.path = Path(path)
         self.scene = scene
         self.out, self.err = out, err
@@ -187,8 +202,9 @@ class Preview:
         glfw.set_framebuffer_size_callback(win, self._on_resize)
         glfw.set_window_refresh_callback(win, self._on_refresh)
         self.presenter = Presenter(self.ctx)
-        self.control = ControlChannel(self.control_spec, glfw.post_empty_event) \
-            if self.control_spec else None
+        self.control = (
+            ControlChannel(self.control_spec, glfw.post_empty_event) if self.control_spec else None
+        )
         self._build(self.scene)
         self._render()
         self._present()
@@ -329,8 +345,9 @@ class Preview:
             lines.append(HudLine(self._status_text()))
             _, _, vw, vh = self._viewport()
             internal = (self.comp_view.width, self.comp_view.height) if self.comp_view else (0, 0)
-            lines.append(HudLine(resolution_line(internal, (vw, vh), self.software,
-                                                 internal[0] < vw)))
+            lines.append(
+                HudLine(resolution_line(internal, (vw, vh), self.software, internal[0] < vw))
+            )
             if self.note is not None:
                 lines.append(HudLine(self.note[0]))
         if self.error is not None:
@@ -340,8 +357,15 @@ class Preview:
     def _status_text(self) -> str:
         assert self.state is not None
         pb = self.playback
-        return status_line(self.state.utc, self.shown_frame, pb.frame_count, self._altitude_km(),
-                           self._fps(), pb.paused, pb.speed)
+        return status_line(
+            self.state.utc,
+            self.shown_frame,
+            pb.frame_count,
+            self._altitude_km(),
+            self._fps(),
+            pb.paused,
+            pb.speed,
+        )
 
     def _altitude_km(self) -> float:
         if self.state is None:
@@ -403,8 +427,10 @@ class Preview:
             self._show_error(str(exc))
             return
         saved = (self.scene, copy(self.look), self.adaptive.level, copy(self.playback))
-        if (new.camera.look, new.camera.fov_deg) != (self.scene.camera.look,
-                                                     self.scene.camera.fov_deg):
+        if (new.camera.look, new.camera.fov_deg) != (
+            self.scene.camera.look,
+            self.scene.camera.fov_deg,
+        ):
             self.look = LookEdit()  # the file's new look wins over the steered one
         self.scene = new
         self.playback.rescale(new.output.frame_count, new.output.fps)
@@ -414,8 +440,11 @@ class Preview:
         except Exception as exc:  # a scene that validates but cannot be drawn
             self.scene, self.look, self.adaptive.level, self.playback = saved
             self._build(self.scene)
-            self._show_error(str(exc) if isinstance(exc, OrbitlapseError)
-                             else f"{self.path}: cannot draw: {type(exc).__name__}: {exc}")
+            self._show_error(
+                str(exc)
+                if isinstance(exc, OrbitlapseError)
+                else f"{self.path}: cannot draw: {type(exc).__name__}: {exc}"
+            )
             return
         self.error = None
         self.reloads += 1
@@ -431,8 +460,11 @@ class Preview:
     def _show_error(self, message: str) -> None:
         self.error = message
         self.needs_present = True
-        print(f"orbitlapse: preview: {message} (keeping the last good scene)", file=self.err,
-              flush=True)
+        print(
+            f"orbitlapse: preview: {message} (keeping the last good scene)",
+            file=self.err,
+            flush=True,
+        )
 
     def _set_note(self, text: str) -> None:
         self.note = (text, time.monotonic() + NOTE_S)
@@ -509,8 +541,9 @@ class Preview:
         scene = self.look.apply(self.scene)
         start = self._current_azel(scene)
         _, _, vw, vh = self._viewport()
-        self.look.drag(dx, dy, View(vw, vh, scene.camera.fov_deg).focal_px, start,
-                       scene.camera.look.roll_deg)
+        self.look.drag(
+            dx, dy, View(vw, vh, scene.camera.fov_deg).focal_px, start, scene.camera.look.roll_deg
+        )
         self._view_changed()
 
     def _current_azel(self, scene: Scene) -> tuple[float, float]:
@@ -528,8 +561,7 @@ class Preview:
     def _view_changed(self) -> None:
         """Draw again after a change of look or field of view."""
         fov = self.look.apply(self.scene).camera.fov_deg
-        if self.comp is not None and self.comp_view is not None \
-                and self.comp_view.fov_deg != fov:
+        if self.comp is not None and self.comp_view is not None and self.comp_view.fov_deg != fov:
             # Show the new field of view at once; re-size once the wheel rests (the
             # glare's kernels follow the focal length, and are rebuilt then).
             self.comp_view = View(self.comp_view.width, self.comp_view.height, fov)
@@ -583,20 +615,33 @@ class Preview:
             x11 = None
         internal = [self.comp_view.width, self.comp_view.height] if self.comp_view else None
         return {
-            "scene": str(self.path), "title": self.scene.title,
-            "frame": self.shown_frame, "frame_count": pb.frame_count, "position": pb.position,
-            "paused": pb.paused, "speed": pb.speed,
+            "scene": str(self.path),
+            "title": self.scene.title,
+            "frame": self.shown_frame,
+            "frame_count": pb.frame_count,
+            "position": pb.position,
+            "paused": pb.paused,
+            "speed": pb.speed,
             # A target look has no fixed azimuth and elevation (the target sets them).
             "azimuth_deg": look.azimuth_deg if target is None else None,
             "elevation_deg": look.elevation_deg if target is None else None,
-            "roll_deg": look.roll_deg, "target": target, "fov_deg": scene.camera.fov_deg,
-            "turned": self.look.turned, "hud": self.hud_on,
+            "roll_deg": look.roll_deg,
+            "target": target,
+            "fov_deg": scene.camera.fov_deg,
+            "turned": self.look.turned,
+            "hud": self.hud_on,
             "hud_text": [line.text for line in self._hud_lines()],
-            "error": self.error, "reloads": self.reloads,
-            "internal": internal, "viewport": [vw, vh], "framebuffer": list(fb),
-            "window_pos": list(glfw.get_window_pos(self.window)), "x11_window": x11,
-            "software": self.software, "lowered": bool(internal and internal[0] < vw),
-            "rendered": self.rendered, "presented": self.presented,
+            "error": self.error,
+            "reloads": self.reloads,
+            "internal": internal,
+            "viewport": [vw, vh],
+            "framebuffer": list(fb),
+            "window_pos": list(glfw.get_window_pos(self.window)),
+            "x11_window": x11,
+            "software": self.software,
+            "lowered": bool(internal and internal[0] < vw),
+            "rendered": self.rendered,
+            "presented": self.presented,
             "utc": self.state.utc.isoformat() if self.state else None,
             "altitude_km": self._altitude_km(),
         }
@@ -666,10 +711,17 @@ def _free_name(path: Path) -> Path:
     return candidate
 
 
-def run_preview(path: Path, *, width: int | None = None, paused: bool = False,
-                control: str | None = None, budget_ms: float | None = None) -> int:
+def run_preview(
+    path: Path,
+    *,
+    width: int | None = None,
+    paused: bool = False,
+    control: str | None = None,
+    budget_ms: float | None = None,
+) -> int:
     """Load the scene (a bad one raises SceneError before any window opens) and play it."""
     scene = load_scene(path)
     budget_s = DEFAULT_BUDGET_S if budget_ms is None else budget_ms / 1000.0
-    return Preview(Path(path), scene, width=width, paused=paused, control=control,
-                   budget_s=budget_s).run()
+    return Preview(
+        Path(path), scene, width=width, paused=paused, control=control, budget_s=budget_s
+    ).run()

@@ -4,6 +4,7 @@ Everything a scene can say is checked here, before any frame is drawn; the rest 
 orbitlapse trusts what it is given.  The public names are re-exported here so that
 callers write ``from renderer.scene import Scene, load_scene``.
 """
+
 from renderer.scene.fields import (
     parse_utc,
 )

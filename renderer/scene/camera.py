@@ -265,14 +265,27 @@ def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int) -> Camera:
         shutter_angle_deg=_num(ctx, blur_tbl, bp, "shutter_angle_deg", _Range(0, 360), 180.0),
     )
     noise = _optional_layer(ctx, cam, p, "noise", False, lambda t, w: _parse_noise(ctx, t, w))
-    bloom = _optional_layer(ctx, cam, p, "bloom", True,
-                            lambda t, w: Bloom(_num(ctx, _table(ctx, t, w, _BLOOM_KEYS), w,
-                                                    "fraction", _Range(0.0, 0.5), 0.02)))
+    bloom = _optional_layer(
+        ctx,
+        cam,
+        p,
+        "bloom",
+        True,
+        lambda t, w: Bloom(
+            _num(ctx, _table(ctx, t, w, _BLOOM_KEYS), w, "fraction", _Range(0.0, 0.5), 0.02)
+        ),
+    )
     return Camera(orbit, fov, look, exposure, blur, noise, bloom)
 
 
-def _optional_layer(ctx: _Ctx, tbl: dict[str, Any], path: str, key: str, default_on: bool,
-                    parse: Callable[[dict[str, Any], str], _T]) -> _T | None:
+def _optional_layer(
+    ctx: _Ctx,
+    tbl: dict[str, Any],
+    path: str,
+    key: str,
+    default_on: bool,
+    parse: Callable[[dict[str, Any], str], _T],
+) -> _T | None:
     """A feature given as ``true`` (defaults), ``false`` (off) or a table; absent means
     ``default_on``."""
     where = _join(path, key)

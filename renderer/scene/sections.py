@@ -151,8 +151,6 @@ def _parse_output(ctx: _Ctx, tbl: dict[str, Any], source: Path) -> Output:
     return Output(path, width, height, fps, duration, codec, crf)
 
 
-
-
 def _switch(
     ctx: _Ctx,
     tbl: dict[str, Any],

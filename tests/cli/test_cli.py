@@ -23,7 +23,7 @@ TLE = [
 def scene_text(**sections: str) -> str:
     """A small valid scene; keyword arguments replace whole sections' bodies."""
     body = {
-        "top": "scene_version = 1\ntitle = \"test\"",
+        "top": 'scene_version = 1\ntitle = "test"',
         "time": 'start_utc = "2018-11-16T10:00:00Z"\nspeed = 10.0',
         "output": 'width = 64\nheight = 36\nfps = 10\nduration_s = 0.3\ncodec = "h264"',
         "camera": "fov_deg = 60",
@@ -54,8 +54,20 @@ def one_error_line(proc: subprocess.CompletedProcess) -> str:
 
 def test_render_flagship_small_h264(tmp_path):
     out = tmp_path / "out.mp4"
-    proc = run("render", str(SCENES / "progress-ms10.toml"), "-o", str(out), "--width", "320",
-               "--height", "180", "--fps", "10", "--duration", "3")
+    proc = run(
+        "render",
+        str(SCENES / "progress-ms10.toml"),
+        "-o",
+        str(out),
+        "--width",
+        "320",
+        "--height",
+        "180",
+        "--fps",
+        "10",
+        "--duration",
+        "3",
+    )
     no_traceback(proc)
     assert proc.returncode == 0, proc.stderr
     info = probe_video(out)
@@ -99,33 +111,44 @@ def test_default_output_path_is_the_scene_name(tmp_path):
 # ---------------------------------------------------------------------------
 
 BAD_SCENES = {
-    "fov_type": (scene_text(camera="fov_deg = \"wide\""), "camera.fov_deg"),
+    "fov_type": (scene_text(camera='fov_deg = "wide"'), "camera.fov_deg"),
     "fov_range": (scene_text(camera="fov_deg = 200"), "camera.fov_deg"),
     "fov_bool": (scene_text(camera="fov_deg = true"), "camera.fov_deg"),
     "typo_key": (scene_text(camera__look="azimuth = 10"), "camera.look.azimuth"),
     "unknown_section": (scene_text(cameras="fov_deg = 1"), "cameras"),
-    "both_orbits": (scene_text(camera__orbit=f'tle = ["{TLE[0]}", "{TLE[1]}"]\n'
-                                             'over = { lat_deg = 1, lon_deg = 2, '
-                                             'time_utc = "2018-11-16T10:00:00Z", '
-                                             'altitude_km = 400, inclination_deg = 51.6 }'),
-                    "camera.orbit"),
+    "both_orbits": (
+        scene_text(
+            camera__orbit=f'tle = ["{TLE[0]}", "{TLE[1]}"]\n'
+            "over = { lat_deg = 1, lon_deg = 2, "
+            'time_utc = "2018-11-16T10:00:00Z", '
+            "altitude_km = 400, inclination_deg = 51.6 }"
+        ),
+        "camera.orbit",
+    ),
     "no_orbit": (scene_text(camera__orbit=None), "camera.orbit"),
-    "broken_tle": (scene_text(camera__orbit=f'tle = ["{TLE[0][:-1]}8", "{TLE[1]}"]'),
-                   "camera.orbit.tle"),
+    "broken_tle": (
+        scene_text(camera__orbit=f'tle = ["{TLE[0][:-1]}8", "{TLE[1]}"]'),
+        "camera.orbit.tle",
+    ),
     "short_tle": (scene_text(camera__orbit='tle = ["1 25544U", "2 25544"]'), "camera.orbit.tle"),
     "bad_time": (scene_text(time='start_utc = "yesterday"'), "time.start_utc"),
-    "negative_speed": (scene_text(time='start_utc = "2018-11-16T10:00:00Z"\nspeed = -1'),
-                       "time.speed"),
+    "negative_speed": (
+        scene_text(time='start_utc = "2018-11-16T10:00:00Z"\nspeed = -1'),
+        "time.speed",
+    ),
     "odd_width": (scene_text(output="width = 65\nheight = 36"), "output.width"),
     "bad_codec": (scene_text(output='codec = "divx"'), "output.codec"),
     "version": (scene_text(top="scene_version = 2"), "scene_version"),
     "no_version": (scene_text(top='title = "x"'), "scene_version"),
-    "over_unreachable": (scene_text(camera__orbit='over = { lat_deg = 70, lon_deg = 2, '
-                                                  'time_utc = "2018-11-16T10:00:00Z", '
-                                                  'altitude_km = 400, inclination_deg = 51.6 }'),
-                         "camera.orbit.over.lat_deg"),
-    "launch_target_missing": (scene_text(camera__look='target = "launch:1"'),
-                              "camera.look.target"),
+    "over_unreachable": (
+        scene_text(
+            camera__orbit="over = { lat_deg = 70, lon_deg = 2, "
+            'time_utc = "2018-11-16T10:00:00Z", '
+            "altitude_km = 400, inclination_deg = 51.6 }"
+        ),
+        "camera.orbit.over.lat_deg",
+    ),
+    "launch_target_missing": (scene_text(camera__look='target = "launch:1"'), "camera.look.target"),
     "toml_syntax": ("scene_version = 1\n[time\nstart_utc = 1\n", ""),
     "empty": ("", ""),
 }
@@ -173,9 +196,14 @@ def test_unreadable_scene_files(tmp_path, kind):
 
 @pytest.mark.parametrize(
     "args",
-    [["render"], ["render", "x.toml", "--width", "abc"], ["render", "x.toml", "--fps", "-3"],
-     ["frobnicate"], ["still", "x.toml"], ["still", "x.toml", "-o", "a.png", "--at", "1",
-                                            "--utc", "2018-11-16T18:14:08Z"]],
+    [
+        ["render"],
+        ["render", "x.toml", "--width", "abc"],
+        ["render", "x.toml", "--fps", "-3"],
+        ["frobnicate"],
+        ["still", "x.toml"],
+        ["still", "x.toml", "-o", "a.png", "--at", "1", "--utc", "2018-11-16T18:14:08Z"],
+    ],
 )
 def test_bad_arguments_exit_2_without_traceback(args):
     proc = run(*args)
@@ -201,9 +229,13 @@ def _start_long_render(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
     scene = tmp_path / "long.toml"
     scene.write_text(scene_text(output="width = 160\nheight = 90\nfps = 30\nduration_s = 60"))
     out = tmp_path / "long.mp4"
-    proc = subprocess.Popen([*orbitlapse_command(), "render", str(scene), "-o", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    proc = subprocess.Popen(
+        [*orbitlapse_command(), "render", str(scene), "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
     # Wait until frames are flowing into ffmpeg's temporary file.
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -242,8 +274,11 @@ def test_ctrl_c_leaves_nothing(tmp_path):
 
 def test_dying_ffmpeg_is_reported_and_leaves_nothing(tmp_path):
     proc, out = _start_long_render(tmp_path)
-    kids = [k for k in _children(proc.pid)
-            if "ffmpeg" in Path(f"/proc/{k}/cmdline").read_bytes().decode(errors="replace")]
+    kids = [
+        k
+        for k in _children(proc.pid)
+        if "ffmpeg" in Path(f"/proc/{k}/cmdline").read_bytes().decode(errors="replace")
+    ]
     assert kids, "no ffmpeg child found"
     for k in kids:
         os.kill(k, signal.SIGKILL)
@@ -263,8 +298,18 @@ def test_still_writes_a_png_of_the_asked_size(tmp_path):
     from PIL import Image
 
     out = tmp_path / "still.png"
-    proc = run("still", str(SCENES / "quick.toml"), "--at", "1", "-o", str(out),
-               "--width", "160", "--height", "90")
+    proc = run(
+        "still",
+        str(SCENES / "quick.toml"),
+        "--at",
+        "1",
+        "-o",
+        str(out),
+        "--width",
+        "160",
+        "--height",
+        "90",
+    )
     assert proc.returncode == 0, proc.stderr
     img = np.asarray(Image.open(out))
     assert img.shape == (90, 160, 3)
@@ -277,10 +322,27 @@ def test_still_at_utc_equals_still_at_video_seconds(tmp_path):
     a, b = tmp_path / "a.png", tmp_path / "b.png"
     scene = SCENES / "progress-ms10.toml"
     # speed 10: 2 s of video after 18:10:00 is 18:10:20.
-    assert run("still", str(scene), "--at", "2", "-o", str(a), "--width", "96",
-               "--height", "54").returncode == 0
-    assert run("still", str(scene), "--utc", "2018-11-16T18:10:20Z", "-o", str(b), "--width",
-               "96", "--height", "54").returncode == 0
+    assert (
+        run(
+            "still", str(scene), "--at", "2", "-o", str(a), "--width", "96", "--height", "54"
+        ).returncode
+        == 0
+    )
+    assert (
+        run(
+            "still",
+            str(scene),
+            "--utc",
+            "2018-11-16T18:10:20Z",
+            "-o",
+            str(b),
+            "--width",
+            "96",
+            "--height",
+            "54",
+        ).returncode
+        == 0
+    )
     assert np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b)))
 
 
@@ -308,8 +370,21 @@ def test_help_lists_the_commands(cli):
 @pytest.mark.parametrize("scene", sorted(p.name for p in SCENES.glob("*.toml")))
 def test_every_shipped_scene_renders_tiny(tmp_path, scene):
     out = tmp_path / "tiny.mp4"
-    proc = run("render", str(SCENES / scene), "-o", str(out), "--width", "64", "--height", "36",
-               "--fps", "10", "--duration", "0.3", "--quiet")
+    proc = run(
+        "render",
+        str(SCENES / scene),
+        "-o",
+        str(out),
+        "--width",
+        "64",
+        "--height",
+        "36",
+        "--fps",
+        "10",
+        "--duration",
+        "0.3",
+        "--quiet",
+    )
     no_traceback(proc)
     assert proc.returncode == 0, proc.stderr
     assert probe_video(out)["frames"] == 3

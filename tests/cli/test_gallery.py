@@ -44,8 +44,19 @@ def gallery_size() -> tuple[int, int]:
 def render_still(tmp_path: Path, name: str, at: str) -> np.ndarray:
     w, h = gallery_size()
     out = tmp_path / f"{name}-{at}.png"
-    proc = run("still", str(SCENES / f"{name}.toml"), "--at", at, "-o", str(out),
-               "--width", str(w), "--height", str(h), "--quiet")
+    proc = run(
+        "still",
+        str(SCENES / f"{name}.toml"),
+        "--at",
+        at,
+        "-o",
+        str(out),
+        "--width",
+        str(w),
+        "--height",
+        str(h),
+        "--quiet",
+    )
     assert proc.returncode == 0, proc.stderr
     return np.asarray(Image.open(out).convert("RGB"), dtype=np.float64)
 
@@ -127,9 +138,17 @@ def test_flagship_preview_is_a_short_small_animation():
 BASE = {
     "scene_version": 1,
     "time": {"start_utc": "2018-11-16T18:10:00Z"},
-    "camera": {"orbit": {"over": {
-        "lat_deg": 40.0, "lon_deg": 60.0, "time_utc": "2018-11-16T18:10:00Z",
-        "altitude_km": 408.0, "inclination_deg": 51.64}}},
+    "camera": {
+        "orbit": {
+            "over": {
+                "lat_deg": 40.0,
+                "lon_deg": 60.0,
+                "time_utc": "2018-11-16T18:10:00Z",
+                "altitude_km": 408.0,
+                "inclination_deg": 51.64,
+            }
+        }
+    },
 }
 
 
@@ -178,8 +197,10 @@ def test_every_scenes_md_example_is_a_valid_scene(index):
         scene = loads_scene(text, "docs/example.toml")
     else:
         merged = merge(BASE, doc)
-        scene = loads_scene("\n".join(f"{json.dumps(k)} = {toml_value(v)}"
-                                      for k, v in merged.items()), "docs/example.toml")
+        scene = loads_scene(
+            "\n".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in merged.items()),
+            "docs/example.toml",
+        )
     assert isinstance(scene, Scene)
 
 
@@ -220,8 +241,9 @@ def test_flagship_framing_follows_the_footage():
         if since < 130.0:
             continue
         rocket = tl.vehicles_km[0, i]
-        px, py, ahead = project_to_pixels(rocket[None], cam, right, up, fwd, w, h,
-                                          scene.camera.fov_deg)
+        px, py, ahead = project_to_pixels(
+            rocket[None], cam, right, up, fwd, w, h, scene.camera.fov_deg
+        )
         assert ahead[0] and 0 < px[0] < w and 0 < py[0] < h, (t, px, py)
         # Not behind the Earth: the segment camera -> rocket misses the ellipsoid.
         s = np.linspace(0.0, 1.0, 2001)[:, None]

@@ -13,7 +13,7 @@ from renderer.frame_state import View
 from renderer.physics import airglow
 from tests.helpers import A, minimal_scene, render_hdr, state
 
-H_CAM = 406.0   # REFERENCE.md: the ISS at 406 km
+H_CAM = 406.0  # REFERENCE.md: the ISS at 406 km
 GREEN = sc.AirglowLayer("O I 557.7 nm", 97.0, 10.0, 250.0, wavelength_nm=557.7)
 
 
@@ -23,8 +23,9 @@ def luminance(img):
 
 def only(**earth):
     """A scene with every Earth layer off except those given."""
-    layers = dict(day=None, night_lights=None, clouds=None, atmosphere=None, airglow=None,
-                  glint=None)
+    layers = dict(
+        day=None, night_lights=None, clouds=None, atmosphere=None, airglow=None, glint=None
+    )
     layers.update(earth)
     return minimal_scene(ev100=-5.0, **layers)
 
@@ -81,9 +82,14 @@ def limb_and_band(gl_session_ctx, smooth_layers):
     ctx = gl_session_ctx
     col = VIEW.width // 2
     # The hard limb, from the Earth's disc lit by the Sun overhead of the camera.
-    bare = render_hdr(ctx, minimal_scene(day=None, night_lights=None, clouds=None,
-                                         atmosphere=None, airglow=None, glint=None),
-                      limb_state(sun_dir=np.array([1.0, 0.0, 0.0])), VIEW)
+    bare = render_hdr(
+        ctx,
+        minimal_scene(
+            day=None, night_lights=None, clouds=None, atmosphere=None, airglow=None, glint=None
+        ),
+        limb_state(sun_dir=np.array([1.0, 0.0, 0.0])),
+        VIEW,
+    )
     y_limb = limb_row(bare[:, col])
     # The green layer alone on the night side, with the atmosphere.
     scene = only(airglow=sc.Airglow((GREEN,)), atmosphere=sc.Atmosphere())
@@ -148,15 +154,18 @@ def reference_profile(layer: sc.AirglowLayer) -> np.ndarray:
     return out
 
 
-def test_limb_is_30_to_80_times_brighter_than_straight_down(gl_session_ctx, limb_and_band,
-                                                             smooth_layers):
+def test_limb_is_30_to_80_times_brighter_than_straight_down(
+    gl_session_ctx, limb_and_band, smooth_layers
+):
     _, lum, _ = limb_and_band
     # Straight down through the same layer, from the same height.
     pos = np.array([A + H_CAM, 0.0, 0.0])
     st = dataclasses.replace(
-        state(pos, forward=-pos, up_hint=np.array([0.0, 0.0, 1.0]),
-              sun_dir=np.array([-1.0, 0.0, 0.0])),
-        moon_km=np.array([-384400.0, 0.0, 0.0]))
+        state(
+            pos, forward=-pos, up_hint=np.array([0.0, 0.0, 1.0]), sun_dir=np.array([-1.0, 0.0, 0.0])
+        ),
+        moon_km=np.array([-384400.0, 0.0, 0.0]),
+    )
     scene = only(airglow=sc.Airglow((GREEN,)), atmosphere=sc.Atmosphere())
     nadir = luminance(render_hdr(gl_session_ctx, scene, st, View(16, 16, 2.0)))
     down = float(np.median(nadir))

@@ -36,8 +36,11 @@ def cpu_transmittance(p: np.ndarray, d: np.ndarray) -> np.ndarray:
     half = math.sqrt(top * top - q * q)
     t = np.arange(max(tc - half, 0.0), tc + half, 0.05)
     h = np.linalg.norm(o[None, :] + t[:, None] * w[None, :], axis=1) - A
-    ext = (RAYLEIGH[None, :] * np.exp(-h / 8.0)[:, None] + MIE_EXT * np.exp(-h / 1.2)[:, None]
-           + OZONE[None, :] * np.clip(1 - np.abs(h - 25.0) / 15.0, 0, None)[:, None])
+    ext = (
+        RAYLEIGH[None, :] * np.exp(-h / 8.0)[:, None]
+        + MIE_EXT * np.exp(-h / 1.2)[:, None]
+        + OZONE[None, :] * np.clip(1 - np.abs(h - 25.0) / 15.0, 0, None)[:, None]
+    )
     return np.exp(-np.trapezoid(ext, t, axis=0))
 
 
@@ -62,23 +65,24 @@ def test_transmittance_to_space_matches_a_cpu_integral(ctx, tmp_path):
     # the tables with bind_atmosphere().
     (tmp_path / "probe.glsl").write_text(CONTRACT_PROGRAM)
     from renderer.assets import shaders_dir
+
     (tmp_path / "lib").mkdir()
     for name in ("lib/common.glsl", "lib/atmosphere.glsl"):
         (tmp_path / name).write_text((shaders_dir() / name).read_text())
     program = ctx.compute_shader(load_source("probe.glsl", tmp_path).stage("compute"))
     cases = []
     cam = np.array([A + H_CAM, 0.0, 0.0])
-    for h_t in (2.0, 8.0, 15.0, 25.0, 40.0, 55.0, 70.0):      # tangent heights, km
+    for h_t in (2.0, 8.0, 15.0, 25.0, 40.0, 55.0, 70.0):  # tangent heights, km
         el = -math.acos((A + h_t) / (A + H_CAM))
         cases.append((cam, np.array([math.sin(el), math.cos(el), 0.0])))
     ground = np.array([A + 0.01, 0.0, 0.0])
     for zen in (0.0, 60.0, 85.0, 89.0):
         z = math.radians(zen)
         cases.append((ground, np.array([math.cos(z), math.sin(z), 0.0])))
-    pole = np.array([0.0, 0.0, B + 3.0])                       # over the pole: z is scaled
+    pole = np.array([0.0, 0.0, B + 3.0])  # over the pole: z is scaled
     cases.append((pole, np.array([0.3, 0.0, 1.0]) / math.hypot(0.3, 1.0)))
-    cases.append((cam, -cam / np.linalg.norm(cam)))             # at the ground: 0
-    cases.append((cam, np.array([1.0, 0.0, 0.0])))              # out to space: 1
+    cases.append((cam, -cam / np.linalg.norm(cam)))  # at the ground: 0
+    cases.append((cam, np.array([1.0, 0.0, 0.0])))  # out to space: 1
     data = np.array([np.r_[v, 0.0] for c in cases for v in c], np.float32)
     rays = ctx.buffer(data.tobytes())
     out = ctx.buffer(reserve=16 * len(cases))
@@ -111,7 +115,7 @@ def test_tables_are_cached_on_disk(ctx, tmp_path, monkeypatch):
     assert loaded is not None
     for name in fresh:
         assert np.array_equal(loaded[name], fresh[name])
-    path.write_bytes(b"not a table")        # a broken cache is ignored, never trusted
+    path.write_bytes(b"not a table")  # a broken cache is ignored, never trusted
     assert atmo._load_cached(path) is None
 
 
@@ -134,7 +138,7 @@ def glow_above_limb(img, lo_km, hi_km):
     rows = []
     for y in range(VIEW.height):
         el = math.atan((VIEW.height / 2 - y - 0.5) / VIEW.focal_px) - PITCH
-        impact = (A + H_CAM) * math.cos(el)         # closest approach of the ray
+        impact = (A + H_CAM) * math.cos(el)  # closest approach of the ray
         if lo_km <= impact - A <= hi_km:
             rows.append(col[y])
     assert rows, "no rows in that height range"
@@ -175,13 +179,26 @@ def test_atmosphere_dims_and_hazes_the_ground(ctx):
     # picture is bluer than grey; over so dark a ground the haze wins a little
     # (top-of-atmosphere reflectance of a 0.1 surface is ~0.12 to 0.14).
     pos = np.array([A + H_CAM, 0.0, 0.0])
-    st = state(pos, forward=-pos, up_hint=np.array([0.0, 0.0, 1.0]),
-               sun_dir=np.array([1.0, 0.0, 0.0]))
+    st = state(
+        pos, forward=-pos, up_hint=np.array([0.0, 0.0, 1.0]), sun_dir=np.array([1.0, 0.0, 0.0])
+    )
     view = View(16, 16, 10.0)
-    bare = render_hdr(ctx, minimal_scene(day=None, night_lights=None, clouds=None,
-                                         airglow=None, glint=None, atmosphere=None), st, view)
-    hazy = render_hdr(ctx, dataclasses.replace(AIR_ONLY, earth=dataclasses.replace(
-        AIR_ONLY.earth, atmosphere=sc.Atmosphere())), st, view)
+    bare = render_hdr(
+        ctx,
+        minimal_scene(
+            day=None, night_lights=None, clouds=None, airglow=None, glint=None, atmosphere=None
+        ),
+        st,
+        view,
+    )
+    hazy = render_hdr(
+        ctx,
+        dataclasses.replace(
+            AIR_ONLY, earth=dataclasses.replace(AIR_ONLY.earth, atmosphere=sc.Atmosphere())
+        ),
+        st,
+        view,
+    )
     b = bare.mean(axis=(0, 1))
     h = hazy.mean(axis=(0, 1))
     assert h[2] / h[0] > 1.2 * b[2] / b[0]

@@ -25,8 +25,9 @@ from tests.helpers import A, minimal_scene, state
 AU_KM = 149_597_870.7
 
 
-def looking_at(utc: datetime, target_km: np.ndarray, roll_deg: float = 0.0,
-               height_km: float = 400.0) -> FrameState:
+def looking_at(
+    utc: datetime, target_km: np.ndarray, roll_deg: float = 0.0, height_km: float = 400.0
+) -> FrameState:
     """A camera ``height_km`` above the ground straight under the target (on the line
     from the Earth's centre to it, so it sees the target as the geocentre does),
     looking at it, image up toward the celestial north pole turned by ``roll_deg``."""
@@ -40,10 +41,18 @@ def looking_at(utc: datetime, target_km: np.ndarray, roll_deg: float = 0.0,
     a = math.radians(roll_deg)
     up = math.cos(a) * up0 + math.sin(a) * np.cross(f, up0)
     return FrameState(
-        sim_s=0.0, utc=utc, camera_pos_km=pos, camera_vel_km_s=np.zeros(3),
-        camera_right=np.cross(f, up), camera_up=up, camera_forward=f,
-        itrs_from_gcrs=ephemeris.itrs_from_gcrs(t)[0], sun_km=ephemeris.sun_gcrs_km(t)[0],
-        moon_km=ephemeris.moon_gcrs_km(t)[0], vehicles_km=np.zeros((0, 3)))
+        sim_s=0.0,
+        utc=utc,
+        camera_pos_km=pos,
+        camera_vel_km_s=np.zeros(3),
+        camera_right=np.cross(f, up),
+        camera_up=up,
+        camera_forward=f,
+        itrs_from_gcrs=ephemeris.itrs_from_gcrs(t)[0],
+        sun_km=ephemeris.sun_gcrs_km(t)[0],
+        moon_km=ephemeris.moon_gcrs_km(t)[0],
+        vehicles_km=np.zeros((0, 3)),
+    )
 
 
 def draw_bodies(ctx, st: FrameState, view: View, scene=None) -> np.ndarray:
@@ -54,8 +63,9 @@ def draw_bodies(ctx, st: FrameState, view: View, scene=None) -> np.ndarray:
         bp.release()
 
 
-def disc_geometry(st: FrameState, view: View, center_km: np.ndarray,
-                  radius_km: float) -> tuple[float, float, float]:
+def disc_geometry(
+    st: FrameState, view: View, center_km: np.ndarray, radius_km: float
+) -> tuple[float, float, float]:
     """(x, y from the top, radius) in pixels of a sphere's disc near the image centre."""
     rel = center_km - st.camera_pos_km
     d = rel / np.linalg.norm(rel)
@@ -68,13 +78,17 @@ def disc_geometry(st: FrameState, view: View, center_km: np.ndarray,
 # The Moon
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("utc", "roll"), [
-    (datetime(2018, 11, 12, 12, 0, tzinfo=UTC), 0.0),     # waxing crescent
-    (datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC), 40.0),  # the flagship's 61 % Moon
-    (datetime(2018, 11, 19, 12, 0, tzinfo=UTC), -75.0),   # waxing gibbous
-    (datetime(2018, 11, 27, 6, 0, tzinfo=UTC), 150.0),    # waning gibbous: lit on the other side
-    (datetime(2018, 12, 3, 0, 0, tzinfo=UTC), 10.0),      # waning crescent
-])
+
+@pytest.mark.parametrize(
+    ("utc", "roll"),
+    [
+        (datetime(2018, 11, 12, 12, 0, tzinfo=UTC), 0.0),  # waxing crescent
+        (datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC), 40.0),  # the flagship's 61 % Moon
+        (datetime(2018, 11, 19, 12, 0, tzinfo=UTC), -75.0),  # waxing gibbous
+        (datetime(2018, 11, 27, 6, 0, tzinfo=UTC), 150.0),  # waning gibbous: lit on the other side
+        (datetime(2018, 12, 3, 0, 0, tzinfo=UTC), 10.0),  # waning crescent
+    ],
+)
 def test_moon_phase_and_lit_limb_match_skyfield(ctx, utc, roll):
     t = ephemeris.time_at(utc)
     st = looking_at(utc, ephemeris.moon_gcrs_km(t)[0], roll)
@@ -164,6 +178,7 @@ def test_lommel_seeliger_and_lambert_phase_laws_integrate_correctly():
 # The Sun
 # ---------------------------------------------------------------------------
 
+
 def test_sun_disc_size_brightness_and_limb_darkening(ctx):
     utc = datetime(2018, 11, 16, 10, 0, tzinfo=UTC)
     t = ephemeris.time_at(utc)
@@ -206,8 +221,7 @@ def test_sun_at_the_limb_is_cut_per_pixel_and_reddened(ctx, tilt_deg):
     view = View(128, 128, 1.5)
     e_sun = e_limb + math.radians(4.0 / 60.0)
     sun_dir = np.array([math.sin(e_sun), math.cos(e_sun), 0.0])
-    st = state(m.T @ o, forward=m.T @ fwd, up_hint=m.T @ up, sun_dir=m.T @ sun_dir,
-               rotation=m)
+    st = state(m.T @ o, forward=m.T @ fwd, up_hint=m.T @ up, sun_dir=m.T @ sun_dir, rotation=m)
     high = m.T @ np.array([math.sin(e_limb + 0.02), math.cos(e_limb + 0.02), 0.0])
     st_free = state(m.T @ o, forward=high, up_hint=m.T @ up, sun_dir=high, rotation=m)
     img = draw_bodies(ctx, st, view)
@@ -228,6 +242,7 @@ def test_sun_at_the_limb_is_cut_per_pixel_and_reddened(ctx, tilt_deg):
 # ---------------------------------------------------------------------------
 # The planets
 # ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["mars", "saturn barycenter", "venus"])
 def test_planet_is_a_point_at_its_place_and_magnitude(ctx, name):
@@ -257,8 +272,10 @@ def test_faint_planets_follow_the_star_field(ctx):
     utc = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)
     t = ephemeris.time_at(utc)
     eph = ephemeris.ephemeris()
-    where = np.asarray(eph["earth"].at(t).observe(eph["uranus barycenter"]).apparent()
-                       .position.km, dtype=np.float64)
+    where = np.asarray(
+        eph["earth"].at(t).observe(eph["uranus barycenter"]).apparent().position.km,
+        dtype=np.float64,
+    )
     st = looking_at(utc, where, 0.0)
     view = View(64, 64, 0.5)
     with_stars = replace(minimal_scene(), stars=Stars(limiting_magnitude=8.0))

@@ -60,8 +60,8 @@ def test_gpu_yuv_planes_match_an_independent_bt709_conversion(ctx, quick_scene):
     finally:
         comp.release()
     y = planes[: w * h].reshape(h, w)
-    cb = planes[w * h: w * h * 5 // 4].reshape(h // 2, w // 2)
-    cr = planes[w * h * 5 // 4:].reshape(h // 2, w // 2)
+    cb = planes[w * h : w * h * 5 // 4].reshape(h // 2, w // 2)
+    cr = planes[w * h * 5 // 4 :].reshape(h // 2, w // 2)
     ry, rcb, rcr = bt709_limited(rgb)
     assert rgb.std() > 20  # a real picture: sky, limb, land and sea
     assert np.abs(y - ry).max() <= 0.51 + 1e-6  # rounding only
@@ -76,8 +76,12 @@ def test_decoded_video_matches_the_rgb_frame(tmp_path, quick_scene):
     # values; at sharp colour edges 4:2:0 must lose detail, and there the GPU
     # path loses no more than ffmpeg's own RGB -> Y'CbCr conversion does.
     w, h = 160, 90
-    scene = replace(quick_scene, output=replace(quick_scene.output, path=tmp_path / "v.mp4",
-                                                width=w, height=h, duration_s=0.1, crf=0))
+    scene = replace(
+        quick_scene,
+        output=replace(
+            quick_scene.output, path=tmp_path / "v.mp4", width=w, height=h, duration_s=0.1, crf=0
+        ),
+    )
     render_video(scene, quiet=True)
     decoded = decode_frames(tmp_path / "v.mp4", w, h)[0].astype(int)
     rgb8 = render_still(scene, 0.0)
@@ -89,7 +93,7 @@ def test_decoded_video_matches_the_rgb_frame(tmp_path, quick_scene):
     uniform = np.ones((h, w), bool)
     for dy in range(-2, 3):
         for dx in range(-2, 3):
-            shifted = pad[2 + dy: 2 + dy + h, 2 + dx: 2 + dx + w]
+            shifted = pad[2 + dy : 2 + dy + h, 2 + dx : 2 + dx + w]
             uniform &= (np.abs(shifted - rgb) <= 2).all(axis=-1)
     assert uniform.mean() > 0.2, uniform.mean()
     diff = np.abs(decoded - rgb).max(axis=-1)
@@ -99,10 +103,13 @@ def test_decoded_video_matches_the_rgb_frame(tmp_path, quick_scene):
 
 def test_motion_blur_is_the_mean_of_its_sub_frames(ctx, quick_scene):
     n = 4
-    scene = replace(quick_scene, camera=replace(quick_scene.camera,
-                                                motion_blur=MotionBlur(samples=n,
-                                                                       shutter_angle_deg=360)),
-                    time=replace(quick_scene.time, speed=200.0))  # visible motion per frame
+    scene = replace(
+        quick_scene,
+        camera=replace(
+            quick_scene.camera, motion_blur=MotionBlur(samples=n, shutter_angle_deg=360)
+        ),
+        time=replace(quick_scene.time, speed=200.0),
+    )  # visible motion per frame
     view = View(96, 54, scene.camera.fov_deg)
     states = _states(scene, 3)
     assert len(states) == n
@@ -126,8 +133,9 @@ def test_motion_blur_is_the_mean_of_its_sub_frames(ctx, quick_scene):
 
 
 def test_same_scene_twice_gives_identical_frames(tmp_path, quick_scene):
-    scene = replace(quick_scene, output=replace(quick_scene.output, width=96, height=54,
-                                                duration_s=0.3))
+    scene = replace(
+        quick_scene, output=replace(quick_scene.output, width=96, height=54, duration_s=0.3)
+    )
     a = replace(scene, output=replace(scene.output, path=tmp_path / "a.mp4"))
     b = replace(scene, output=replace(scene.output, path=tmp_path / "b.mp4"))
     render_video(a, quiet=True)
@@ -148,7 +156,7 @@ def _point_source(ctx, view, flux=1.0e6):
     pw, ph = padded_size(view)
     img = np.zeros((ph, pw, 4), np.float32)
     cy, cx = view.height // 2, view.width // 2
-    img[cy - 1:cy + 1, cx - 1:cx + 1, :3] = flux / 4
+    img[cy - 1 : cy + 1, cx - 1 : cx + 1, :3] = flux / 4
     tex = ctx.texture((pw, ph), 4, img.tobytes(), dtype="f4")
     tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
     return tex, img
@@ -159,8 +167,10 @@ def _glare(ctx, view, fraction=0.1):
     bloom = BloomPass(ctx, Bloom(fraction), view, padded_size(view))
     try:
         out = np.frombuffer(bloom.draw(tex).read(), np.float32).reshape(view.height, view.width, 4)
-        return (img[:view.height, :view.width, 0].astype(np.float64),
-                out[..., 0].astype(np.float64))
+        return (
+            img[: view.height, : view.width, 0].astype(np.float64),
+            out[..., 0].astype(np.float64),
+        )
     finally:
         bloom.release()
         tex.release()
@@ -168,7 +178,7 @@ def _glare(ctx, view, fraction=0.1):
 
 def _encircled(img, view, angles_deg):
     """Fraction of the image's light within each angle of the centre (pinhole geometry)."""
-    y, x = np.mgrid[0:view.height, 0:view.width] + 0.5
+    y, x = np.mgrid[0 : view.height, 0 : view.width] + 0.5
     r = np.hypot(x - view.width / 2, y - view.height / 2)
     theta = np.degrees(np.arctan(r / view.focal_px))
     return np.array([img[theta <= a].sum() for a in angles_deg]) / img.sum()
@@ -180,7 +190,9 @@ def test_glare_conserves_energy_and_spreads_a_fixed_share(ctx):
     assert after.sum() == pytest.approx(before.sum(), rel=0.01)
     # 90 % stays in the source's own pixels, 10 % goes into the halo.
     cy, cx = view.height // 2, view.width // 2
-    assert after[cy - 1:cy + 1, cx - 1:cx + 1].sum() / before.sum() == pytest.approx(0.9, abs=0.03)
+    assert after[cy - 1 : cy + 1, cx - 1 : cx + 1].sum() / before.sum() == pytest.approx(
+        0.9, abs=0.03
+    )
     assert _encircled(after, view, [0.3])[0] < 0.97  # a real halo beyond 0.3 deg
 
 
@@ -248,9 +260,11 @@ def test_glare_halo_is_round(ctx):
         fx, fy = x - 0.5, y - 0.5
         i, j = int(np.floor(fx)), int(np.floor(fy))
         tx, ty = fx - i, fy - j
-        a = after[j:j + 2, i:i + 2]
-        return float((a[0, 0] * (1 - tx) + a[0, 1] * tx) * (1 - ty)
-                     + (a[1, 0] * (1 - tx) + a[1, 1] * tx) * ty)
+        a = after[j : j + 2, i : i + 2]
+        return float(
+            (a[0, 0] * (1 - tx) + a[0, 1] * tx) * (1 - ty)
+            + (a[1, 0] * (1 - tx) + a[1, 1] * tx) * ty
+        )
 
     for r in (8, 20, 50, 100):
         axis = at(cx + r, cy)

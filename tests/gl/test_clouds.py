@@ -23,11 +23,17 @@ def render_lum(ctx, scene, st, view):
 
 
 def clouds_only(**clouds):
-    return minimal_scene(day=None, night_lights=None, atmosphere=None, airglow=None, glint=None,
-                         clouds=sc.Clouds(**clouds))
+    return minimal_scene(
+        day=None,
+        night_lights=None,
+        atmosphere=None,
+        airglow=None,
+        glint=None,
+        clouds=sc.Clouds(**clouds),
+    )
 
 
-LAT, LON = 50.0, 20.0       # where seed 3 at cover 0.5 has cloud edges in view
+LAT, LON = 50.0, 20.0  # where seed 3 at cover 0.5 has cloud edges in view
 VIEW = View(160, 160, 50.0)
 
 
@@ -71,6 +77,7 @@ def test_cover_is_the_asked_fraction(ctx):
     # area-weighted cloudy fraction is the asked coverage.
     from renderer.gl.cloud_cover import cloud_threshold
     from renderer.physics.clouds import CLOUDY_MARGIN
+
     for coverage in (0.2, 0.6):
         clouds = sc.Clouds(coverage=coverage, seed=11)
         field = field_grid(ctx, seed_offset(11))

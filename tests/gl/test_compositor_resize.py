@@ -20,8 +20,12 @@ def test_resized_compositor_matches_a_new_one(ctx):
     # the limb, the glare's kernels follow the focal length, and the Y'CbCr planes
     # follow the size.
     scene = minimal_scene(ev100=12.0)
-    st = state(np.array([A + 408.0, 0.0, 0.0]), forward=np.array([-0.3, 1.0, 0.0]),
-               up_hint=np.array([1.0, 0.0, 0.0]), sun_dir=np.array([1.0, 0.4, 0.2]))
+    st = state(
+        np.array([A + 408.0, 0.0, 0.0]),
+        forward=np.array([-0.3, 1.0, 0.0]),
+        up_hint=np.array([1.0, 0.0, 0.0]),
+        sun_dir=np.array([1.0, 0.4, 0.2]),
+    )
     first, second = View(96, 64, 60.0), View(150, 82, 35.0)
     comp = Compositor(ctx, scene, first, output="yuv420p")
     fresh = Compositor(ctx, scene, second, output="yuv420p")

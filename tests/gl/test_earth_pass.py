@@ -52,8 +52,12 @@ def test_limb_in_the_equatorial_plane_is_where_the_circle_puts_it(ctx, h_km, tol
     # limb lies acos(a / (a + h)) below the horizontal.
     view = View(401, 601, 60.0)
     pos = np.array([A + h_km, 0.0, 0.0])
-    st = state(pos, forward=np.array([0.0, 1.0, 0.0]), up_hint=np.array([1.0, 0.0, 0.0]),
-               sun_dir=np.array([1.0, 0.0, 0.0]))
+    st = state(
+        pos,
+        forward=np.array([0.0, 1.0, 0.0]),
+        up_hint=np.array([1.0, 0.0, 0.0]),
+        sun_dir=np.array([1.0, 0.0, 0.0]),
+    )
     hdr, _ = render_hdr(ctx, surface_scene(day=None), st, view)
     dip = math.acos(A / (A + h_km))
     y_limb = view.height / 2 + view.focal_px * math.tan(dip)
@@ -74,8 +78,12 @@ def test_limb_in_a_meridian_plane_follows_the_flattened_ellipse(ctx):
     dip_sphere = math.acos(A / px)
     tilt = math.radians(20.0)  # camera pitched down to bring the limb near the centre
     fwd = np.array([-math.sin(tilt), 0.0, math.cos(tilt)])
-    st = state(np.array([px, 0, 0]), forward=fwd, up_hint=np.array([1.0, 0, 0]),
-               sun_dir=np.array([1.0, 0, 0]))
+    st = state(
+        np.array([px, 0, 0]),
+        forward=fwd,
+        up_hint=np.array([1.0, 0, 0]),
+        sun_dir=np.array([1.0, 0, 0]),
+    )
     hdr, _ = render_hdr(ctx, surface_scene(day=None), st, view)
     y_ellipse = view.height / 2 + view.focal_px * math.tan(dip_ellipse - tilt)
     y_sphere = view.height / 2 + view.focal_px * math.tan(dip_sphere - tilt)
@@ -85,11 +93,15 @@ def test_limb_in_a_meridian_plane_follows_the_flattened_ellipse(ctx):
 
 @pytest.mark.parametrize(
     ("lat", "lon", "heading", "place"),
-    [(30.0, 31.0, 0.0, "Nile delta"), (65.5, 180.0, 0.0, "Chukotka, on the antimeridian"),
-     (65.5, 180.0, 35.0, "Chukotka, antimeridian crossing the image diagonally"),
-     (-34.0, 18.5, 0.0, "Cape of Good Hope"),
-     (64.5, -51.0, 0.0, "Nuuk, Greenland, where the polar cap blends in"),
-     (89.99, 0.0, 0.0, "North Pole"), (-89.99, 0.0, 20.0, "South Pole")],
+    [
+        (30.0, 31.0, 0.0, "Nile delta"),
+        (65.5, 180.0, 0.0, "Chukotka, on the antimeridian"),
+        (65.5, 180.0, 35.0, "Chukotka, antimeridian crossing the image diagonally"),
+        (-34.0, 18.5, 0.0, "Cape of Good Hope"),
+        (64.5, -51.0, 0.0, "Nuuk, Greenland, where the polar cap blends in"),
+        (89.99, 0.0, 0.0, "North Pole"),
+        (-89.99, 0.0, 20.0, "South Pole"),
+    ],
 )
 def test_nadir_view_matches_blue_marble(ctx, artifacts, lat, lon, heading, place):
     # Noon overhead: radiance = albedo * E / pi * cos(sun zenith).  The render
@@ -138,7 +150,8 @@ def test_nadir_view_matches_blue_marble(ctx, artifacts, lat, lon, heading, place
     wrap[:, :-1] |= wrap[:, 1:].copy()
     if wrap.any():
         assert err[wrap].mean() < 3 * err.mean(), (
-            f"{place}: seam at the antimeridian ({err[wrap].mean():.0f} vs {err.mean():.0f})")
+            f"{place}: seam at the antimeridian ({err[wrap].mean():.0f} vs {err.mean():.0f})"
+        )
 
 
 def test_limb_is_antialiased(ctx):
@@ -147,9 +160,12 @@ def test_limb_is_antialiased(ctx):
     view = View(161, 121, 60.0)
     pos = np.array([A + 408.0, 0.0, 0.0])
     roll = math.radians(20)
-    st = state(pos, forward=np.array([0.0, 1.0, 0.0]),
-               up_hint=np.array([math.cos(roll), 0.0, math.sin(roll)]),
-               sun_dir=np.array([1.0, 0.0, 0.0]))
+    st = state(
+        pos,
+        forward=np.array([0.0, 1.0, 0.0]),
+        up_hint=np.array([math.cos(roll), 0.0, math.sin(roll)]),
+        sun_dir=np.array([1.0, 0.0, 0.0]),
+    )
     hdr, _ = render_hdr(ctx, surface_scene(day=None), st, view)
     lum = hdr.sum(axis=-1)
     fractions = []
@@ -167,8 +183,12 @@ def test_night_side_is_dark_and_day_side_lit(ctx):
     # x = 0 through the disc's centre: the day half (x > 0) lit, the other black.
     view = View(201, 201, 40.0)  # Earth disc radius ~69 px
     pos = np.array([0.0, A + 20000.0, 0.0])
-    st = state(pos, forward=np.array([0.0, -1.0, 0.0]), up_hint=np.array([0.0, 0.0, 1.0]),
-               sun_dir=np.array([1.0, 0.0, 0.0]))
+    st = state(
+        pos,
+        forward=np.array([0.0, -1.0, 0.0]),
+        up_hint=np.array([0.0, 0.0, 1.0]),
+        sun_dir=np.array([1.0, 0.0, 0.0]),
+    )
     hdr, _ = render_hdr(ctx, surface_scene(), st, view)
     # Image right = forward x up = (0,-1,0) x (0,0,1) = (-1, 0, 0): the day side is on the LEFT.
     lum = hdr.sum(axis=-1)
@@ -187,25 +207,34 @@ def test_grazing_texture_is_the_footprint_average_without_speckle(ctx, artifacts
     # on the CPU against the ellipsoid and sampled from the full-resolution
     # texture.
     view = View(160, 90, 40.0)
-    lat, lon = 24.0, 29.0             # over the Sahara, looking north-east across the Nile
+    lat, lon = 24.0, 29.0  # over the Sahara, looking north-east across the Nile
     pos = geodetic_to_itrs(lat, lon, 408.0)
     east, north, up = enu(lat, lon)
     heading = math.radians(40.0)
     level = math.cos(heading) * north + math.sin(heading) * east
     dip = math.acos(A / (A + 408.0))
-    pitch = dip + math.radians(9.0)    # the limb in the upper part of the image
+    pitch = dip + math.radians(9.0)  # the limb in the upper part of the image
     fwd = math.cos(pitch) * level - math.sin(pitch) * up
-    sun_lat, sun_lon = 32.0, 40.0      # high Sun over the far ground
-    st = state(pos, forward=fwd, up_hint=up, sun_dir=ref.geodetic_normal(
-        np.array(sun_lat), np.array(sun_lon)))
+    sun_lat, sun_lon = 32.0, 40.0  # high Sun over the far ground
+    st = state(
+        pos,
+        forward=fwd,
+        up_hint=up,
+        sun_dir=ref.geodetic_normal(np.array(sun_lat), np.array(sun_lon)),
+    )
     hdr, rgb = render_hdr(ctx, surface_scene(), st, view)
     k = 8
     hit, glat, glon = ref.ground_points(st, View(view.width * k, view.height * k, view.fov_deg))
     tex = ref.day_texture_linear()
-    mu = np.clip(np.sum(ref.geodetic_normal(glat, glon) * st.sun_km / np.linalg.norm(st.sun_km),
-                        axis=-1), 0, None)
-    rad = ref.sample_texture(tex, glat, glon) * (solar_illuminance_lux(st.sun_km) * mu
-                                                 / math.pi)[..., None]
+    mu = np.clip(
+        np.sum(ref.geodetic_normal(glat, glon) * st.sun_km / np.linalg.norm(st.sun_km), axis=-1),
+        0,
+        None,
+    )
+    rad = (
+        ref.sample_texture(tex, glat, glon)
+        * (solar_illuminance_lux(st.sun_km) * mu / math.pi)[..., None]
+    )
     rad[~hit] = 0.0
     cover = hit.reshape(view.height, k, view.width, k).mean(axis=(1, 3))
     expect = rad.reshape(view.height, k, view.width, k, 3).mean(axis=(1, 3))

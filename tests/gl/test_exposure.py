@@ -47,10 +47,14 @@ fraction = 0.0
 
 
 def test_big_city_lights_saturate_at_night(tmp_path):
-    s = scene(tmp_path, time=MOONLESS,
-              over=f'{{ lat_deg = 55.75, lon_deg = 37.62, time_utc = "{MOONLESS}", '
-                   'altitude_km = 408, inclination_deg = 65 }',
-              look="elevation_deg = -90", earth="clouds = false")
+    s = scene(
+        tmp_path,
+        time=MOONLESS,
+        over=f'{{ lat_deg = 55.75, lon_deg = 37.62, time_utc = "{MOONLESS}", '
+        "altitude_km = 408, inclination_deg = 65 }",
+        look="elevation_deg = -90",
+        earth="clouds = false",
+    )
     img = render_still(s, 0.0)
     lum = img.max(axis=-1)
     assert np.percentile(lum, 99.9) >= 250  # Moscow's core clips, as in the photographs
@@ -60,11 +64,16 @@ def test_big_city_lights_saturate_at_night(tmp_path):
 def test_airglow_band_is_a_visible_mid_tone(tmp_path):
     # Looking at the horizon, moonless: the band just above the limb is neither
     # black nor clipped.
-    s = scene(tmp_path, time=MOONLESS,
-              over=f'{{ lat_deg = 55.75, lon_deg = 37.62, time_utc = "{MOONLESS}", '
-                   'altitude_km = 408, inclination_deg = 65 }',
-              look="azimuth_deg = 90\nelevation_deg = -19.8",
-              earth="clouds = false\nnight_lights = false", width=320, height=360)
+    s = scene(
+        tmp_path,
+        time=MOONLESS,
+        over=f'{{ lat_deg = 55.75, lon_deg = 37.62, time_utc = "{MOONLESS}", '
+        "altitude_km = 408, inclination_deg = 65 }",
+        look="azimuth_deg = 90\nelevation_deg = -19.8",
+        earth="clouds = false\nnight_lights = false",
+        width=320,
+        height=360,
+    )
     img = render_still(s, 0.0).astype(int)
     column = img[:, 150:170].max(axis=-1).mean(axis=1)  # brightness down the image centre
     peak = column.max()
@@ -76,22 +85,29 @@ def test_airglow_band_is_a_visible_mid_tone(tmp_path):
 
 def test_sunlit_limb_blows_out_at_the_night_exposure(tmp_path):
     noon = "2018-11-16T10:00:00Z"
-    s = scene(tmp_path, time=noon,
-              over=f'{{ lat_deg = 30, lon_deg = 30, time_utc = "{noon}", '
-                   'altitude_km = 408, inclination_deg = 51.64 }',
-              look="elevation_deg = -20")
+    s = scene(
+        tmp_path,
+        time=noon,
+        over=f'{{ lat_deg = 30, lon_deg = 30, time_utc = "{noon}", '
+        "altitude_km = 408, inclination_deg = 51.64 }",
+        look="elevation_deg = -20",
+    )
     img = render_still(s, 0.0)
-    lower = img[img.shape[0] * 2 // 3:]
+    lower = img[img.shape[0] * 2 // 3 :]
     assert (lower.min(axis=-1) >= 250).mean() > 0.9  # white: clipped in every channel
 
 
 @pytest.mark.parametrize("ev100", [14.0, 15.0, 16.0])
 def test_a_daylight_exposure_keeps_the_day_side_in_range(tmp_path, ev100):
     noon = "2018-11-16T10:00:00Z"
-    s = scene(tmp_path, time=noon,
-              over=f'{{ lat_deg = 30, lon_deg = 30, time_utc = "{noon}", '
-                   'altitude_km = 408, inclination_deg = 51.64 }',
-              look="elevation_deg = -90", earth="clouds = false")
+    s = scene(
+        tmp_path,
+        time=noon,
+        over=f'{{ lat_deg = 30, lon_deg = 30, time_utc = "{noon}", '
+        "altitude_km = 408, inclination_deg = 51.64 }",
+        look="elevation_deg = -90",
+        earth="clouds = false",
+    )
     s = replace(s, camera=replace(s.camera, exposure=Exposure(ev100=ev100)))
     img = render_still(s, 0.0)
     assert 30 < np.median(img) < 230

@@ -32,13 +32,22 @@ from tests.cli.conftest import SCENES
 A = 6378.137
 B = A * (1 - 1 / 298.257223563)
 LUMA = np.array([0.2126, 0.7152, 0.0722])
-ISS_TLE = ('tle = ["1 25544U 98067A   18315.44449074  .00003271  00000-0  56997-4 0  9997", '
-           '"2 25544  51.6420   4.8937 0005168  36.0917 153.8179 15.53950133141417"]')
+ISS_TLE = (
+    'tle = ["1 25544U 98067A   18315.44449074  .00003271  00000-0  56997-4 0  9997", '
+    '"2 25544  51.6420   4.8937 0005168  36.0917 153.8179 15.53950133141417"]'
+)
 LIFTOFF = "2018-11-16T18:14:08Z"  # Progress MS-10 (REFERENCE.md)
 
 
-def launch_scene(tmp_path: Path, *, orbit: str = ISS_TLE, liftoff: str = LIFTOFF,
-                 fov: float = 20.0, size: int = 64, earth: str = "") -> object:
+def launch_scene(
+    tmp_path: Path,
+    *,
+    orbit: str = ISS_TLE,
+    liftoff: str = LIFTOFF,
+    fov: float = 20.0,
+    size: int = 64,
+    earth: str = "",
+) -> object:
     """A scene starting at lift-off whose camera keeps the Soyuz centred."""
     path = tmp_path / f"launch-{abs(hash((orbit, liftoff, fov, size)))}.toml"
     path.write_text(f"""scene_version = 1
@@ -120,8 +129,10 @@ def project(st: FrameState, view: View, gcrs_km: np.ndarray) -> tuple[float, flo
     rel = gcrs_km - st.camera_pos_km
     z = rel @ st.camera_forward
     f = view.focal_px
-    return (view.width / 2 + f * (rel @ st.camera_right) / z,
-            view.height / 2 - f * (rel @ st.camera_up) / z)
+    return (
+        view.width / 2 + f * (rel @ st.camera_right) / z,
+        view.height / 2 - f * (rel @ st.camera_up) / z,
+    )
 
 
 def centroid(img: np.ndarray, x0: float, y0: float, radius: float) -> tuple[float, float, float]:
@@ -193,7 +204,7 @@ def test_tracked_plume_is_at_the_image_centre_and_absent_before_liftoff(ctx, tmp
     d_m = 1000.0 * np.linalg.norm(st.vehicles_km[0] - st.camera_pos_km)
     expected = pl.PLUME_LIFTOFF_CD * pl.SOYUZ_PHASE_INTENSITY[1] / d_m**2
     near = np.zeros(lum.shape, bool)
-    near[iy - 5:iy + 6, ix - 5:ix + 6] = True
+    near[iy - 5 : iy + 6, ix - 5 : ix + 6] = True
     assert illuminance(after, view, near) == pytest.approx(expected, rel=0.02)
 
 
@@ -224,8 +235,11 @@ def test_plume_flux_is_spread_as_a_point_at_any_sub_pixel_position(ctx, tmp_path
         # turn the camera about its up axis by `shift` pixels' worth
         a = math.atan(shift / view.focal_px)
         fwd, right = st.camera_forward, st.camera_right
-        moved = replace(st, camera_forward=math.cos(a) * fwd + math.sin(a) * right,
-                        camera_right=math.cos(a) * right - math.sin(a) * fwd)
+        moved = replace(
+            st,
+            camera_forward=math.cos(a) * fwd + math.sin(a) * right,
+            camera_right=math.cos(a) * right - math.sin(a) * fwd,
+        )
         (img,) = sprite_radiance(ctx, scene, [moved], view)
         fluxes.append(illuminance(img, view))
         x, y = project(moved, view, st.vehicles_km[0])
@@ -263,7 +277,7 @@ def test_staging_flash_is_short_bright_and_expanding(ctx, tmp_path, monkeypatch)
 
     def rms_radius(im):
         lum = im @ LUMA
-        yy, xx = np.mgrid[0:view.height, 0:view.width] + 0.5
+        yy, xx = np.mgrid[0 : view.height, 0 : view.width] + 0.5
         cx, cy = (lum * xx).sum() / lum.sum(), (lum * yy).sum() / lum.sum()
         return math.sqrt((lum * ((xx - cx) ** 2 + (yy - cy) ** 2)).sum() / lum.sum())
 
@@ -308,8 +322,7 @@ def lambert_sphere_intensity_cd(albedo_area_m2: float, e_lux: float, alpha_rad: 
 
 
 @pytest.mark.parametrize("liftoff", ["2018-11-16T08:00:00Z", "2018-11-16T20:00:00Z"])
-def test_spent_stage_glints_in_sunlight_and_is_faint_in_shadow(ctx, tmp_path, liftoff,
-                                                              monkeypatch):
+def test_spent_stage_glints_in_sunlight_and_is_faint_in_shadow(ctx, tmp_path, liftoff, monkeypatch):
     # The same ascent (the trajectory is fixed to the Earth) by day and by night, seen
     # from a camera placed alike: 420 s after lift-off the core stage, 160 km up, is a
     # sunlit Lambert sphere by day and only the fading glow of its engine by night.
@@ -317,9 +330,16 @@ def test_spent_stage_glints_in_sunlight_and_is_faint_in_shadow(ctx, tmp_path, li
     monkeypatch.setattr(pl, "CLOUD_SCATTER_M2_PER_KG", 0.0)
     t = 420.0
     over_time = liftoff.replace("08:00:00", "08:07:00").replace("20:00:00", "20:07:00")
-    scene = launch_scene(tmp_path, size=128, fov=30.0, liftoff=liftoff, orbit=(
-        f'over = {{ lat_deg = 42.0, lon_deg = 72.0, time_utc = "{over_time}", '
-        'altitude_km = 408.0, inclination_deg = 51.64, ascending = true }'))
+    scene = launch_scene(
+        tmp_path,
+        size=128,
+        fov=30.0,
+        liftoff=liftoff,
+        orbit=(
+            f'over = {{ lat_deg = 42.0, lon_deg = 72.0, time_utc = "{over_time}", '
+            "altitude_km = 408.0, inclination_deg = 51.64, ascending = true }"
+        ),
+    )
     view = view_of(scene)
     (st,) = states(scene, [t])
     stage = stage_gcrs(st, scene.launches[0], t, "core stage")
@@ -327,19 +347,24 @@ def test_spent_stage_glints_in_sunlight_and_is_faint_in_shadow(ctx, tmp_path, li
     assert math.hypot(x - 64, y - 64) > 15  # well apart from the vehicle
     (img,) = sprite_radiance(ctx, scene, [st], view)
     near = np.zeros(img.shape[:2], bool)
-    near[int(y) - 6:int(y) + 7, int(x) - 6:int(x) + 7] = True
+    near[int(y) - 6 : int(y) + 7, int(x) - 6 : int(x) + 7] = True
     got = illuminance(img, view, near)
     d_m = 1000.0 * np.linalg.norm(stage - st.camera_pos_km)
-    glow = (pl.GLOW_SHARE * pl.PLUME_LIFTOFF_CD * pl.SOYUZ_PHASE_INTENSITY[1]
-            * math.exp(-(t - 286.0) / pl.GLOW_DECAY_S))
+    glow = (
+        pl.GLOW_SHARE
+        * pl.PLUME_LIFTOFF_CD
+        * pl.SOYUZ_PHASE_INTENSITY[1]
+        * math.exp(-(t - 286.0) / pl.GLOW_DECAY_S)
+    )
     to_sun = st.sun_km - stage
     to_cam = st.camera_pos_km - stage
     alpha = math.acos(to_sun @ to_cam / np.linalg.norm(to_sun) / np.linalg.norm(to_cam))
     sunlit = sight_line_clearance_km(st, stage + to_sun / np.linalg.norm(to_sun) * 2e4) > 60
     if liftoff.startswith("2018-11-16T08"):
         assert sunlit
-        reflected = lambert_sphere_intensity_cd(pl.STAGE_ALBEDO * pl.CORE_AREA_M2,
-                                                solar_illuminance_lux(st.sun_km), alpha)
+        reflected = lambert_sphere_intensity_cd(
+            pl.STAGE_ALBEDO * pl.CORE_AREA_M2, solar_illuminance_lux(st.sun_km), alpha
+        )
         assert got == pytest.approx((reflected + glow) / d_m**2, rel=0.03)
         assert reflected > 50 * glow
     else:
@@ -354,9 +379,15 @@ def test_spent_stage_glints_in_sunlight_and_is_faint_in_shadow(ctx, tmp_path, li
 
 def test_plume_hidden_behind_the_limb_until_it_clears_it(ctx, tmp_path):
     # A camera ~3,000 km from the pad: the rocket climbs out from behind the Earth.
-    scene = launch_scene(tmp_path, size=32, fov=10.0, orbit=(
-        'over = { lat_deg = 30.0, lon_deg = 40.0, time_utc = "2018-11-16T18:16:00Z", '
-        'altitude_km = 408.0, inclination_deg = 51.64, ascending = true }'))
+    scene = launch_scene(
+        tmp_path,
+        size=32,
+        fov=10.0,
+        orbit=(
+            'over = { lat_deg = 30.0, lon_deg = 40.0, time_utc = "2018-11-16T18:16:00Z", '
+            "altitude_km = 408.0, inclination_deg = 51.64, ascending = true }"
+        ),
+    )
     view = view_of(scene)
     times = np.arange(80.0, 201.0, 4.0)
     sts = states(scene, times)
@@ -371,8 +402,10 @@ def test_plume_hidden_behind_the_limb_until_it_clears_it(ctx, tmp_path):
         if t < 118.0:
             intensity = pl.PLUME_LIFTOFF_CD
         else:  # the core stage's plume, and the four boosters' glow close by
-            intensity = pl.PLUME_LIFTOFF_CD * (pl.SOYUZ_PHASE_INTENSITY[1] + pl.GLOW_SHARE
-                                               * math.exp(-(t - 118.0) / pl.GLOW_DECAY_S))
+            intensity = pl.PLUME_LIFTOFF_CD * (
+                pl.SOYUZ_PHASE_INTENSITY[1]
+                + pl.GLOW_SHARE * math.exp(-(t - 118.0) / pl.GLOW_DECAY_S)
+            )
         free_space = intensity / d_m**2
         ratio = illuminance(img, view) / free_space
         if 118.0 <= t <= 118.0 + pl.FLASH_DURATION_S:
@@ -408,17 +441,26 @@ def test_plume_hidden_behind_the_limb_until_it_clears_it(ctx, tmp_path):
 
 def cloud_scene(tmp_path, liftoff: str):
     over = liftoff[:11] + f"{int(liftoff[11:13]):02d}:{int(liftoff[14:16]) + 3:02d}:00Z"
-    return launch_scene(tmp_path, size=64, fov=60.0, liftoff=liftoff, orbit=(
-        f'over = {{ lat_deg = 40.0, lon_deg = 75.0, time_utc = "{over}", '
-        'altitude_km = 408.0, inclination_deg = 51.64, ascending = true }'))
+    return launch_scene(
+        tmp_path,
+        size=64,
+        fov=60.0,
+        liftoff=liftoff,
+        orbit=(
+            f'over = {{ lat_deg = 40.0, lon_deg = 75.0, time_utc = "{over}", '
+            "altitude_km = 408.0, inclination_deg = 51.64, ascending = true }"
+        ),
+    )
 
 
-@pytest.mark.parametrize(("liftoff", "sun_at_pad_deg"), [
-    ("2018-11-16T13:10:00Z", -9.8),   # twilight: the Sun still lights 150 km up
-    ("2018-11-16T18:14:08Z", -58.6),  # the flagship launch (REFERENCE.md): deep night
-])
-def test_exhaust_cloud_glows_only_where_the_sun_reaches_it(ctx, tmp_path, liftoff,
-                                                          sun_at_pad_deg):
+@pytest.mark.parametrize(
+    ("liftoff", "sun_at_pad_deg"),
+    [
+        ("2018-11-16T13:10:00Z", -9.8),  # twilight: the Sun still lights 150 km up
+        ("2018-11-16T18:14:08Z", -58.6),  # the flagship launch (REFERENCE.md): deep night
+    ],
+)
+def test_exhaust_cloud_glows_only_where_the_sun_reaches_it(ctx, tmp_path, liftoff, sun_at_pad_deg):
     from skyfield.api import wgs84
 
     from renderer.astro import ephemeris
@@ -436,7 +478,7 @@ def test_exhaust_cloud_glows_only_where_the_sun_reaches_it(ctx, tmp_path, liftof
         (img,) = sprite_radiance(ctx, scene, [st], view)
         cx, cy = project(st, view, st.vehicles_km[0])
         lum = (img @ LUMA) * pixel_solid_angle(view)
-        yy, xx = np.mgrid[0:view.height, 0:view.width] + 0.5
+        yy, xx = np.mgrid[0 : view.height, 0 : view.width] + 0.5
         far = (xx - cx) ** 2 + (yy - cy) ** 2 > 4.0**2
         d_m = 1000.0 * np.linalg.norm(st.vehicles_km[0] - st.camera_pos_km)
         return float(lum[far].sum()), float(lum.sum()), d_m
@@ -507,11 +549,14 @@ def test_exhaust_cloud_is_smooth_not_banded(ctx):
     lum = (img @ LUMA).astype(np.float64)
     # the cloud's body: lit, away from the rocket and from the cut at the limb
     cx, cy = project(st, view, st.vehicles_km[0])
-    yy, xx = np.mgrid[0:view.height, 0:view.width] + 0.5
+    yy, xx = np.mgrid[0 : view.height, 0 : view.width] + 0.5
     away = (xx - cx) ** 2 + (yy - cy) ** 2 > 20.0**2
     smooth = gaussian_filter(lum, 3.0)
-    body = ((smooth > 0.1 * np.percentile(smooth[away], 99)) & away
-            & (gaussian_filter((lum == 0).astype(float), 3.0) == 0.0))
+    body = (
+        (smooth > 0.1 * np.percentile(smooth[away], 99))
+        & away
+        & (gaussian_filter((lum == 0).astype(float), 3.0) == 0.0)
+    )
     assert body.sum() > 5000
     down = np.abs(lum - gaussian_filter1d(lum, 2.0, axis=0))[body] / smooth[body]
     across = np.abs(lum - gaussian_filter1d(lum, 2.0, axis=1))[body] / smooth[body]

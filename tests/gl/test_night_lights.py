@@ -27,20 +27,27 @@ def peak_near(radiance, lat, lon, km=15.0):
     dx = int(km / (360 / w * 111.32 * math.cos(math.radians(lat)))) + 1
     y = int((90 - lat) / 180 * h)
     x = int((lon + 180) / 360 * w)
-    return float(radiance[y - dy:y + dy + 1, x - dx:x + dx + 1].max())
+    return float(radiance[y - dy : y + dy + 1, x - dx : x + dx + 1].max())
 
 
 def test_big_cities_reach_tens_of_nanowatts_and_the_sea_is_dark():
     # REFERENCE.md: VIIRS radiances of cities reach tens of nW cm^-2 sr^-1.
     lights = lights_map()
-    for name, lat, lon in [("Paris", 48.857, 2.352), ("Moscow", 55.756, 37.617),
-                           ("Cairo", 30.044, 31.236), ("Tokyo", 35.690, 139.692),
-                           ("Tashkent", 41.300, 69.240)]:
+    for name, lat, lon in [
+        ("Paris", 48.857, 2.352),
+        ("Moscow", 55.756, 37.617),
+        ("Cairo", 30.044, 31.236),
+        ("Tokyo", 35.690, 139.692),
+        ("Tashkent", 41.300, 69.240),
+    ]:
         assert 20.0 <= peak_near(lights, lat, lon) <= LIGHTS_MAX_NW, name
     # A town is dimmer than a capital, but lit: Kyzylorda (~300,000 people).
     assert 3.0 < peak_near(lights, 44.85, 65.51) < peak_near(lights, 41.30, 69.24)
-    for name, lat, lon in [("mid-Pacific", 0.0, -150.0), ("central Sahara", 23.0, 12.0),
-                           ("Southern Ocean", -55.0, 90.0)]:
+    for name, lat, lon in [
+        ("mid-Pacific", 0.0, -150.0),
+        ("central Sahara", 23.0, 12.0),
+        ("Southern Ocean", -55.0, 90.0),
+    ]:
         assert peak_near(lights, lat, lon, km=100.0) < 0.5, name
 
 
@@ -82,7 +89,7 @@ def test_lights_appear_only_on_the_night_side(ctx):
 
 def test_lights_fade_in_through_twilight(ctx):
     # The same city seen with the Sun at +2, -3 and -8 deg: off, partly, fully on.
-    lat, lon = 55.756, 37.617   # Moscow
+    lat, lon = 55.756, 37.617  # Moscow
     pos = geodetic_to_itrs(lat, lon, 400.0)
     east, north, up = enu(lat, lon)
     base = dict(day=None, clouds=None, atmosphere=None, airglow=None, glint=None)

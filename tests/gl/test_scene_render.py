@@ -20,8 +20,9 @@ from tests import reference as ref
 from tests.helpers import render_hdr
 
 
-def write_scene(tmp_path, *, orbit: str, start: str, look: str, width=97, height=97, fov=40.0,
-                ev100=14.0):
+def write_scene(
+    tmp_path, *, orbit: str, start: str, look: str, width=97, height=97, fov=40.0, ev100=14.0
+):
     path = tmp_path / "s.toml"
     path.write_text(f"""scene_version = 1
 [time]
@@ -77,10 +78,12 @@ def test_nadir_still_at_local_noon_matches_blue_marble(ctx, tmp_path):
     noon = solar_noon_utc(lon, datetime(2018, 11, 16, tzinfo=UTC))
     when = noon.strftime("%Y-%m-%dT%H:%M:%SZ")
     scene = write_scene(
-        tmp_path, start=when,
+        tmp_path,
+        start=when,
         orbit=f'over = {{ lat_deg = {lat}, lon_deg = {lon}, time_utc = "{when}", '
-              'altitude_km = 408, inclination_deg = 51.64 }',
-        look="elevation_deg = -90")
+        "altitude_km = 408, inclination_deg = 51.64 }",
+        look="elevation_deg = -90",
+    )
     view = View(scene.output.width, scene.output.height, scene.camera.fov_deg)
     hdr, st = hdr_at(ctx, scene, view)
     # The image centre is the asked place.  `over` fixes the GEOCENTRIC
@@ -89,8 +92,8 @@ def test_nadir_still_at_local_noon_matches_blue_marble(ctx, tmp_path):
     hit, glat, glon = ref.ground_points(st, view)
     c = view.width // 2
     geodetic = math.degrees(math.atan(math.tan(math.radians(lat)) / (1 - ref.F) ** 2))
-    assert np.mean(glat[c - 1:c + 1, c - 1:c + 1]) == pytest.approx(geodetic, abs=0.01)
-    assert np.mean(glon[c - 1:c + 1, c - 1:c + 1]) == pytest.approx(lon, abs=0.02)
+    assert np.mean(glat[c - 1 : c + 1, c - 1 : c + 1]) == pytest.approx(geodetic, abs=0.01)
+    assert np.mean(glon[c - 1 : c + 1, c - 1 : c + 1]) == pytest.approx(lon, abs=0.02)
     # The texture there, lit by the true Sun: correlation with the CPU reference.
     m = st.itrs_from_gcrs
     sun = m @ st.sun_km
@@ -115,10 +118,15 @@ def test_terminator_falls_where_skyfield_puts_the_sun(ctx, tmp_path):
     sub = wgs84.subpoint_of(eph["earth"].at(t).observe(eph["sun"]))
     lon_t = (sub.longitude.degrees + 90.0 + 180.0) % 360.0 - 180.0
     scene = write_scene(
-        tmp_path, start=when.strftime("%Y-%m-%dT%H:%M:%SZ"), fov=70.0, width=161, height=161,
-        orbit=f'over = {{ lat_deg = 0, lon_deg = {lon_t:.4f}, time_utc = '
-              f'"{when:%Y-%m-%dT%H:%M:%SZ}", altitude_km = 1500, inclination_deg = 51.64 }}',
-        look="elevation_deg = -90")
+        tmp_path,
+        start=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        fov=70.0,
+        width=161,
+        height=161,
+        orbit=f"over = {{ lat_deg = 0, lon_deg = {lon_t:.4f}, time_utc = "
+        f'"{when:%Y-%m-%dT%H:%M:%SZ}", altitude_km = 1500, inclination_deg = 51.64 }}',
+        look="elevation_deg = -90",
+    )
     view = View(scene.output.width, scene.output.height, scene.camera.fov_deg)
     hdr, st = hdr_at(ctx, scene, view)
     hit, glat, glon = ref.ground_points(st, view)
@@ -138,8 +146,9 @@ def test_terminator_falls_where_skyfield_puts_the_sun(ctx, tmp_path):
     assert (lum[day] > 1.0).mean() > 0.99
     assert (lum[night] < 1.0).mean() > 0.99
     # And the lit side is the side toward the Sun's sub-point (east of lon_t here).
-    assert np.mean(glon[sel][day]) < lon_t < np.mean(glon[sel][night]) or \
-        np.mean(glon[sel][day]) > lon_t > np.mean(glon[sel][night])
+    assert np.mean(glon[sel][day]) < lon_t < np.mean(glon[sel][night]) or np.mean(
+        glon[sel][day]
+    ) > lon_t > np.mean(glon[sel][night])
 
 
 def test_render_still_matches_the_frame_loop_orientation(tmp_path):

@@ -69,15 +69,18 @@ def project(dirs: np.ndarray, st: FrameState, view: View) -> tuple[np.ndarray, n
     return np.where(z > 0, x, np.nan), np.where(z > 0, y, np.nan)
 
 
-def skyfield_directions(stars: np.ndarray, utc: datetime, *, moving: bool = True,
-                        apparent: bool = True) -> np.ndarray:
+def skyfield_directions(
+    stars: np.ndarray, utc: datetime, *, moving: bool = True, apparent: bool = True
+) -> np.ndarray:
     """Geocentric GCRS unit directions of catalogue records, computed by skyfield."""
     ts = ephemeris.timescale()
-    star = Star(ra=Angle(radians=stars["ra"].astype(float)),
-                dec=Angle(radians=stars["dec"].astype(float)),
-                ra_mas_per_year=stars["pm_ra"].astype(float) if moving else 0.0,
-                dec_mas_per_year=stars["pm_dec"].astype(float) if moving else 0.0,
-                epoch=ts.J(1991.25))
+    star = Star(
+        ra=Angle(radians=stars["ra"].astype(float)),
+        dec=Angle(radians=stars["dec"].astype(float)),
+        ra_mas_per_year=stars["pm_ra"].astype(float) if moving else 0.0,
+        dec_mas_per_year=stars["pm_dec"].astype(float) if moving else 0.0,
+        epoch=ts.J(1991.25),
+    )
     pos = ephemeris.ephemeris()["earth"].at(ts.from_datetime(utc)).observe(star)
     if apparent:
         pos = pos.apparent()
@@ -88,7 +91,7 @@ def skyfield_directions(stars: np.ndarray, utc: datetime, *, moving: bool = True
 def centroid(img: np.ndarray, x: float, y: float, r: int = 4) -> tuple[float, float, float]:
     """Luminance-weighted centroid (pixel centres at i + 0.5) in a window, and its sum."""
     i0, j0 = int(math.floor(y)) - r, int(math.floor(x)) - r
-    win = img[i0:i0 + 2 * r + 1, j0:j0 + 2 * r + 1] @ LUMA
+    win = img[i0 : i0 + 2 * r + 1, j0 : j0 + 2 * r + 1] @ LUMA
     jj, ii = np.meshgrid(np.arange(j0, j0 + 2 * r + 1) + 0.5, np.arange(i0, i0 + 2 * r + 1) + 0.5)
     s = float(win.sum())
     if s == 0.0:
@@ -114,12 +117,15 @@ def stars_pass(ctx, limit: float, ev100: float = -5.0) -> StarsPass:
     return StarsPass(ctx, Stars(limiting_magnitude=limit), Exposure(ev100=ev100))
 
 
-@pytest.mark.parametrize(("forward", "roll"), [
-    ((1.0, 0.3, 0.2), 0.0),        # the sky overhead, out of the ecliptic
-    ((0.6, -0.5, 0.6), 35.0),      # toward the north: Ursa Major, Cassiopeia
-    ((0.7, 0.2, -0.7), -70.0),     # toward the south: Centaurus, Crux
-    ((0.5, 0.8, -0.1), 120.0),     # along the equator: Orion
-])
+@pytest.mark.parametrize(
+    ("forward", "roll"),
+    [
+        ((1.0, 0.3, 0.2), 0.0),  # the sky overhead, out of the ecliptic
+        ((0.6, -0.5, 0.6), 35.0),  # toward the north: Ursa Major, Cassiopeia
+        ((0.7, 0.2, -0.7), -70.0),  # toward the south: Centaurus, Crux
+        ((0.5, 0.8, -0.1), 120.0),  # along the equator: Orion
+    ],
+)
 def test_bright_star_centroids_are_at_their_catalogue_positions(ctx, forward, roll):
     view = View(1920, 1080, 60.0)
     st = away_from_earth(np.array(forward), roll)
@@ -129,8 +135,8 @@ def test_bright_star_centroids_are_at_their_catalogue_positions(ctx, forward, ro
     finally:
         sp.release()
     cat = load_catalog()
-    bright = cat.stars[:cat.count_brighter_than(4.0)]
-    allv = cat.stars[:cat.count_brighter_than(4.5)]
+    bright = cat.stars[: cat.count_brighter_than(4.0)]
+    allv = cat.stars[: cat.count_brighter_than(4.5)]
     x, y = project(skyfield_directions(bright, UTC_2018), st, view)
     xa, ya = project(skyfield_directions(allv, UTC_2018), st, view)
     errors = []
@@ -211,7 +217,8 @@ def test_flux_follows_magnitude_on_axis_and_off_axis(ctx):
     src = PointSources(ctx, 2, Exposure(ev100=0.0))
     st = away_from_earth(np.array([1.0, 0.0, 0.0]), 0.0)
     corner = st.camera_forward + 0.8 * math.tan(math.radians(30)) * (
-        st.camera_right - st.camera_up * 0.7)
+        st.camera_right - st.camera_up * 0.7
+    )
     dirs = np.stack([st.camera_forward + 0.01 * st.camera_right, corner])
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
     mags = np.array([1.0, 3.5])
@@ -225,7 +232,7 @@ def test_flux_follows_magnitude_on_axis_and_off_axis(ctx):
     x, y = project(dirs, st, view)
     for k in range(2):
         i, j = int(y[k]), int(x[k])
-        win = (img @ LUMA * omega)[i - 6:i + 7, j - 6:j + 7]
+        win = (img @ LUMA * omega)[i - 6 : i + 7, j - 6 : j + 7]
         assert win.sum() == pytest.approx(0.5 * lux[k], rel=0.01)
 
 
@@ -259,7 +266,7 @@ def test_limiting_magnitude_and_exposure_decide_what_shows(ctx):
     def saturated(d: np.ndarray) -> int:
         xs, ys = project(d[None], st, view)
         i, j = int(ys[0]), int(xs[0])
-        return int((lum[i - 6:i + 7, j - 6:j + 7] > l_sat).sum())
+        return int((lum[i - 6 : i + 7, j - 6 : j + 7] > l_sat).sum())
 
     third = cat.stars[(cat.vmag > 2.5) & (cat.vmag < 3.5)]
     xt, yt = project(skyfield_directions(third, UTC_2018), st, view)
@@ -267,13 +274,16 @@ def test_limiting_magnitude_and_exposure_decide_what_shows(ctx):
     assert len(k3) > 0
     n_bright = saturated(orion)
     n_third = saturated(skyfield_directions(third[k3[:1]], UTC_2018)[0])
-    n_faint = [saturated(skyfield_directions(mid[k:k + 1], UTC_2018)[0])
-               for k in np.nonzero(inside)[0][:5]]
+    n_faint = [
+        saturated(skyfield_directions(mid[k : k + 1], UTC_2018)[0])
+        for k in np.nonzero(inside)[0][:5]
+    ]
     assert n_bright > n_third >= max(n_faint) == 0, (n_bright, n_third, n_faint)
 
 
-@pytest.mark.parametrize(("hip", "name"), [(27989, "Betelgeuse"), (24436, "Rigel"),
-                                            (69673, "Arcturus"), (91262, "Vega")])
+@pytest.mark.parametrize(
+    ("hip", "name"), [(27989, "Betelgeuse"), (24436, "Rigel"), (69673, "Arcturus"), (91262, "Vega")]
+)
 def test_star_colour_is_its_blackbody(ctx, hip, name):
     # The colour of the light summed over a star's pixels, as chromaticity, against
     # the Planckian locus at the Ballesteros temperature of its catalogue B-V.
@@ -288,9 +298,13 @@ def test_star_colour_is_its_blackbody(ctx, hip, name):
     finally:
         sp.release()
     rgb = img[24:40, 24:40].reshape(-1, 3).sum(axis=0)
-    srgb_to_xyz = np.array([[0.4124564, 0.3575761, 0.1804375],
-                            [0.2126729, 0.7151522, 0.0721750],
-                            [0.0193339, 0.1191920, 0.9503041]])
+    srgb_to_xyz = np.array(
+        [
+            [0.4124564, 0.3575761, 0.1804375],
+            [0.2126729, 0.7151522, 0.0721750],
+            [0.0193339, 0.1191920, 0.9503041],
+        ]
+    )
     xyz = srgb_to_xyz @ rgb
     bv = float(rec["bv"][0])
     t = 4600.0 * (1 / (0.92 * bv + 1.7) + 1 / (0.92 * bv + 0.62))  # REFERENCE.md
@@ -317,8 +331,11 @@ def reference_transmittance(o: np.ndarray, d: np.ndarray) -> np.ndarray:
     h = np.linalg.norm(o[None] + t[:, None] * d[None], axis=1) - A
     if h.min() <= 0:
         return np.zeros(3)
-    sigma = (RAYLEIGH[None] * np.exp(-h / 8.0)[:, None] + MIE_EXT * np.exp(-h / 1.2)[:, None]
-             + OZONE[None] * np.clip(1 - np.abs(h - 25) / 15, 0, None)[:, None])
+    sigma = (
+        RAYLEIGH[None] * np.exp(-h / 8.0)[:, None]
+        + MIE_EXT * np.exp(-h / 1.2)[:, None]
+        + OZONE[None] * np.clip(1 - np.abs(h - 25) / 15, 0, None)[:, None]
+    )
     return np.exp(-np.trapezoid(sigma, t, axis=0))
 
 
@@ -335,8 +352,12 @@ def test_star_setting_behind_the_limb_fades_reddens_then_vanishes(ctx):
         e = -math.acos((A + tangent_km) / (A + h_cam))  # below the local horizontal
         return np.array([math.sin(e), math.cos(e), 0.0])
 
-    st = state(o, forward=direction(15.0), up_hint=np.array([1.0, 0.0, 0.0]),
-               sun_dir=np.array([-1.0, 0.0, 0.0]))
+    st = state(
+        o,
+        forward=direction(15.0),
+        up_hint=np.array([1.0, 0.0, 0.0]),
+        sun_dir=np.array([-1.0, 0.0, 0.0]),
+    )
     src = PointSources(ctx, 1, Exposure(ev100=0.0))
     heights = [80.0, 40.0, 30.0, 22.0, 16.0, 12.0, 8.0, -1.0, -5.0]
     fluxes = []
@@ -359,12 +380,13 @@ def test_star_setting_behind_the_limb_fades_reddens_then_vanishes(ctx):
     assert np.all(np.diff(green[above]) < 0), green
     assert np.all(np.diff(red_over_blue[above][1:]) > 0), red_over_blue
     assert green[above[-1]] < 0.2 and red_over_blue[above[-1]] > 3
-    assert np.all(fluxes[len(above):] == 0.0)
+    assert np.all(fluxes[len(above) :] == 0.0)
     # By the transmittance along its ray: REFERENCE.md's atmosphere, integrated here.
     for k in above:
         t_ref = reference_transmittance(o, direction(heights[k]))
-        np.testing.assert_allclose(t_measured[k], t_ref, rtol=0.08, atol=2e-3,
-                                   err_msg=f"tangent height {heights[k]} km")
+        np.testing.assert_allclose(
+            t_measured[k], t_ref, rtol=0.08, atol=2e-3, err_msg=f"tangent height {heights[k]} km"
+        )
     assert dip > 0
 
 
@@ -387,8 +409,13 @@ def test_psf_straddling_the_limb_loses_its_pixels_behind_the_earth(ctx, tilt_deg
     view = View(64, 64, 2.0)  # 1 px ~ 1.3 km of tangent height at 2,300 km
     e_limb = -math.acos(A / (A + h_cam))
     fwd = np.array([math.sin(e_limb), math.cos(e_limb), 0.0])
-    st = state(m.T @ o, forward=m.T @ fwd, up_hint=m.T @ np.array([1.0, 0.0, 0.0]),
-               sun_dir=m.T @ np.array([-1.0, 0.0, 0.0]), rotation=m)
+    st = state(
+        m.T @ o,
+        forward=m.T @ fwd,
+        up_hint=m.T @ np.array([1.0, 0.0, 0.0]),
+        sun_dir=m.T @ np.array([-1.0, 0.0, 0.0]),
+        rotation=m,
+    )
     e = -math.acos((A + 0.7) / (A + h_cam))  # 0.5 px above the limb
     d = m.T @ np.array([math.sin(e), math.cos(e), 0.0])
     src = PointSources(ctx, 1, Exposure(ev100=0.0))
@@ -404,7 +431,7 @@ def test_psf_straddling_the_limb_loses_its_pixels_behind_the_earth(ctx, tilt_deg
     y_limb = view.height / 2
     assert y_limb - 0.7 < y[0] < y_limb - 0.3
     col = int(x[0])
-    window = lum[:, col - 4:col + 5]
+    window = lum[:, col - 4 : col + 5]
     rows = np.arange(view.height)
     assert window.sum() > 0
     # Rows wholly behind the Earth get nothing (the first one, whose top edge is the

@@ -61,9 +61,11 @@ def xserver() -> Iterator[XServer]:
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the server stops)
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        [exe, "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp",
-         "-noreset"],
-        pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+        [exe, "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp", "-noreset"],
+        pass_fds=(write_fd,),
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
     os.close(write_fd)
     # Xvfb writes the display number and a newline, perhaps in two writes; the read
@@ -130,8 +132,12 @@ class PreviewProcess:
         env = dict(os.environ, DISPLAY=display, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [*orbitlapse_command(), "preview", str(scene), "--control", "-", *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, cwd=cwd, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cwd,
+            env=env,
         )
         self.replies: queue.Queue[dict] = queue.Queue()
         self.printed: list[str] = []  # standard output that is not an answer (P's TOML)
@@ -154,8 +160,10 @@ class PreviewProcess:
         return self.proc.poll() is None
 
     def _died(self, doing: str) -> AssertionError:
-        return AssertionError(f"preview exited (status {self.proc.poll()}) while {doing}; "
-                              f"stderr:\n{''.join(self.stderr)[-3000:]}")
+        return AssertionError(
+            f"preview exited (status {self.proc.poll()}) while {doing}; "
+            f"stderr:\n{''.join(self.stderr)[-3000:]}"
+        )
 
     def send(self, line: str) -> None:
         if not self.alive():
@@ -174,8 +182,10 @@ class PreviewProcess:
                 if not self.alive():
                     raise self._died(f"waiting for the answer to {line!r}") from None
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"no answer to {line!r} in {timeout:.0f} s; "
-                                         f"stderr:\n{''.join(self.stderr)[-3000:]}") from None
+                    raise AssertionError(
+                        f"no answer to {line!r} in {timeout:.0f} s; "
+                        f"stderr:\n{''.join(self.stderr)[-3000:]}"
+                    ) from None
                 continue
             assert reply["command"] == line, f"answer to {reply['command']!r}, not {line!r}"
             assert reply["ok"], f"{line!r} failed: {reply.get('error')}"
@@ -188,8 +198,9 @@ class PreviewProcess:
         """Status once the window shows the effect of every command sent before."""
         return self.request("sync")["status"]
 
-    def wait_for(self, predicate: Callable[[dict], bool], what: str,
-                 timeout: float = REPLY_TIMEOUT_S) -> dict:
+    def wait_for(
+        self, predicate: Callable[[dict], bool], what: str, timeout: float = REPLY_TIMEOUT_S
+    ) -> dict:
         """Poll the status until ``predicate`` holds (key events arrive asynchronously)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -197,8 +208,10 @@ class PreviewProcess:
             if predicate(status):
                 return status
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; last status: {status}; "
-                                     f"stderr:\n{''.join(self.stderr)[-2000:]}")
+                raise AssertionError(
+                    f"timed out waiting for {what}; last status: {status}; "
+                    f"stderr:\n{''.join(self.stderr)[-2000:]}"
+                )
             time.sleep(0.2)
 
     def grab(self) -> np.ndarray:
@@ -219,9 +232,13 @@ class PreviewProcess:
         return np.asarray(Image.open(path).convert("RGB"))
 
     def xdotool(self, *args: str) -> None:
-        subprocess.run(["xdotool", *args], check=True, timeout=30,
-                       env=dict(os.environ, DISPLAY=self.display),
-                       capture_output=True)
+        subprocess.run(
+            ["xdotool", *args],
+            check=True,
+            timeout=30,
+            env=dict(os.environ, DISPLAY=self.display),
+            capture_output=True,
+        )
 
     def close(self) -> None:
         """Quit through the control channel; kill if it does not go."""

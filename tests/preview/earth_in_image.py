@@ -88,8 +88,8 @@ def expected_limb_row(height: int, width: int) -> float:
 def limb_row(image: np.ndarray) -> float:
     """First row from the top where the centre columns turn bright (continuous, px)."""
     h, w, _ = image.shape
-    column = luminance(image[:, w // 2 - 8: w // 2 + 8]).mean(axis=1)
-    ground = np.median(column[int(0.7 * h):])
+    column = luminance(image[:, w // 2 - 8 : w // 2 + 8]).mean(axis=1)
+    ground = np.median(column[int(0.7 * h) :])
     rows = np.nonzero(column > 0.5 * ground)[0]
     assert rows.size, "no bright rows in the centre column: no Earth"
     r = int(rows[0])
@@ -103,7 +103,7 @@ def assert_day_earth(image: np.ndarray, what: str = "screenshot") -> None:
     """The Earth of quick.toml: black space above, a sunlit blue and brown Earth below."""
     h, w, _ = image.shape
     space = image[: int(0.4 * h)]
-    ground = image[int(0.6 * h):].astype(np.int32)
+    ground = image[int(0.6 * h) :].astype(np.int32)
     assert space.max(axis=2).mean() < 6.0, f"{what}: the sky above the limb is not black"
     assert luminance(ground).mean() > 70.0, f"{what}: the ground below the limb is not sunlit"
     r, b = ground[..., 0], ground[..., 2]

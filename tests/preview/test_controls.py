@@ -95,7 +95,12 @@ def test_drag_keeps_the_centre_point_under_the_pointer(roll):
         # from the horizon also lifts it a little (it moves along a circle of equal
         # elevation), and the two turns of a diagonal drag are about different axes.
         assert math.hypot(x - (160 + dx), y - (90 + dy)) < 0.05 * math.hypot(dx, dy), (
-            roll, dx, dy, x, y)
+            roll,
+            dx,
+            dy,
+            x,
+            y,
+        )
         if roll == 0.0 and dy == 0.0:
             assert abs(x - (160 + dx)) < 1e-6
         if roll == 0.0 and dx == 0.0:
@@ -123,15 +128,18 @@ def test_drag_and_zoom_clamp():
 def test_steered_scene_prints_as_toml_that_loads_to_the_same_camera():
     scene = loads_scene(DAY_SCENE)
     look = LookEdit()
-    look.drag(-100, 37, 277.0, (scene.camera.look.azimuth_deg,
-                                scene.camera.look.elevation_deg))
+    look.drag(-100, 37, 277.0, (scene.camera.look.azimuth_deg, scene.camera.look.elevation_deg))
     look.zoom(3, 60.0)
     steered = look.apply(scene)
     assert steered.camera.look.target is None and steered.camera.look.roll_deg == 0.0
     text = look_toml(steered, "test")
-    pasted = (DAY_SCENE.replace("[camera]\nfov_deg = 60\n", "")
-              .replace("[camera.look]\nazimuth_deg = 0\nelevation_deg = -20\n", "")
-              + "\n" + text)
+    pasted = (
+        DAY_SCENE.replace("[camera]\nfov_deg = 60\n", "").replace(
+            "[camera.look]\nazimuth_deg = 0\nelevation_deg = -20\n", ""
+        )
+        + "\n"
+        + text
+    )
     again = loads_scene(pasted)
     assert again.camera.fov_deg == pytest.approx(steered.camera.fov_deg, abs=5e-4)
     assert again.camera.look.azimuth_deg == pytest.approx(look.azimuth_deg, abs=5e-4)
@@ -140,8 +148,10 @@ def test_steered_scene_prints_as_toml_that_loads_to_the_same_camera():
 
 
 def test_target_look_prints_its_target():
-    text = DAY_SCENE.replace("azimuth_deg = 0\nelevation_deg = -20",
-                             "target = { lat_deg = 25.5, lon_deg = 32.25 }\nroll_deg = 5")
+    text = DAY_SCENE.replace(
+        "azimuth_deg = 0\nelevation_deg = -20",
+        "target = { lat_deg = 25.5, lon_deg = 32.25 }\nroll_deg = 5",
+    )
     scene = loads_scene(text)
     out = look_toml(scene)
     assert "target = { lat_deg = 25.5, lon_deg = 32.25 }" in out and "roll_deg = 5" in out
@@ -204,8 +214,9 @@ def test_every_control_is_in_the_help_and_the_readme():
         assert b.keys in help_text and b.does in help_text
         for key in re.split(r",\s*", b.keys):
             assert f"`{key}`" in section, f"README's Preview section lacks {key}"
-    assert set(CHAR_COMMANDS.values()) <= {c for b in BINDINGS for c in
-                                           re.split(r"\s*\|\s*", b.command)}
+    assert set(CHAR_COMMANDS.values()) <= {
+        c for b in BINDINGS for c in re.split(r"\s*\|\s*", b.command)
+    }
 
 
 def test_help_lists_the_controls():
@@ -233,8 +244,14 @@ def test_headless_commands_never_import_the_window_library(tmp_path):
     )
     env = dict(os.environ)
     env.pop("DISPLAY", None)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=300, env=env, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "x.png").stat().st_size > 0 and (tmp_path / "x.mp4").stat().st_size > 0
 
@@ -243,8 +260,10 @@ def test_first_drag_from_a_target_look_starts_where_the_target_look_points():
     """A target look turned into azimuth/elevation (drag by zero) keeps the camera basis."""
     from renderer.timeline import build_timeline
 
-    text = DAY_SCENE.replace("azimuth_deg = 0\nelevation_deg = -20",
-                             "target = { lat_deg = 25.0, lon_deg = 33.0 }\nroll_deg = 10")
+    text = DAY_SCENE.replace(
+        "azimuth_deg = 0\nelevation_deg = -20",
+        "target = { lat_deg = 25.0, lon_deg = 33.0 }\nroll_deg = 10",
+    )
     scene = loads_scene(text)
     tl = build_timeline(scene, np.array([5.0]))
     az, el = azel_of(tl.camera_pos_km[0], tl.camera_vel_km_s[0], tl.camera_forward[0])

@@ -11,8 +11,14 @@ from tests.preview.conftest import SCENES
 
 def run_without_display(*args: str, cwd=None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    return subprocess.run([*orbitlapse_command(), *args], capture_output=True, text=True,
-                          timeout=300, env=env, cwd=cwd)
+    return subprocess.run(
+        [*orbitlapse_command(), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=cwd,
+    )
 
 
 def test_no_display_is_one_line_and_status_1():
@@ -41,8 +47,13 @@ def test_help_lists_the_controls():
 
 def test_unreachable_display_is_one_line_and_status_1():
     env = dict(os.environ, DISPLAY=":4242")
-    result = subprocess.run([*orbitlapse_command(), "preview", str(SCENES / "quick.toml")],
-                            capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run(
+        [*orbitlapse_command(), "preview", str(SCENES / "quick.toml")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr and "GLFW" in lines[0]

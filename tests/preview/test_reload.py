@@ -12,7 +12,8 @@ from tests.preview.earth_in_image import DAY_SCENE, assert_day_earth, luminance,
 
 
 def test_saving_the_scene_reloads_it_and_a_bad_edit_keeps_the_last_good_one(
-        preview, tmp_path, artifacts):
+    preview, tmp_path, artifacts
+):
     path = write_day_scene(tmp_path)
     p = preview(path, "--paused", "--width", "320")
     p.request("hud")
@@ -34,8 +35,9 @@ def test_saving_the_scene_reloads_it_and_a_bad_edit_keeps_the_last_good_one(
     s = p.wait_for(lambda s: s["error"] is not None, "the bad edit to be reported")
     assert "camera.fov_deg" in s["error"] and s["reloads"] == 1 and p.alive()
     assert s["fov_deg"] == 60.0 and s["elevation_deg"] == -90.0
-    assert any("camera.fov_deg" in line and "keeping the last good scene" in line
-               for line in p.stderr), "the error is not on standard error"
+    assert any(
+        "camera.fov_deg" in line and "keeping the last good scene" in line for line in p.stderr
+    ), "the error is not on standard error"
     shot = p.grab()
     Image.fromarray(shot).save(artifacts / "preview_bad_edit.png")
     changed = np.any(shot != good, axis=2)
@@ -48,8 +50,10 @@ def test_saving_the_scene_reloads_it_and_a_bad_edit_keeps_the_last_good_one(
 
     # A TOML syntax error is refused the same way.
     path.write_text(nadir.replace("[camera.look]", "[camera.look"))
-    s = p.wait_for(lambda s: s["error"] is not None and "camera.fov_deg" not in s["error"],
-                   "the syntax error to be reported")
+    s = p.wait_for(
+        lambda s: s["error"] is not None and "camera.fov_deg" not in s["error"],
+        "the syntax error to be reported",
+    )
     assert p.alive() and s["reloads"] == 1
 
     # Fixing the file clears the error.
@@ -81,9 +85,13 @@ def test_printed_look_pasted_into_the_scene_gives_the_same_picture(preview, tmp_
     assert abs(printed["look"]["elevation_deg"] - s["elevation_deg"]) < 1e-3
 
     # Paste: replace fov_deg in [camera] and the [camera.look] table by the printed lines.
-    pasted = (DAY_SCENE.replace("[camera]\nfov_deg = 60\n", "")
-              .replace("[camera.look]\nazimuth_deg = 0\nelevation_deg = -20\n", "")
-              + "\n" + text)
+    pasted = (
+        DAY_SCENE.replace("[camera]\nfov_deg = 60\n", "").replace(
+            "[camera.look]\nazimuth_deg = 0\nelevation_deg = -20\n", ""
+        )
+        + "\n"
+        + text
+    )
     path.write_text(pasted)
     s = p.wait_for(lambda s: s["reloads"] == 1, "the pasted look to be reloaded")
     assert s["error"] is None and not s["turned"], "the file's look should now be in charge"

@@ -22,8 +22,7 @@ def centre_follow_turn(dx: float, width: int, fov_deg: float, elevation_deg: flo
     e = math.radians(elevation_deg)
 
     def x(d: float) -> float:
-        return f * math.cos(e) * math.sin(d) / (math.cos(e) ** 2 * math.cos(d)
-                                                + math.sin(e) ** 2)
+        return f * math.cos(e) * math.sin(d) / (math.cos(e) ** 2 * math.cos(d) + math.sin(e) ** 2)
 
     lo, hi = 0.0, math.pi / 2
     for _ in range(60):
@@ -56,10 +55,11 @@ def test_window_shows_the_frame_render_draws(preview, ctx, artifacts, tmp_path):
     still = render_still(scene, scene.sim_seconds(2), ctx=ctx)
     diff = np.abs(shot.astype(np.int16) - still.astype(np.int16))
     Image.fromarray(np.clip(diff * 8, 0, 255).astype(np.uint8)).save(
-        artifacts / "preview_window_vs_still_diff.png")
+        artifacts / "preview_window_vs_still_diff.png"
+    )
     assert diff.mean() < 1.0 and np.percentile(diff, 99.9) <= 8, (
-        f"window differs from `still` of the same frame: mean {diff.mean():.2f}, "
-        f"max {diff.max()}")
+        f"window differs from `still` of the same frame: mean {diff.mean():.2f}, max {diff.max()}"
+    )
 
     # The framebuffer the preview reads back is what the X server shows.
     gl_shot = p.screenshot(p.cwd / "gl.png")
@@ -106,15 +106,20 @@ def test_playing_steps_seeks_and_speeds(preview, tmp_path):
     p.request("slower")
     assert p.sync()["speed"] == 2.0
     p.request("zoom 3")
-    assert abs(p.sync()["fov_deg"] - 60.0 * 0.9 ** 3) < 1e-9
+    assert abs(p.sync()["fov_deg"] - 60.0 * 0.9**3) < 1e-9
     p.request("drag 32 0")  # the view follows the pointer: it turns left
     s = p.sync()
-    turn = centre_follow_turn(32, 320, 60.0 * 0.9 ** 3, -20.0)
+    turn = centre_follow_turn(32, 320, 60.0 * 0.9**3, -20.0)
     assert s["turned"] and abs(s["azimuth_deg"] - (360.0 - turn)) < 1e-6
     p.request("reset")
     s = p.sync()
     assert (s["fov_deg"], s["azimuth_deg"], s["elevation_deg"], s["speed"], s["turned"]) == (
-        60.0, 0.0, -20.0, 1.0, False)
+        60.0,
+        0.0,
+        -20.0,
+        1.0,
+        False,
+    )
 
 
 def test_real_x_key_and_mouse_events(preview, xdotool_available, ctx, artifacts, tmp_path):
@@ -180,7 +185,7 @@ def test_real_x_key_and_mouse_events(preview, xdotool_available, ctx, artifacts,
     assert s["framebuffer"] == [640, 240] and s["viewport"] == [427, 240]
     shot = p.grab()
     assert shot[:, :100].max() < 40 and shot[:, -100:].max() < 40  # grey side bars
-    assert_day_earth(shot[:, 107:107 + 427], "letterboxed frame")
+    assert_day_earth(shot[:, 107 : 107 + 427], "letterboxed frame")
 
     p.xdotool("key", "q")
     p.proc.wait(timeout=30)

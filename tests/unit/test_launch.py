@@ -134,8 +134,9 @@ def test_table_speed_column_matches_the_trajectory():
     speed = np.linalg.norm(inertial(pos, vel), axis=1)
     np.testing.assert_allclose(speed, prof.speed_km_s, atol=0.03)
     # and the table itself says what REFERENCE.md says
-    table = dict(zip(rows[:, 0], zip(rows[:, 1], rows[:, 2], prof.speed_km_s, strict=True),
-                     strict=True))
+    table = dict(
+        zip(rows[:, 0], zip(rows[:, 1], rows[:, 2], prof.speed_km_s, strict=True), strict=True)
+    )
     assert table[118.0][0] == pytest.approx(48, abs=1)
     assert 1.5 <= table[118.0][2] <= 1.8
     assert table[286.0][0] == pytest.approx(176, abs=1)
@@ -154,12 +155,15 @@ def test_derived_launch_azimuth_for_51_64_from_baikonur():
     assert vehicles.launch_azimuth_deg(PROGRESS_MS10) == pytest.approx(hand, abs=1e-9)
 
 
-@pytest.mark.parametrize("launch", [
-    PROGRESS_MS10,
-    Launch("soyuz-fg", Site(28.562, -80.577), LIFTOFF, azimuth_deg=75.0),
-    Launch("soyuz-fg", Site(34.632, -120.611), LIFTOFF, target_inclination_deg=97.6),
-    Launch("soyuz-fg", Site(5.239, -52.769), LIFTOFF, azimuth_deg=200.0),
-])
+@pytest.mark.parametrize(
+    "launch",
+    [
+        PROGRESS_MS10,
+        Launch("soyuz-fg", Site(28.562, -80.577), LIFTOFF, azimuth_deg=75.0),
+        Launch("soyuz-fg", Site(34.632, -120.611), LIFTOFF, target_inclination_deg=97.6),
+        Launch("soyuz-fg", Site(5.239, -52.769), LIFTOFF, azimuth_deg=200.0),
+    ],
+)
 def test_initial_ground_track_follows_the_launch_azimuth(launch):
     pos, _ = ascent.vehicle_itrs(launch, np.array([0.0, 40.0, 55.0, 70.0]))
     lat, lon, _ = geodetic(pos)
@@ -176,10 +180,15 @@ def test_given_azimuth_is_used_as_is():
     assert vehicles.launch_azimuth_deg(launch) == pytest.approx(350.0)
 
 
-@pytest.mark.parametrize(("site", "inc"), [
-    (BAIKONUR, 51.64), (BAIKONUR, 64.9), (Site(28.562, -80.577), 28.7),
-    (Site(34.632, -120.611), 97.6),
-])
+@pytest.mark.parametrize(
+    ("site", "inc"),
+    [
+        (BAIKONUR, 51.64),
+        (BAIKONUR, 64.9),
+        (Site(28.562, -80.577), 28.7),
+        (Site(34.632, -120.611), 97.6),
+    ],
+)
 def test_orbit_at_cutoff_has_the_target_inclination(site, inc):
     launch = Launch("soyuz-fg", site, LIFTOFF, target_inclination_deg=inc)
     pos, vel = at(launch, 525.0)
@@ -279,8 +288,13 @@ def test_sites_and_vehicle_names():
 
 SMALL_ROCKET = VehicleTable(
     stages=(StageSpec("first stage", 150.0), StageSpec("second stage", 420.0)),
-    profile=((0.0, 0.0, 0.0), (60.0, 10.0, 4.0), (150.0, 70.0, 80.0),
-             (300.0, 160.0, 600.0), (420.0, 190.0, 1300.0)),
+    profile=(
+        (0.0, 0.0, 0.0),
+        (60.0, 10.0, 4.0),
+        (150.0, 70.0, 80.0),
+        (300.0, 160.0, 600.0),
+        (420.0, 190.0, 1300.0),
+    ),
 )
 
 
@@ -321,8 +335,10 @@ def test_custom_table_may_start_in_flight():
 
 def test_vertical_custom_flight_and_bad_stages():
     # straight up and down: no downrange, pieces spread about the vertical
-    table = VehicleTable(stages=(StageSpec("pods", 60.0, 3),),
-                         profile=((0.0, 0.0, 0.0), (60.0, 20.0, 0.0), (90.0, 30.0, 0.0)))
+    table = VehicleTable(
+        stages=(StageSpec("pods", 60.0, 3),),
+        profile=((0.0, 0.0, 0.0), (60.0, 20.0, 0.0), (90.0, 30.0, 0.0)),
+    )
     launch = Launch(table, BAIKONUR, LIFTOFF, azimuth_deg=0.0)
     pos, _ = ascent.vehicle_itrs(launch, np.array([30.0, 90.0]))
     lat, lon, _ = geodetic(pos)
@@ -433,8 +449,11 @@ def test_rotating_frame_integrator_matches_an_inertial_one():
         rn = np.linalg.norm(r)
         k = 1.5 * 1.08262668e-3 * (A / rn) ** 2
         s = 5 * z * z / rn**2
-        return -MU / rn**3 * np.array([x * (1 + k * (1 - s)), y * (1 + k * (1 - s)),
-                                       z * (1 + k * (3 - s))])
+        return (
+            -MU
+            / rn**3
+            * np.array([x * (1 + k * (1 - s)), y * (1 + k * (1 - s)), z * (1 + k * (3 - s))])
+        )
 
     dt, n = 0.5, 4000
     r, v = r0.copy(), v_in.copy()

@@ -26,7 +26,7 @@ def test_roads_join_neighbouring_towns_and_meander():
     pop = np.full(lon.shape, 50_000.0)
     rlat, rlon, amt = road_points(lat, lon, pop, texel_km=4.9, rng=np.random.default_rng(1))
     assert rlat.size > 0 and np.all(amt > 0)
-    offsets_km = R_EARTH_KM * np.radians(rlat)      # sideways from the equator
+    offsets_km = R_EARTH_KM * np.radians(rlat)  # sideways from the equator
     # Every town is reached: a road point on it.
     for town in lon[:-1]:
         near = np.abs(rlon - town) < 0.02

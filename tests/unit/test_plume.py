@@ -36,12 +36,15 @@ def intensity(s: pl.Sprites, kind: int) -> float:
     return float((s.emit_cd[s.kind == kind] @ LUMA).sum())
 
 
-@pytest.mark.parametrize(("temperature", "x", "y"), [
-    # CIE 1931 chromaticity of the Planckian locus (Wyszecki & Stiles, table 1(3.11))
-    (1400.0, 0.6036, 0.3895),
-    (2200.0, 0.5019, 0.4152),
-    (6500.0, 0.3135, 0.3237),
-])
+@pytest.mark.parametrize(
+    ("temperature", "x", "y"),
+    [
+        # CIE 1931 chromaticity of the Planckian locus (Wyszecki & Stiles, table 1(3.11))
+        (1400.0, 0.6036, 0.3895),
+        (2200.0, 0.5019, 0.4152),
+        (6500.0, 0.3135, 0.3237),
+    ],
+)
 def test_blackbody_colour_is_on_the_planckian_locus(temperature, x, y):
     rgb = blackbody_rgb(temperature)
     assert rgb @ LUMA == pytest.approx(1.0, abs=1e-12)
@@ -60,8 +63,9 @@ def test_nothing_before_liftoff_and_the_plume_by_stage():
     table = {5.0: 0, 100.0: 0, 150.0: 1, 280.0: 1, 300.0: 2, 520.0: 2}
     for t, phase in table.items():
         got = intensity(sprites_at(launch, t), pl.PLUME)
-        assert got == pytest.approx(pl.PLUME_LIFTOFF_CD * pl.SOYUZ_PHASE_INTENSITY[phase],
-                                    rel=1e-9), t
+        assert got == pytest.approx(
+            pl.PLUME_LIFTOFF_CD * pl.SOYUZ_PHASE_INTENSITY[phase], rel=1e-9
+        ), t
     assert intensity(sprites_at(launch, 530.0), pl.PLUME) == 0.0  # after cut-off
     # the vehicle's body is still there (a reflector, seen only when sunlit)
     assert (sprites_at(launch, 530.0).kind == pl.VEHICLE).sum() == 1
@@ -141,11 +145,14 @@ def test_no_exhaust_cloud_in_the_deep_night_of_the_flagship_launch(t):
 def test_custom_vehicle_gets_a_plume_by_phase():
     from renderer.scene import StageSpec, VehicleTable
 
-    vt = VehicleTable(stages=(StageSpec("first", 100.0), StageSpec("second", 300.0)),
-                      profile=((0.0, 0.0, 0.0), (100.0, 60.0, 80.0), (300.0, 200.0, 900.0)))
+    vt = VehicleTable(
+        stages=(StageSpec("first", 100.0), StageSpec("second", 300.0)),
+        profile=((0.0, 0.0, 0.0), (100.0, 60.0, 80.0), (300.0, 200.0, 900.0)),
+    )
     launch = Launch(vt, BAIKONUR, NIGHT, azimuth_deg=90.0)
     assert intensity(sprites_at(launch, 50.0), pl.PLUME) == pytest.approx(pl.PLUME_LIFTOFF_CD)
     assert intensity(sprites_at(launch, 150.0), pl.PLUME) == pytest.approx(
-        pl.PLUME_LIFTOFF_CD * pl.GENERIC_PHASE_RATIO)
+        pl.PLUME_LIFTOFF_CD * pl.GENERIC_PHASE_RATIO
+    )
     assert (sprites_at(launch, 100.5).kind == pl.FLASH).sum() == 1
     assert (sprites_at(launch, 300.5).kind == pl.FLASH).sum() == 0  # at cut-off

@@ -64,18 +64,30 @@ def test_hp_to_v_agrees_with_bessell_2000():
     # Bessell 2000 (PASP 112:961) table 2: V - Hp against BT-VT, with
     # B-V = (BT-VT) + d(B-V).  Rows BT-VT = 0.0, 0.5, 1.0; the fit and the table
     # differ by a zero point of about 0.01 mag at B-V = 0.
-    for bt_vt, d_bv, v_minus_hp in ((0.0, -0.005, -0.011), (0.5, -0.035, -0.108),
-                                    (1.0, -0.122, -0.155)):
+    for bt_vt, d_bv, v_minus_hp in (
+        (0.0, -0.005, -0.011),
+        (0.5, -0.035, -0.108),
+        (1.0, -0.122, -0.155),
+    ):
         bv = bt_vt + d_bv
         assert hp_to_v(0.0, bv) == pytest.approx(v_minus_hp, abs=0.015)
 
 
-@pytest.mark.parametrize(("hip", "v", "name"), [
-    (32349, -1.46, "Sirius"), (91262, 0.03, "Vega"), (69673, -0.04, "Arcturus"),
-    (37279, 0.38, "Procyon"), (97649, 0.77, "Altair"), (21421, 0.85, "Aldebaran"),
-    (102098, 1.25, "Deneb"), (49669, 1.35, "Regulus"), (11767, 2.02, "Polaris"),
-    (113368, 1.16, "Fomalhaut"),
-])
+@pytest.mark.parametrize(
+    ("hip", "v", "name"),
+    [
+        (32349, -1.46, "Sirius"),
+        (91262, 0.03, "Vega"),
+        (69673, -0.04, "Arcturus"),
+        (37279, 0.38, "Procyon"),
+        (97649, 0.77, "Altair"),
+        (21421, 0.85, "Aldebaran"),
+        (102098, 1.25, "Deneb"),
+        (49669, 1.35, "Regulus"),
+        (11767, 2.02, "Polaris"),
+        (113368, 1.16, "Fomalhaut"),
+    ],
+)
 def test_bright_star_magnitudes_match_the_bright_star_catalogue(hip, v, name):
     # V from the Yale Bright Star Catalogue (5th ed.), independent of Hipparcos.
     cat = load_catalog()
@@ -99,10 +111,13 @@ def test_proper_motion_and_aberration_match_skyfield():
     stars = cat.stars[pick]
     ts = ephemeris.timescale()
     t = ts.from_datetime(UTC_2018)
-    star = Star(ra=Angle(radians=stars["ra"].astype(float)),
-                dec=Angle(radians=stars["dec"].astype(float)),
-                ra_mas_per_year=stars["pm_ra"].astype(float),
-                dec_mas_per_year=stars["pm_dec"].astype(float), epoch=ts.J(1991.25))
+    star = Star(
+        ra=Angle(radians=stars["ra"].astype(float)),
+        dec=Angle(radians=stars["dec"].astype(float)),
+        ra_mas_per_year=stars["pm_ra"].astype(float),
+        dec_mas_per_year=stars["pm_dec"].astype(float),
+        epoch=ts.J(1991.25),
+    )
     observed = ephemeris.ephemeris()["earth"].at(t).observe(star)
     for apparent in (False, True):
         pos = observed.apparent() if apparent else observed
@@ -115,7 +130,7 @@ def test_proper_motion_and_aberration_match_skyfield():
         assert sep_arcsec.max() < (0.1 if apparent else 0.001), sep_arcsec.max()
     # And the motion itself is there: Barnard's star has moved 4 arcmin since 1991.25.
     k = np.nonzero(stars["hip"] == 87937)[0][0]
-    then = proper_motion_directions(stars["ra"][k:k + 1], stars["dec"][k:k + 1], 0.0, 0.0, 0.0)
+    then = proper_motion_directions(stars["ra"][k : k + 1], stars["dec"][k : k + 1], 0.0, 0.0, 0.0)
     now = cat.directions_at(UTC_2018, aberration=False)[pick][k]
     assert math.degrees(math.acos(float(then[0] @ now))) * 60 == pytest.approx(4.7, abs=0.3)
 

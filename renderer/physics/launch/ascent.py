@@ -84,7 +84,6 @@ _ARC_STEP_RAD = 1e-6
 _HEIGHT_STEP_KM = 1e-3
 
 
-
 # ---------------------------------------------------------------------------
 # The ascent
 # ---------------------------------------------------------------------------
@@ -93,8 +92,14 @@ _HEIGHT_STEP_KM = 1e-3
 class _Ascent:
     """One launch's trajectory: powered table, ground track, coast, spent stages."""
 
-    def __init__(self, vehicle: VehicleProfile, lat_deg: float, lon_deg: float,
-                 azimuth_deg: float, target_inclination_deg: float | None) -> None:
+    def __init__(
+        self,
+        vehicle: VehicleProfile,
+        lat_deg: float,
+        lon_deg: float,
+        azimuth_deg: float,
+        target_inclination_deg: float | None,
+    ) -> None:
         self.vehicle = vehicle
         rows = np.array(vehicle.profile, dtype=np.float64)
         self.t_end = float(rows[-1, 0])
@@ -130,8 +135,9 @@ class _Ascent:
         q = np.cos(cross)[:, None] * p + np.sin(cross)[:, None] * self.left
         return surface_point_along(q, h)
 
-    def _powered_state(self, t: FloatArray, bend: float | None = None
-                       ) -> tuple[FloatArray, FloatArray]:
+    def _powered_state(
+        self, t: FloatArray, bend: float | None = None
+    ) -> tuple[FloatArray, FloatArray]:
         """Powered-flight ITRS position (km) and velocity (km/s) at times t.
 
         Velocity by the chain rule: the table's exact time derivatives (PCHIP, C1)
@@ -146,8 +152,9 @@ class _Ascent:
         h_dot = self.alt.derivative(t)
         pos = self._track_point(sigma, h, k)
         ds, dh = _ARC_STEP_RAD, _HEIGHT_STEP_KM
-        d_sigma = (self._track_point(sigma + ds, h, k)
-                   - self._track_point(sigma - ds, h, k)) / (2 * ds)
+        d_sigma = (self._track_point(sigma + ds, h, k) - self._track_point(sigma - ds, h, k)) / (
+            2 * ds
+        )
         d_h = (self._track_point(sigma, h + dh, k) - self._track_point(sigma, h - dh, k)) / (2 * dh)
         return pos, d_sigma * sigma_dot[:, None] + d_h * h_dot[:, None]
 
@@ -209,8 +216,9 @@ class _Ascent:
             if self._stages is not None:
                 return self._stages
         out = []
-        for (_name, sep, count), beta in zip(self.vehicle.stages, self.vehicle.ballistic_kg_m2,
-                                             strict=True):
+        for (_name, sep, count), beta in zip(
+            self.vehicle.stages, self.vehicle.ballistic_kg_m2, strict=True
+        ):
             p, v = self.state(np.array([sep]))
             p, v = p[0], v[0]
             speed = float(np.linalg.norm(v))
@@ -264,9 +272,13 @@ def _launch_key(launch: Launch) -> tuple[Any, ...]:
             tuple(tuple(float(c) for c in row) for row in veh.profile),
         )
     lat, lon = site_latlon(launch.site)
-    return (vkey, lat, lon,
-            None if launch.azimuth_deg is None else float(launch.azimuth_deg),
-            None if launch.target_inclination_deg is None else float(launch.target_inclination_deg))
+    return (
+        vkey,
+        lat,
+        lon,
+        None if launch.azimuth_deg is None else float(launch.azimuth_deg),
+        None if launch.target_inclination_deg is None else float(launch.target_inclination_deg),
+    )
 
 
 _ASCENTS: dict[tuple[Any, ...], _Ascent] = {}
@@ -283,8 +295,13 @@ def _ascent(launch: Launch) -> _Ascent:
     lat, lon = site_latlon(launch.site)
     azimuth = launch_azimuth_deg(launch)
     profile = vehicle_profile(launch.vehicle)
-    asc = _Ascent(profile, lat, lon, azimuth,
-                  None if launch.azimuth_deg is not None else launch.target_inclination_deg)
+    asc = _Ascent(
+        profile,
+        lat,
+        lon,
+        azimuth,
+        None if launch.azimuth_deg is not None else launch.target_inclination_deg,
+    )
     with _ASCENTS_LOCK:
         if len(_ASCENTS) >= _ASCENTS_MAX:
             _ASCENTS.pop(next(iter(_ASCENTS)))
@@ -296,8 +313,7 @@ def _ascent(launch: Launch) -> _Ascent:
 # ---------------------------------------------------------------------------
 
 
-def vehicle_itrs(launch: Launch, t_since_liftoff_s: npt.ArrayLike
-                 ) -> tuple[FloatArray, FloatArray]:
+def vehicle_itrs(launch: Launch, t_since_liftoff_s: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Position and velocity of the launch vehicle, Earth-fixed (ITRS).
 
     ``t_since_liftoff_s`` are seconds after lift-off (any shape; flattened to N).
@@ -351,8 +367,7 @@ class SpentStageTrack:
     pieces_impact_s: tuple[float, ...]
 
 
-def spent_stages_itrs(launch: Launch, t_since_liftoff_s: npt.ArrayLike
-                      ) -> list[SpentStageTrack]:
+def spent_stages_itrs(launch: Launch, t_since_liftoff_s: npt.ArrayLike) -> list[SpentStageTrack]:
     """Ballistic paths of the launch's spent stages, one track per stage, in stage order.
 
     Each stage leaves with the vehicle's ITRS position and velocity at its separation
@@ -369,15 +384,17 @@ def spent_stages_itrs(launch: Launch, t_since_liftoff_s: npt.ArrayLike
         pos, vel = nominal.sample(t)
         # One body: its pieces are itself.
         piece_pos = np.stack([pc.sample(t)[0] for pc in pieces]) if count > 1 else pos[None]
-        out.append(SpentStageTrack(
-            name=name,
-            separation_s=sep,
-            count=count,
-            impact_s=nominal.impact_s,
-            ballistic_kg_m2=beta,
-            pos_km=pos,
-            vel_km_s=vel,
-            pieces_km=piece_pos,
-            pieces_impact_s=tuple(pc.impact_s for pc in pieces),
-        ))
+        out.append(
+            SpentStageTrack(
+                name=name,
+                separation_s=sep,
+                count=count,
+                impact_s=nominal.impact_s,
+                ballistic_kg_m2=beta,
+                pos_km=pos,
+                vel_km_s=vel,
+                pieces_km=piece_pos,
+                pieces_impact_s=tuple(pc.impact_s for pc in pieces),
+            )
+        )
     return out

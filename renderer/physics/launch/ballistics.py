@@ -64,8 +64,9 @@ def inclination_deg(pos_km: npt.ArrayLike, vel_itrs_km_s: npt.ArrayLike) -> Floa
     return np.degrees(np.arccos(np.clip(hv[..., 2] / np.linalg.norm(hv, axis=-1), -1.0, 1.0)))
 
 
-def _accel(x: float, y: float, z: float, vx: float, vy: float, vz: float,
-           inv_beta: float) -> tuple[float, float, float]:
+def _accel(
+    x: float, y: float, z: float, vx: float, vy: float, vz: float, inv_beta: float
+) -> tuple[float, float, float]:
     """Acceleration (km/s^2) in the ITRS: gravity with J2, Coriolis, centrifugal, drag.
 
     Plain floats: this is the integrator's inner loop, and small NumPy arrays would
@@ -105,8 +106,14 @@ class BallisticTrack:
     :data:`MAX_FREE_FLIGHT_S` after ``t0_s``.
     """
 
-    def __init__(self, t0_s: float, pos_km: npt.ArrayLike, vel_km_s: npt.ArrayLike,
-                 ballistic_kg_m2: float, step_s: float = BALLISTIC_STEP_S) -> None:
+    def __init__(
+        self,
+        t0_s: float,
+        pos_km: npt.ArrayLike,
+        vel_km_s: npt.ArrayLike,
+        ballistic_kg_m2: float,
+        step_s: float = BALLISTIC_STEP_S,
+    ) -> None:
         self.t0_s = float(t0_s)
         self.step_s = float(step_s)
         self.inv_beta = 1.0 / ballistic_kg_m2 if ballistic_kg_m2 > 0 else 0.0
@@ -165,8 +172,12 @@ class BallisticTrack:
         t = np.atleast_1d(np.asarray(t_s, dtype=np.float64))
         pos = np.full((t.size, 3), np.nan)
         vel = np.full((t.size, 3), np.nan)
-        ok = (np.isfinite(t) & (t >= self.t0_s) & (t <= self.impact_s)
-              & (t <= self.t0_s + MAX_FREE_FLIGHT_S))
+        ok = (
+            np.isfinite(t)
+            & (t >= self.t0_s)
+            & (t <= self.impact_s)
+            & (t <= self.t0_s + MAX_FREE_FLIGHT_S)
+        )
         if not np.any(ok):
             return pos, vel
         with self._lock:
@@ -180,10 +191,18 @@ class BallisticTrack:
         u = ((tq - self.t0_s) - i * dt)[:, None] / dt
         r0, r1, v0, v1 = r[i], r[i + 1], v[i] * dt, v[i + 1] * dt
         u2, u3 = u * u, u * u * u
-        pos[ok] = ((2 * u3 - 3 * u2 + 1) * r0 + (u3 - 2 * u2 + u) * v0
-                   + (-2 * u3 + 3 * u2) * r1 + (u3 - u2) * v1)
-        vel[ok] = ((6 * u2 - 6 * u) * r0 + (3 * u2 - 4 * u + 1) * v0
-                   + (-6 * u2 + 6 * u) * r1 + (3 * u2 - 2 * u) * v1) / dt
+        pos[ok] = (
+            (2 * u3 - 3 * u2 + 1) * r0
+            + (u3 - 2 * u2 + u) * v0
+            + (-2 * u3 + 3 * u2) * r1
+            + (u3 - u2) * v1
+        )
+        vel[ok] = (
+            (6 * u2 - 6 * u) * r0
+            + (3 * u2 - 4 * u + 1) * v0
+            + (-6 * u2 + 6 * u) * r1
+            + (3 * u2 - 2 * u) * v1
+        ) / dt
         return pos, vel
 
 

@@ -187,8 +187,14 @@ class Sprites:
     @staticmethod
     def empty() -> Sprites:
         """No sprites."""
-        return Sprites(np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros((0, 3)), np.zeros(0),
-                       np.zeros(0), np.zeros(0, dtype=np.int32))
+        return Sprites(
+            np.zeros((0, 3)),
+            np.zeros((0, 3, 3)),
+            np.zeros((0, 3)),
+            np.zeros(0),
+            np.zeros(0),
+            np.zeros(0, dtype=np.int32),
+        )
 
     @staticmethod
     def concatenate(parts: list[Sprites]) -> Sprites:
@@ -196,8 +202,12 @@ class Sprites:
         parts = [p for p in parts if len(p)]
         if not parts:
             return Sprites.empty()
-        return Sprites(*(np.concatenate([getattr(p, f) for p in parts]) for f in
-                         ("centre_km", "cov_km2", "emit_cd", "reflect_m2", "phase_g", "kind")))
+        return Sprites(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("centre_km", "cov_km2", "emit_cd", "reflect_m2", "phase_g", "kind")
+            )
+        )
 
 
 class _Builder:
@@ -206,8 +216,15 @@ class _Builder:
     def __init__(self) -> None:
         self.rows: list[tuple[FloatArray, FloatArray, FloatArray, float, float, int]] = []
 
-    def add(self, centre: FloatArray, cov: FloatArray, emit: FloatArray, reflect: float,
-            g: float, kind: int) -> None:
+    def add(
+        self,
+        centre: FloatArray,
+        cov: FloatArray,
+        emit: FloatArray,
+        reflect: float,
+        g: float,
+        kind: int,
+    ) -> None:
         if np.all(np.isfinite(centre)) and np.all(np.isfinite(cov)):
             self.rows.append((centre, cov, emit, reflect, g, kind))
 
@@ -267,8 +284,9 @@ def free_expansion(altitude_km: FloatArray | float) -> FloatArray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _gaussian_cov(sigma_km: float, axis: FloatArray | None = None,
-                  sigma_along_km: float = 0.0) -> FloatArray:
+def _gaussian_cov(
+    sigma_km: float, axis: FloatArray | None = None, sigma_along_km: float = 0.0
+) -> FloatArray:
     """Covariance of an isotropic Gaussian, stretched along ``axis`` (unit) if given."""
     cov = np.eye(3) * sigma_km**2
     if axis is not None and sigma_along_km > sigma_km:
@@ -319,8 +337,9 @@ def _burnt_kg(ctx: _Context, t: FloatArray) -> FloatArray:
     return out
 
 
-def _plume(b: _Builder, ctx: _Context, t: float, pos: FloatArray, vel: FloatArray,
-           alt: float) -> None:
+def _plume(
+    b: _Builder, ctx: _Context, t: float, pos: FloatArray, vel: FloatArray, alt: float
+) -> None:
     if not 0.0 <= t <= ctx.cutoff_s:
         return
     intensity = phase_intensity(ctx.profile, _phase_at(ctx, t))
@@ -330,12 +349,22 @@ def _plume(b: _Builder, ctx: _Context, t: float, pos: FloatArray, vel: FloatArra
     # standing still, the flame points down.
     axis = _unit(vel) if np.linalg.norm(vel) > 1e-6 else _unit(pos)
     length = PLUME_LENGTH_RADII * r
-    b.add(pos, _gaussian_cov(0.5 * PLUME_BASE_RADIUS_KM),
-          blackbody_rgb(PLUME_CORE_TEMPERATURE_K) * intensity * PLUME_CORE_SHARE,
-          0.0, LAMBERT, PLUME)
-    b.add(pos - 0.5 * length * axis, _gaussian_cov(0.5 * r, axis, length / 4.0),
-          blackbody_rgb(PLUME_FLAME_TEMPERATURE_K) * intensity * (1.0 - PLUME_CORE_SHARE),
-          0.0, LAMBERT, PLUME)
+    b.add(
+        pos,
+        _gaussian_cov(0.5 * PLUME_BASE_RADIUS_KM),
+        blackbody_rgb(PLUME_CORE_TEMPERATURE_K) * intensity * PLUME_CORE_SHARE,
+        0.0,
+        LAMBERT,
+        PLUME,
+    )
+    b.add(
+        pos - 0.5 * length * axis,
+        _gaussian_cov(0.5 * r, axis, length / 4.0),
+        blackbody_rgb(PLUME_FLAME_TEMPERATURE_K) * intensity * (1.0 - PLUME_CORE_SHARE),
+        0.0,
+        LAMBERT,
+        PLUME,
+    )
 
 
 def _body(b: _Builder, ctx: _Context, t: float, pos: FloatArray) -> None:
@@ -373,15 +402,26 @@ def _stages_and_flashes(b: _Builder, ctx: _Context, t: float) -> None:
             speed = FLASH_EXPANSION_KM_S * (1.0 - math.exp(-alt / 40.0))
             radius = float(plume_radius_km(alt)) + speed * age
             peak = FLASH_PEAK_RATIO * plume_before
-            b.add(tr.pos_km[0], _gaussian_cov(0.5 * radius),
-                  flash_colour * peak * math.exp(-age / FLASH_DECAY_S), 0.0, LAMBERT, FLASH)
+            b.add(
+                tr.pos_km[0],
+                _gaussian_cov(0.5 * radius),
+                flash_colour * peak * math.exp(-age / FLASH_DECAY_S),
+                0.0,
+                LAMBERT,
+                FLASH,
+            )
         area, length = _stage_area_m2(tr)
         glow_start = min(tr.separation_s, ctx.cutoff_s)
-        glow = (GLOW_SHARE * plume_before / tr.count
-                * math.exp(-(t - glow_start) / GLOW_DECAY_S))
+        glow = GLOW_SHARE * plume_before / tr.count * math.exp(-(t - glow_start) / GLOW_DECAY_S)
         for piece in tr.pieces_km[:, 0, :]:
-            b.add(piece, _gaussian_cov(0.25 * length), glow_colour * glow,
-                  STAGE_ALBEDO * area, LAMBERT, STAGE)
+            b.add(
+                piece,
+                _gaussian_cov(0.25 * length),
+                glow_colour * glow,
+                STAGE_ALBEDO * area,
+                LAMBERT,
+                STAGE,
+            )
 
 
 def _in_shadow(centre: FloatArray, extent_km: float, sun_dir: FloatArray) -> bool:
@@ -409,8 +449,9 @@ def _exhaust_cloud(b: _Builder, ctx: _Context, t: float, sun_itrs: FloatArray) -
     ages = cloud_ages_s()
     # Each puff stands for the exhaust released between the geometric means of its
     # neighbouring ages (its bin), placed at its own age.
-    edges = np.concatenate([[0.0], ages[:-1] * math.sqrt(CLOUD_AGE_RATIO),
-                            [ages[-1] * math.sqrt(CLOUD_AGE_RATIO)]])
+    edges = np.concatenate(
+        [[0.0], ages[:-1] * math.sqrt(CLOUD_AGE_RATIO), [ages[-1] * math.sqrt(CLOUD_AGE_RATIO)]]
+    )
     lo, hi = edges[:-1], edges[1:]
     # the bins that overlap the burn; a puff sits within the burn
     keep = (t - lo > 0.0) & (t - hi < ctx.cutoff_s)
@@ -446,13 +487,13 @@ def _exhaust_cloud(b: _Builder, ctx: _Context, t: float, sun_itrs: FloatArray) -
         extent = 4.0 * math.sqrt(float(np.linalg.eigvalsh(cov)[-1]))
         if _in_shadow(centre, extent, sun_dir):
             continue
-        cross_section = (CLOUD_SCATTER_M2_PER_KG * float(mass[i])
-                         * math.exp(-a / CLOUD_LIFETIME_S))
+        cross_section = CLOUD_SCATTER_M2_PER_KG * float(mass[i]) * math.exp(-a / CLOUD_LIFETIME_S)
         b.add(centre, cov, np.zeros(3), cross_section, CLOUD_PHASE_G, CLOUD)
 
 
-def launch_sprites(launch: Launch, t_since_liftoff_s: float, itrs_from_gcrs: FloatArray,
-                   sun_km: FloatArray) -> Sprites:
+def launch_sprites(
+    launch: Launch, t_since_liftoff_s: float, itrs_from_gcrs: FloatArray, sun_km: FloatArray
+) -> Sprites:
     """The light sources of one launch, ``t_since_liftoff_s`` after lift-off (GCRS).
 
     ``itrs_from_gcrs`` is the frame's rotation (r_itrs = M r_gcrs) and ``sun_km`` the
@@ -481,7 +522,9 @@ def seconds_since_liftoff(launch: Launch, state: FrameState) -> float:
 
 def frame_sprites(launches: tuple[Launch, ...] | list[Launch], state: FrameState) -> Sprites:
     """Every launch's light sources at the frame's instant, GCRS."""
-    return Sprites.concatenate([
-        launch_sprites(ln, seconds_since_liftoff(ln, state), state.itrs_from_gcrs, state.sun_km)
-        for ln in launches
-    ])
+    return Sprites.concatenate(
+        [
+            launch_sprites(ln, seconds_since_liftoff(ln, state), state.itrs_from_gcrs, state.sun_km)
+            for ln in launches
+        ]
+    )

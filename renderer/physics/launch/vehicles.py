@@ -45,7 +45,6 @@ UPPER_BALLISTIC_KG_M2 = 1000.0
 PAYLOAD_BALLISTIC_KG_M2 = 300.0
 
 
-
 # ---------------------------------------------------------------------------
 # Vehicles
 # ---------------------------------------------------------------------------
@@ -134,8 +133,12 @@ def _hermite_eval(
         + (-2 * u3 + 3 * u2) * y1
         + (u3 - u2) * m1
     )
-    der = ((6 * u2 - 6 * u) * y0 + (3 * u2 - 4 * u + 1) * m0
-           + (-6 * u2 + 6 * u) * y1 + (3 * u2 - 2 * u) * m1) / h
+    der = (
+        (6 * u2 - 6 * u) * y0
+        + (3 * u2 - 4 * u + 1) * m0
+        + (-6 * u2 + 6 * u) * y1
+        + (3 * u2 - 2 * u) * m1
+    ) / h
     return val, der
 
 
@@ -148,8 +151,9 @@ class Pchip:
     cubics are extended.
     """
 
-    def __init__(self, x: npt.ArrayLike, y: npt.ArrayLike,
-                 start_slope: float | None = None) -> None:
+    def __init__(
+        self, x: npt.ArrayLike, y: npt.ArrayLike, start_slope: float | None = None
+    ) -> None:
         self.x = np.asarray(x, dtype=np.float64)
         self.y = np.asarray(y, dtype=np.float64)
         if self.x.ndim != 1 or self.x.shape != self.y.shape or len(self.x) < 2:
@@ -326,8 +330,9 @@ def _soyuz_fg_rows() -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
             hi = k
     k = 0.5 * (lo + hi)
 
-    t = np.unique(np.concatenate([np.arange(0.0, t3, _SOYUZ_ROW_STEP_S),
-                                  [t1, _SOYUZ_T_FAIRING_S, t2, t3]]))
+    t = np.unique(
+        np.concatenate([np.arange(0.0, t3, _SOYUZ_ROW_STEP_S), [t1, _SOYUZ_T_FAIRING_S, t2, t3]])
+    )
     s = np.empty_like(t)
     u = np.empty_like(t)
     a = t <= t1
@@ -453,8 +458,9 @@ def inertial_azimuth_deg(lat_deg: float, inclination_deg: float) -> float:
     return math.degrees(math.asin(max(-1.0, min(1.0, c)))) % 360.0
 
 
-def relative_azimuth_deg(lat_deg: float, inertial_azimuth: float,
-                         orbital_speed_km_s: float = ORBITAL_SPEED_KM_S) -> float:
+def relative_azimuth_deg(
+    lat_deg: float, inertial_azimuth: float, orbital_speed_km_s: float = ORBITAL_SPEED_KM_S
+) -> float:
     """Earth-relative azimuth that ends at ``inertial_azimuth`` once the ground's speed is added.
 
     The orbital velocity ``V (sin b, cos b)`` (east, north) minus the ground's eastward
