@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import glfw
-import moderngl
 import numpy as np
 
 from renderer.astro import geodesy
@@ -51,13 +50,13 @@ from renderer.gl.context import (
     create_window_context,
     gl_info,
 )
-from renderer.gl.shaders import build_program, set_uniform
 from renderer.output.frames import render_still, write_png
 from renderer.passes.compositor import Compositor
 from renderer.preview.controls import SPEEDS, LookEdit, Playback, azel_of, look_toml
 from renderer.preview.hud import RED, HudLine, render_lines, resolution_line, status_line
 from renderer.preview.inputs import RELOAD_POLL_S, ControlChannel, SceneWatch
 from renderer.preview.keys import CHAR_COMMANDS
+from renderer.preview.present import Presenter
 from renderer.preview.size import DEFAULT_BUDGET_S, AdaptiveSize, default_window_size, letterbox
 from renderer.scene import GroundTarget, LaunchTarget, Scene, load_scene
 from renderer.timeline import build_timeline, subframe_sim_seconds
@@ -67,60 +66,6 @@ from renderer.timeline import build_timeline, subframe_sim_seconds
 SETTLE_S = 0.3
 NOTE_S = 3.0
 TITLE_EVERY_S = 0.5
-
-
-class Presenter:
-    """Draws RGBA8 images (top row first) onto rectangles of the window."""
-
-    def __init__(self, ctx: moderngl.Context) -> None:
-        self.ctx = ctx
-        self.program = build_program(ctx, "present.glsl")
-        self.vao = ctx.vertex_array(self.program, [])
-        self.smooth = ctx.sampler(
-            filter=(moderngl.LINEAR, moderngl.LINEAR), repeat_x=False, repeat_y=False
-        )
-        self.sharp = ctx.sampler(
-            filter=(moderngl.NEAREST, moderngl.NEAREST), repeat_x=False, repeat_y=False
-        )
-        self.hud: moderngl.Texture | None = None
-
-    def draw(
-        self,
-        texture: moderngl.Texture,
-        rect: tuple[float, float, float, float],
-        *,
-        smooth: bool,
-        blend: bool,
-    ) -> None:
-        """Draw ``texture`` over ``rect`` (NDC x0, y0, x1, y1) of the current viewport."""
-        sampler = self.smooth if smooth else self.sharp
-        sampler.use(0)
-        texture.use(0)
-        set_uniform(self.program, "u_image", 0)
-        set_uniform(self.program, "u_rect", rect)
-        if blend:
-            self.ctx.enable(moderngl.BLEND)
-            self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
-        self.vao.render(moderngl.TRIANGLE_STRIP, vertices=4)
-        if blend:
-            self.ctx.disable(moderngl.BLEND)
-        sampler.clear(0)
-
-    def hud_texture(self, image: np.ndarray) -> moderngl.Texture:
-        """Upload the heads-up image, reusing the texture while its size holds."""
-        h, w, _ = image.shape
-        if self.hud is None or self.hud.size != (w, h):
-            if self.hud is not None:
-                self.hud.release()
-            self.hud = self.ctx.texture((w, h), 4)
-        self.hud.write(np.ascontiguousarray(image).tobytes())
-        return self.hud
-
-    def release(self) -> None:
-        """Free GL objects."""
-        for obj in (self.vao, self.program, self.smooth, self.sharp, self.hud):
-            if obj is not None:
-                obj.release()
 
 
 @dataclass
