@@ -33,6 +33,7 @@ from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import check_gl_error, create_headless_context
 from renderer.output.codecs import EVEN_SIZE_CODECS
+from renderer.output.files import check_target, make_work_folder, publish_file, remove_stale_work
 from renderer.output.writer import VideoWriter
 from renderer.passes.compositor import Compositor
 from renderer.scene import Scene
@@ -280,20 +281,25 @@ def video_seconds_to_sim(scene: Scene, video_s: float) -> float:
 
 
 def write_png(image: np.ndarray, path: Path, *, force: bool = False) -> None:
-    """Write an RGB image to PNG atomically (temporary name, then rename)."""
+    """Write an RGB image to PNG atomically, in a private work folder beside ``path``.
+
+    An existing ``path`` (a dangling symlink included) is refused unless ``force``; a
+    folder is never replaced.  A full disk or a folder that cannot be written is a
+    RenderError (one line); nothing is left behind.
+    """
     from PIL import Image
 
     path = Path(path)
-    if path.exists() and not force:
-        from renderer.output.writer import OutputExistsError
-
-        raise OutputExistsError(path)
-    if not path.parent.exists():
-        raise RenderError(f"{path}: folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.name}.part.png")
+    remove_stale_work(path.parent)
+    check_target(path, folder=False, force=force)
+    work = make_work_folder(path)
     try:
-        Image.fromarray(image, "RGB").save(tmp, format="PNG")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        made = work.still_path()
+        try:
+            Image.fromarray(image, "RGB").save(made, format="PNG")
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            raise RenderError(f"cannot write {path}: {reason}") from None
+        publish_file(made, path, force=force)
+    finally:
+        work.discard()
