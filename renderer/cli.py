@@ -62,6 +62,16 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _env_float(name: str, default: float) -> float:
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        return _positive_float(text)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"orbitlapse: ${name}: {exc}") from None
+
+
 def _utc(text: str) -> datetime:
     from renderer.scene import parse_utc
 
@@ -149,6 +159,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="validate and summarise the scene", epilog=EPILOG)
     c.add_argument("scene", metavar="SCENE")
+    c.add_argument(
+        "--warn-hours",
+        type=_positive_float,
+        metavar="H",
+        default=_env_float("ORBITLAPSE_WARN_HOURS", 1.0),
+        help="warn when rendering would take longer (default 1, or $ORBITLAPSE_WARN_HOURS)",
+    )
+    c.add_argument(
+        "--warn-gb",
+        type=_positive_float,
+        metavar="GB",
+        default=_env_float("ORBITLAPSE_WARN_GB", 10.0),
+        help="warn when the output would be larger (default 10, or $ORBITLAPSE_WARN_GB)",
+    )
 
     sub.add_parser("info", help="the GL renderer in use and the encoders available")
     return p
@@ -323,12 +347,24 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from renderer.output.estimate import describe_size, estimate, warnings
     from renderer.scene import describe
 
     scene = _load(args)
-    print(describe(scene))
+    print(_one_line_rows(describe(scene)))
+    est = estimate(scene)
+    rows = describe_size(est)
+    width = max(len(label) for label, _ in rows) + 2
+    for label, text in rows:
+        print(f"{label + ':':<{width}}{text}")
+    for line in warnings(est, max_hours=args.warn_hours, max_gb=args.warn_gb):
+        print(line)
     print("ok: the scene is valid")
     return 0
+
+
+def _one_line_rows(text: str) -> str:
+    return "\n".join(_one_line(line) for line in text.split("\n"))
 
 
 def _info(args: argparse.Namespace) -> int:
