@@ -209,14 +209,14 @@ def _parse_day(ctx: _Ctx, value: dict[str, Any], where: str) -> DayLayer:
                 if max(w, h) > MAX_SIZE_PX or w * h > MAX_TEXTURE_PIXELS:
                     ctx.fail(
                         tw,
-                        f"is {w}x{h} pixels; a texture may have at most {MAX_SIZE_PX} on a "
-                        f"side and {MAX_TEXTURE_PIXELS:,} in all (16384x8192)",
+                        f"is too large, {w}x{h} pixels: a texture may have at most "
+                        f"{MAX_SIZE_PX} on a side and {MAX_TEXTURE_PIXELS:,} in all (16384x8192)",
                     )
                 img.load()
     except SceneError:
         raise
-    except Image.DecompressionBombError:
-        ctx.fail(tw, "is too large an image to decode")
+    except Image.DecompressionBombError as exc:
+        ctx.fail(tw, f"is too large an image ({_clip(str(exc), 60)})")
     except Exception as exc:  # Pillow raises assorted types on files it cannot decode
         ctx.fail(tw, f"cannot be read as an image: {_clip(str(exc), 80)}")
     return DayLayer(texture=Path(os.path.abspath(path)))
