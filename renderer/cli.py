@@ -2,19 +2,23 @@
 
 Exit status: 0 success, 1 a failure while rendering, 2 a bad scene or bad
 arguments (SCENE_FORMAT.md).  A bad input is reported as one line on standard
-error, never as a Python traceback; Ctrl-C stops cleanly with status 130 and
-leaves no partial output.
+error, never as a Python traceback; so is any failure while rendering (set
+``ORBITLAPSE_DEBUG=1`` to see the traceback of an unexpected one).  Ctrl-C,
+SIGTERM and SIGHUP stop cleanly with status 128 + the signal (130, 143, 129) and
+leave no partial output.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from renderer import __version__
-from renderer.errors import OrbitlapseError, UsageError
+from renderer.errors import OrbitlapseError, SceneError, UsageError
 
 EPILOG = """\
 exit status: 0 success, 1 failure while rendering, 2 bad scene or arguments.
@@ -56,6 +60,16 @@ def _finite_float(text: str) -> float:
     if value != value or value in (float("inf"), float("-inf")):
         raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
     return value
+
+
+def _env_float(name: str, default: float) -> float:
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        return _positive_float(text)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"orbitlapse: ${name}: {exc}") from None
 
 
 def _utc(text: str) -> datetime:
@@ -145,25 +159,88 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="validate and summarise the scene", epilog=EPILOG)
     c.add_argument("scene", metavar="SCENE")
+    c.add_argument(
+        "--warn-hours",
+        type=_positive_float,
+        metavar="H",
+        default=_env_float("ORBITLAPSE_WARN_HOURS", 1.0),
+        help="warn when rendering would take longer (default 1, or $ORBITLAPSE_WARN_HOURS)",
+    )
+    c.add_argument(
+        "--warn-gb",
+        type=_positive_float,
+        metavar="GB",
+        default=_env_float("ORBITLAPSE_WARN_GB", 10.0),
+        help="warn when the output would be larger (default 10, or $ORBITLAPSE_WARN_GB)",
+    )
 
     sub.add_parser("info", help="the GL renderer in use and the encoders available")
     return p
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where Ctrl-C would be so the same clean-up runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    # Once: a second signal while cleaning up must not cut the clean-up short.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def _install_signal_handlers() -> None:
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        # A signal ignored by whoever started us (nohup) stays ignored.
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, _raise_interrupted)
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: control characters (a newline in a file name) escaped."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
+
+def _say(text: str) -> None:
+    print(_one_line(text), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``orbitlapse`` console script."""
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        _install_signal_handlers()
     try:
         return _run(argv)
-    except KeyboardInterrupt:
-        print("orbitlapse: interrupted; no output was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        _say("orbitlapse: interrupted; no output was written")
+        return 128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)  # already prefixed with the (sub)command's name
+        _say(str(exc))  # already prefixed with the (sub)command's name
         return exc.exit_status
     except OrbitlapseError as exc:
-        print(f"orbitlapse: {exc}", file=sys.stderr)
+        _say(f"orbitlapse: {exc}")
         return exc.exit_status
     except BrokenPipeError:
+        return 1
+    except MemoryError:
+        _say("orbitlapse: out of memory")
+        return 1
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(f"orbitlapse: {where}{(exc.strerror or str(exc)).lower()}")
+        return 1
+    except Exception as exc:
+        # A failure nothing above foresaw is still one line; the traceback on request.
+        if os.environ.get("ORBITLAPSE_DEBUG"):
+            raise
+        detail = " ".join(str(exc).split())[:300]
+        _say(f"orbitlapse: unexpected error: {type(exc).__name__}: {detail}")
         return 1
 
 
@@ -189,6 +266,19 @@ def _load(args: argparse.Namespace) -> object:
     return load_scene(Path(args.scene))
 
 
+def _prepare_target(scene: object, path: Path, key: str, *, folder: bool, force: bool) -> None:
+    """Refuse, before GL starts, an output that cannot or may not be written (exit 2);
+    and remove the work folders a killed earlier run left beside it."""
+    from renderer.output.files import TargetRefused, check_target, remove_stale_work
+    from renderer.output.writer import OutputExistsError
+
+    remove_stale_work(path.parent)
+    try:
+        check_target(path, folder=folder, force=force)
+    except (TargetRefused, OutputExistsError) as exc:
+        raise SceneError(str(scene.source), key, str(exc)) from None  # type: ignore[attr-defined]
+
+
 def _render(args: argparse.Namespace) -> int:
     from renderer.output.frames import render_video
     from renderer.scene import with_overrides
@@ -202,37 +292,44 @@ def _render(args: argparse.Namespace) -> int:
         duration_s=args.duration,
     )
     out = scene.output
+    key = "-o" if args.output is not None else "output.path"
+    _prepare_target(scene, Path(out.path), key, folder=out.codec == "png", force=args.force)
     if not args.quiet:
-        print(
+        _say(
             f"orbitlapse: rendering {out.frame_count} frames at {out.width}x{out.height}, "
-            f"{out.fps:g} fps, {out.codec} -> {out.path}",
-            file=sys.stderr,
+            f"{out.fps:g} fps, {out.codec} -> {out.path}"
         )
     path = render_video(scene, force=args.force, quiet=args.quiet)
     if not args.quiet:
-        print(f"orbitlapse: wrote {path}", file=sys.stderr)
+        _say(f"orbitlapse: wrote {path}")
     return 0
 
 
 def _still(args: argparse.Namespace) -> int:
     from renderer.output.frames import render_still, sim_seconds_of_utc, write_png
-    from renderer.scene import with_overrides
+    from renderer.scene import check_still_time, with_overrides
 
     out = Path(args.output)
     if out.suffix.lower() != ".png":
         raise UsageError(f"orbitlapse still: -o: the still is written as PNG; got {out.name!r}")
-    scene = with_overrides(_load(args), width=args.width, height=args.height)
+    if "\x00" in args.output:
+        raise UsageError("orbitlapse still: -o: must not contain a NUL character")
+    scene = with_overrides(_load(args), width=args.width, height=args.height, still=True)
     if args.utc is not None:
         sim_s = sim_seconds_of_utc(scene, args.utc)
+        key = "--utc"
     else:
         video_s = args.at or 0.0
         if video_s < 0:
             raise UsageError("orbitlapse still: --at: must not be negative")
         sim_s = video_s * scene.time.speed
+        key = "--at"
+    check_still_time(scene, sim_s, key)
+    _prepare_target(scene, out, "-o", folder=False, force=args.force)
     image = render_still(scene, sim_s)
     write_png(image, out, force=args.force)
     if not args.quiet:
-        print(f"orbitlapse: wrote {out}", file=sys.stderr)
+        _say(f"orbitlapse: wrote {out}")
     return 0
 
 
@@ -250,12 +347,24 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from renderer.output.estimate import describe_size, estimate, warnings
     from renderer.scene import describe
 
     scene = _load(args)
-    print(describe(scene))
+    print(_one_line_rows(describe(scene)))
+    est = estimate(scene)
+    rows = describe_size(est)
+    width = max(len(label) for label, _ in rows) + 2
+    for label, text in rows:
+        print(f"{label + ':':<{width}}{text}")
+    for line in warnings(est, max_hours=args.warn_hours, max_gb=args.warn_gb):
+        print(line)
     print("ok: the scene is valid")
     return 0
+
+
+def _one_line_rows(text: str) -> str:
+    return "\n".join(_one_line(line) for line in text.split("\n"))
 
 
 def _info(args: argparse.Namespace) -> int:

@@ -16,9 +16,11 @@ tables are recomputed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +74,9 @@ def _load_cached(path: Path) -> dict[str, np.ndarray] | None:
     try:
         with np.load(path) as data:
             arrays = {name: data[name] for name, _, _, _ in TABLES}
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        # A file cut short (a crash while it was written elsewhere, a full disk) reads as a
+        # broken zip: recompute, and the save below replaces it.
         return None
     for name, _, (w, h), _ in TABLES:
         a = arrays[name]
@@ -85,9 +89,14 @@ def _save_cached(path: Path, arrays: dict[str, np.ndarray]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     except OSError:
         pass  # a read-only or full disk only costs the recomputation next time
 

@@ -12,7 +12,9 @@ several (the default, 0, is the first device EGL enumerates).
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import moderngl
@@ -81,6 +83,22 @@ def check_gl_error(ctx: moderngl.Context, what: str) -> None:
     err = ctx.error
     if err != "GL_NO_ERROR":
         raise RenderError(f"OpenGL error after {what}: {err}")
+
+
+@contextlib.contextmanager
+def gl_failures(what: str) -> Iterator[None]:
+    """Turn moderngl's errors inside the block into a one-line RenderError.
+
+    moderngl raises a bare ``moderngl.Error`` (a framebuffer that cannot be completed, a
+    texture too large for the driver, memory the driver cannot allocate); ``what`` names
+    the step for the message.
+    """
+    try:
+        yield
+    except moderngl.Error as exc:
+        text = str(exc).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
+        raise RenderError(f"OpenGL failed {what}: {first}") from None
 
 
 def bind_default_framebuffer(ctx: moderngl.Context) -> None:

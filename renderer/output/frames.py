@@ -31,8 +31,9 @@ import numpy as np
 
 from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
-from renderer.gl.context import check_gl_error, create_headless_context
+from renderer.gl.context import check_gl_error, create_headless_context, gl_failures
 from renderer.output.codecs import EVEN_SIZE_CODECS
+from renderer.output.files import check_target, make_work_folder, publish_file, remove_stale_work
 from renderer.output.writer import VideoWriter
 from renderer.passes.compositor import Compositor
 from renderer.scene import Scene
@@ -175,60 +176,79 @@ def render_video(
     """
     out = scene.output
     view = View(out.width, out.height, scene.camera.fov_deg)
-    own_ctx = ctx is None
-    ctx = ctx or create_headless_context()
     # The 4:2:0 codecs get their planes from the GPU; PNG and ProRes (4:2:2,
     # 10 bit) take RGB and let ffmpeg convert.
     layout = "yuv420p" if out.codec in EVEN_SIZE_CODECS else "rgb24"
-    comp = Compositor(ctx, scene, view, output=layout)
-    pbos = [ctx.buffer(reserve=comp.frame_nbytes) for _ in range(2)]
-    progress = None if quiet else Progress(out.frame_count)
-    try:
-        with VideoWriter(
-            out.path,
-            out.width,
-            out.height,
-            out.fps,
-            out.codec,
-            out.crf,
-            force=force,
-            title=scene.title,
-            pixel_format=layout,
-        ) as video:
-            writer = _Writer(video)
-            writer.start()
-            try:
-                pending = -1
-                for k, states in enumerate(frame_states(scene, range(out.frame_count))):
-                    comp.render(states, k)
-                    comp.read_frame_into(pbos[k % 2])
-                    if pending >= 0:
-                        writer.put(pbos[pending % 2].read())
-                        _tick(progress, on_frame, pending + 1)
-                    pending = k
-                    check_gl_error(ctx, f"frame {k}")
-                if pending >= 0:
-                    writer.put(pbos[pending % 2].read())
-                    _tick(progress, on_frame, pending + 1)
-            except BaseException:
-                # Kill ffmpeg first: that unblocks a writer stuck in a pipe
-                # write, so joining it cannot hang.
-                video.abort()
-                with contextlib.suppress(BaseException):
-                    writer.close()
-                raise
-            writer.close()
-            if writer.error is not None:
-                raise writer.error
-    finally:
-        for b in pbos:
-            b.release()
-        comp.release()
-        if own_ctx:
-            ctx.release()
+    progress: Progress | None = None
+    own_ctx = ctx is None
+    # The writer first: a target that may not be written is refused before the GL set-up.
+    with VideoWriter(
+        out.path,
+        out.width,
+        out.height,
+        out.fps,
+        out.codec,
+        out.crf,
+        force=force,
+        title=scene.title,
+        pixel_format=layout,
+    ) as video:
+        ctx = ctx or create_headless_context()
+        comp: Compositor | None = None
+        pbos: list[moderngl.Buffer] = []
+        try:
+            with gl_failures(f"setting up the GL passes at {out.width}x{out.height}"):
+                comp = Compositor(ctx, scene, view, output=layout)
+                pbos = [ctx.buffer(reserve=comp.frame_nbytes) for _ in range(2)]
+            progress = None if quiet else Progress(out.frame_count)
+            _frame_loop(scene, comp, pbos, video, progress, on_frame, ctx)
+        finally:
+            for b in pbos:
+                b.release()
+            if comp is not None:
+                comp.release()
+            if own_ctx:
+                ctx.release()
     if progress is not None:
         progress.finish()
     return Path(out.path)
+
+
+def _frame_loop(
+    scene: Scene,
+    comp: Compositor,
+    pbos: list[moderngl.Buffer],
+    video: VideoWriter,
+    progress: Progress | None,
+    on_frame: Callable[[int], None] | None,
+    ctx: moderngl.Context,
+) -> None:
+    writer = _Writer(video)
+    writer.start()
+    try:
+        pending = -1
+        for k, states in enumerate(frame_states(scene, range(scene.output.frame_count))):
+            with gl_failures(f"drawing frame {k}"):
+                comp.render(states, k)
+                comp.read_frame_into(pbos[k % 2])
+            if pending >= 0:
+                writer.put(pbos[pending % 2].read())
+                _tick(progress, on_frame, pending + 1)
+            pending = k
+            check_gl_error(ctx, f"frame {k}")
+        if pending >= 0:
+            writer.put(pbos[pending % 2].read())
+            _tick(progress, on_frame, pending + 1)
+    except BaseException:
+        # Kill ffmpeg first: that unblocks a writer stuck in a pipe
+        # write, so joining it cannot hang.
+        video.abort()
+        with contextlib.suppress(BaseException):
+            writer.close()
+        raise
+    writer.close()
+    if writer.error is not None:
+        raise writer.error
 
 
 def _tick(progress: Progress | None, on_frame: Callable[[int], None] | None, done: int) -> None:
@@ -253,17 +273,21 @@ def render_still(
     view = View(out.width, out.height, scene.camera.fov_deg)
     own_ctx = ctx is None
     ctx = ctx or create_headless_context()
-    comp = Compositor(ctx, scene, view)
+    comp: Compositor | None = None
     try:
+        with gl_failures(f"setting up the GL passes at {out.width}x{out.height}"):
+            comp = Compositor(ctx, scene, view)
         frame = sim_s * out.fps / scene.time.speed
         sub = subframe_sim_seconds(scene, frame)
         tl = build_timeline(scene, np.asarray(sub, dtype=np.float64))
         states = [FrameState.from_timeline(tl, j) for j in range(len(sub))]
-        comp.render(states, int(round(frame)))
-        check_gl_error(ctx, "the still")
-        data = comp.read_rgb()
+        with gl_failures("drawing the still"):
+            comp.render(states, int(round(frame)))
+            check_gl_error(ctx, "the still")
+            data = comp.read_rgb()
     finally:
-        comp.release()
+        if comp is not None:
+            comp.release()
         if own_ctx:
             ctx.release()
     return np.frombuffer(data, dtype=np.uint8).reshape(out.height, out.width, 3)
@@ -280,20 +304,25 @@ def video_seconds_to_sim(scene: Scene, video_s: float) -> float:
 
 
 def write_png(image: np.ndarray, path: Path, *, force: bool = False) -> None:
-    """Write an RGB image to PNG atomically (temporary name, then rename)."""
+    """Write an RGB image to PNG atomically, in a private work folder beside ``path``.
+
+    An existing ``path`` (a dangling symlink included) is refused unless ``force``; a
+    folder is never replaced.  A full disk or a folder that cannot be written is a
+    RenderError (one line); nothing is left behind.
+    """
     from PIL import Image
 
     path = Path(path)
-    if path.exists() and not force:
-        from renderer.output.writer import OutputExistsError
-
-        raise OutputExistsError(path)
-    if not path.parent.exists():
-        raise RenderError(f"{path}: folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.name}.part.png")
+    remove_stale_work(path.parent)
+    check_target(path, folder=False, force=force)
+    work = make_work_folder(path)
     try:
-        Image.fromarray(image, "RGB").save(tmp, format="PNG")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        made = work.still_path()
+        try:
+            Image.fromarray(image, "RGB").save(made, format="PNG")
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            raise RenderError(f"cannot write {path}: {reason}") from None
+        publish_file(made, path, force=force)
+    finally:
+        work.discard()

@@ -5,21 +5,24 @@ reads what ffmpeg itself prints). Frames arrive as rgb24 (or one of a few other 
 top row first, one ``write`` at a time, and go straight into ffmpeg's stdin: nothing is
 buffered here beyond the frame being written.
 
-Atomic output: ffmpeg writes ``.NAME.part-PID-N.EXT`` beside the target (a folder of the same
-shape for ``png``), and only a clean exit of ffmpeg renames it into place. Anything else (an
-exception in the frame loop, Ctrl-C, ffmpeg dying) kills ffmpeg and deletes the temporary
-output, so the target is either the complete new video or exactly what it was before.
+Atomic output: ffmpeg writes into a private work folder beside the target
+(``renderer.output.files``), and only a clean exit of ffmpeg moves the result into place.
+Anything else (an exception in the frame loop, Ctrl-C, ffmpeg dying) kills ffmpeg and
+deletes the work folder, so the target is either the complete new video or exactly what it
+was before.  ffmpeg is asked by the kernel to die with this process (the parent-death
+signal), so even a SIGKILL of orbitlapse leaves no encoder running; the work folder such
+a kill leaves is removed by the next run into the same folder.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
-import shutil
+import signal
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Literal
@@ -27,7 +30,7 @@ from typing import IO, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from renderer.errors import OrbitlapseError, RenderError
+from renderer.errors import RenderError
 from renderer.output.codecs import (
     CODECS,
     CONTAINERS,
@@ -48,24 +51,24 @@ from renderer.output.ffmpeg import (
     frame_rate,
     last_meaningful_line,
 )
+from renderer.output.files import (
+    OutputExistsError,  # noqa: F401 (re-exported: callers catch it from here)
+    WorkFolder,
+    check_target,
+    ffmpeg_output_name,
+    image2_pattern,
+    make_work_folder,
+    publish_file,
+    publish_folder,
+    remove_stale_work,
+)
 
 _BT709_TAGS = "color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
 _SVT_PRESET = "8"
 _STDERR_TAIL_BYTES = 64 * 1024
-_temp_serial = itertools.count()
 
 FrameLike = bytes | bytearray | memoryview | NDArray[np.uint8]
 _State = Literal["open", "closing", "done", "aborted"]
-
-
-class OutputExistsError(OrbitlapseError):
-    """The target already exists and replacing it was not asked for (``--force``)."""
-
-    exit_status = 2
-
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        super().__init__(f"{path}: exists; use --force to replace it")
 
 
 class VideoWriter:
@@ -112,13 +115,22 @@ class VideoWriter:
         self._proc: subprocess.Popen[bytes] | None = None
         self._stdin: IO[bytes] | None = None
         self._stderr: IO[bytes] | None = None
+        self._work: WorkFolder | None = None
 
         self._validate()
         self.encoder = choose_encoder(codec, self.width, self.height)
         self.frame_bytes = int(PIXEL_FORMATS[pixel_format] * self.width * self.height)
-        self._check_target()
-        self.temp_path = self._temp_name()
-        self._start()
+        remove_stale_work(self.path.parent)
+        check_target(self.path, folder=self.codec == "png", force=self.force)
+        self._work = make_work_folder(self.path)
+        self.temp_path = (
+            self._work.frames_path() if self.codec == "png" else self._work.video_path()
+        )
+        try:
+            self._start()
+        except BaseException:
+            self._remove_temp()
+            raise
 
     # ----------------------------------------------------------------- set-up
 
@@ -159,29 +171,6 @@ class VideoWriter:
                 f"this ffmpeg ({ffmpeg_exe()}) has no {CODECS[self.codec]} encoder "
                 f"for codec {self.codec}"
             )
-
-    def _check_target(self) -> None:
-        parent = self.path.parent
-        if not parent.is_dir():
-            raise RenderError(f"{parent}: output folder does not exist")
-        if not os.path.lexists(self.path):
-            return
-        if not self.force:
-            raise OutputExistsError(self.path)
-        is_dir = self.path.is_dir() and not self.path.is_symlink()
-        if self.codec == "png" and not is_dir:
-            raise RenderError(f"{self.path}: exists and is not a folder; not replacing it")
-        if self.codec != "png" and self.path.is_dir():
-            raise RenderError(f"{self.path}: exists and is a folder; not replacing it")
-
-    def _temp_name(self) -> Path:
-        # Same folder as the target so the final rename stays on one file system; a leading
-        # dot keeps it out of casual listings; the real extension keeps tools happy.
-        serial = next(_temp_serial)
-        if self.codec == "png":
-            return self.path.parent / f".{self.path.name}.part-{os.getpid()}-{serial}"
-        stem, suffix = self.path.stem, self.path.suffix
-        return self.path.parent / f".{stem}.part-{os.getpid()}-{serial}{suffix}"
 
     def _filters(self) -> str:
         out_fmt = encoder_pix_fmt(self.encoder)
@@ -229,7 +218,7 @@ class VideoWriter:
         ]  # fmt: skip
         if self.codec == "png":
             cmd += ["-f", "image2", "-start_number", "0", "-y",
-                    str(self.temp_path / PNG_PATTERN)]  # fmt: skip
+                    image2_pattern(self.temp_path, PNG_PATTERN)]  # fmt: skip
             return cmd
         if self.encoder.endswith("_nvenc"):
             # NVENC has no crf; constant quality (-cq) with no bitrate cap is its nearest
@@ -271,7 +260,8 @@ class VideoWriter:
                 cmd += ["-tag:v", "hvc1"]
         if self.title:
             cmd += ["-metadata", f"title={self.title}"]
-        cmd += ["-f", muxer, "-y", str(self.temp_path)]
+        # -y is safe: the name is inside this run's private work folder.
+        cmd += ["-f", muxer, "-y", ffmpeg_output_name(self.temp_path)]
         return cmd
 
     def _start(self) -> None:
@@ -294,6 +284,7 @@ class VideoWriter:
                 # Own session: Ctrl-C in the terminal reaches only Python, which then kills
                 # ffmpeg itself; otherwise ffmpeg would finish the file on SIGINT on its own.
                 start_new_session=True,
+                preexec_fn=_die_with_parent(),
             )
         except OSError as exc:
             self._stderr.close()
@@ -491,62 +482,44 @@ class VideoWriter:
         return f"{where}: {detail} ({status})" if detail else f"{where}: {status}"
 
     def _remove_temp(self) -> None:
-        path = self.__dict__.get("temp_path")
-        if path is None:
-            return
-        if self.codec == "png":
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
+        work = self.__dict__.get("_work")
+        if work is not None:
+            work.discard()
 
     def _publish(self) -> None:
-        try:
-            if self.codec == "png":
-                self._publish_folder()
-            else:
-                self._publish_file()
-        except OrbitlapseError:
-            raise
-        except OSError as exc:
-            raise RenderError(
-                f"cannot move {self.temp_path} to {self.path}: {exc.strerror or exc}"
-            ) from exc
-
-    def _publish_file(self) -> None:
-        if self.force:
-            os.replace(self.temp_path, self.path)
-            return
-        # A hard link refuses to overwrite, closing the window between the check at start
-        # and now in which another process could have created the target.
-        try:
-            os.link(self.temp_path, self.path)
-        except FileExistsError:
-            raise OutputExistsError(self.path) from None
-        except OSError:
-            # File systems without hard links: check, then rename (a small race remains).
-            if os.path.lexists(self.path):
-                raise OutputExistsError(self.path) from None
-            os.replace(self.temp_path, self.path)
-            return
-        os.unlink(self.temp_path)
-
-    def _publish_folder(self) -> None:
-        if not os.path.lexists(self.path):
-            os.rename(self.temp_path, self.path)
-            return
-        if not self.force:
-            raise OutputExistsError(self.path)
-        # A folder cannot be swapped in one step: move the old one aside, move the new one
-        # in, and only then delete the old one (or put it back if the move failed).
-        aside = self.path.parent / f".{self.path.name}.old-{os.getpid()}-{next(_temp_serial)}"
-        os.rename(self.path, aside)
-        try:
-            os.rename(self.temp_path, self.path)
-        except OSError:
-            os.rename(aside, self.path)
-            raise
-        if aside.is_symlink() or not aside.is_dir():
-            aside.unlink()
+        assert self._work is not None
+        if self.codec == "png":
+            publish_folder(self.temp_path, self.path, self._work.path, force=self.force)
         else:
-            shutil.rmtree(aside, ignore_errors=True)
+            publish_file(self.temp_path, self.path, force=self.force)
+        self._work.discard()
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec function that has the kernel SIGKILL the child when this process dies.
+
+    Linux's PR_SET_PDEATHSIG through libc's prctl, looked up here in the parent so the
+    child only makes the call.  Linux sends the signal when the *thread* that started the
+    child ends, so a writer belongs to a thread that outlives it (the CLI's main thread).
+    Elsewhere None: the child then outlives a SIGKILLed
+    parent, and only the next run's clean-up of stale work folders helps.
+    """
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the call: die now
+            os._exit(1)
+
+    return preexec

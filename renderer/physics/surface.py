@@ -85,7 +85,7 @@ def _read_rgb(path: Path) -> np.ndarray:
     try:
         with Image.open(path) as img:
             return np.asarray(img.convert("RGB"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise RenderError(f"cannot read texture {path}: {exc}") from None
 
 

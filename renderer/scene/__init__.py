@@ -9,6 +9,7 @@ from renderer.scene.fields import (
     parse_utc,
 )
 from renderer.scene.load import (
+    check_still_time,
     load_scene,
     loads_scene,
     with_overrides,
@@ -106,5 +107,6 @@ __all__ = [
     "load_scene",
     "loads_scene",
     "with_overrides",
+    "check_still_time",
     "describe",
 ]

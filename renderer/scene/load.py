@@ -4,6 +4,7 @@ overrides.  ``load_scene`` is the one entry point: what it returns is valid.
 
 from __future__ import annotations
 
+import ast
 import re
 import stat
 import tomllib
@@ -11,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from renderer.scene.fields import _as_int, _as_number, _as_path_text, _Ctx
+from renderer.scene.fields import _as_int, _as_number, _as_path_text, _Ctx, _join
 from renderer.scene.schema import MAX_SCENE_BYTES, Scene
 from renderer.scene.sections import (
     _DURATION,
@@ -20,6 +21,7 @@ from renderer.scene.sections import (
     _check_container,
     _check_span,
     _size_range,
+    check_instant,
 )
 
 # ---------------------------------------------------------------------------
@@ -54,6 +56,62 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+_TWICE = re.compile(r"Cannot declare \((.*)\) twice")
+_KEY_PART = re.compile(r"""\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*""")
+
+
+def _key_parts(text: str) -> list[str] | None:
+    """A TOML dotted key (``a . "b c"``) as its parts; None when it is not one."""
+    parts: list[str] = []
+    for piece in text.split("."):
+        m = _KEY_PART.fullmatch(piece)
+        if m is None:
+            return None
+        parts.append(next(g for g in m.groups() if g is not None))
+    return parts
+
+
+def _error_key(text: str, message: str) -> str:
+    """The key a TOML error is about: the duplicated table or key where tomllib says
+    which, else the table in force where it stopped."""
+    twice = _TWICE.search(message)
+    if twice:
+        try:
+            names = ast.literal_eval(f"({twice[1].rstrip(', ')},)")
+        except (ValueError, SyntaxError):
+            names = ()
+        if names and all(isinstance(n, str) for n in names):
+            path = ""
+            for name in names:
+                path = _join(path, name)
+            return path
+    section = _section_at(text, message)
+    m = _AT_LINE.search(message)
+    if m and message.startswith("Cannot overwrite a value"):
+        lines = text.splitlines()
+        line = lines[int(m[1]) - 1] if int(m[1]) <= len(lines) else ""
+        parts = _key_parts(line.split("=", 1)[0]) if "=" in line else None
+        if parts:
+            for part in parts:
+                section = _join(section, part)
+    return section
+
+
+def _check_integers(ctx: _Ctx, value: Any, path: str) -> None:
+    """TOML integers are 64-bit; tomllib reads any length, so refuse what TOML forbids."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            ctx.fail(path, "TOML syntax error: integer outside the 64-bit range TOML allows")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_integers(ctx, item, _join(path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value, 1):
+            _check_integers(ctx, item, f"{path}[{i}]")
+
+
 def _parse_text(ctx: _Ctx, text: str, source: Path) -> Scene:
     text = text.removeprefix("\ufeff")  # editors on Windows add a BOM that TOML forbids
     try:
@@ -64,12 +122,13 @@ def _parse_text(ctx: _Ctx, text: str, source: Path) -> Scene:
             # tomllib gives no line there; the last line is where to look.
             last = len(text.splitlines())
             message = message.replace("(at end of document)", f"(at end of document, line {last})")
-        ctx.fail(_section_at(text, str(exc)), f"TOML syntax error: {message}")
+        ctx.fail(_error_key(text, str(exc)), f"TOML syntax error: {message}")
     except ValueError:
         # tomllib lets int() refuse integers of more than 4300 digits.
         ctx.fail("", "TOML syntax error: a number is too long")
     except RecursionError:
         ctx.fail("", "TOML syntax error: arrays or tables nested too deeply")
+    _check_integers(ctx, doc, "")
     return _build(ctx, doc, source)
 
 
@@ -148,16 +207,18 @@ def with_overrides(
     height: int | str | None = None,
     fps: float | str | None = None,
     duration_s: float | str | None = None,
+    still: bool = False,
 ) -> Scene:
     """Apply the CLI's ``-o``, ``--width``, ``--height``, ``--fps``, ``--duration``.
 
     Values may be numbers or the command line's text.  They are checked by the scene
     file's rules for ``[output]``; a bad one raises :class:`SceneError` whose key is the
     option (``--width``).  Returns a new :class:`Scene`; ``None`` leaves a value as is.
+    ``still`` sizes a PNG still: no codec's even-size rule applies to it.
     """
     ctx = _Ctx(str(scene.source), scene.source.parent)
     out = scene.output
-    size, even, note = _size_range(out.codec)
+    size, even, note = _size_range("png" if still else out.codec)
     changes: dict[str, Any] = {}
     if width is not None:
         changes["width"] = _as_int(
@@ -181,3 +242,9 @@ def with_overrides(
     if fps is not None or duration_s is not None:
         _check_span(ctx, new, "--duration" if duration_s is not None else "--fps")
     return new
+
+
+def check_still_time(scene: Scene, sim_s: float, key: str) -> None:
+    """Refuse (SceneError naming ``key``) a still at ``sim_s`` simulated seconds after the
+    start that the ephemeris or the scene's TLE cannot reach."""
+    check_instant(_Ctx(str(scene.source), scene.source.parent), scene, sim_s, key)

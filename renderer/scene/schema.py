@@ -312,6 +312,33 @@ MAX_MOTION_BLUR_SAMPLES = 64
 MAX_STAGE_COUNT = 64
 EV100_RANGE = (-20.0, 30.0)  # far beyond any real night (-5) or sunlit (15) exposure
 MAX_SCENE_BYTES = 1 << 20
+# ffmpeg's frame rate is a fraction with a denominator up to 1001 (output/ffmpeg.py): a
+# rate below half of 1/1001 would round to zero frames a second.  0.01 (a frame every
+# 100 s of video) is far below any real use.
+MIN_FPS = 0.01
+# The title goes to ffmpeg as one argument (-metadata title=...), and Linux limits one
+# argument to 128 KiB; 4,096 characters are at most 16 KiB of UTF-8.
+MAX_TITLE_CHARS = 4096
+# Each launch is simulated and drawn every frame; a few are a scene, thousands a stall.
+MAX_LAUNCHES = 16
+# A custom day texture is uploaded as one GL texture (at most MAX_SIZE_PX on a side on
+# common GPUs and llvmpipe) and held decoded in memory (3 bytes a pixel): 16384 x 8192,
+# the largest equirectangular image of that width, is 400 MB.
+MAX_TEXTURE_PIXELS = 16384 * 8192
+# Radiances are float32 on the GPU (at most 3.4e38) and are multiplied by exposure gains
+# of up to 2^20 and summed over layers; anything brighter than the Sun's disk (1.6e9
+# cd/m^2, which the renderer draws) is safe from overflow.  City lights of the brightest
+# code value are 0.3 cd/m^2 at intensity 1, so 1e6 keeps them far below the Sun.
+MAX_NIGHT_LIGHTS_INTENSITY = 1e6
+# 1 R of green airglow is about 1e-7 cd/m^2 straight down and some 40 times that along
+# the limb; ten million rayleigh (ten times the brightest aurora) stays far below the Sun.
+MAX_ZENITH_RAYLEIGH = 1e7
+# The layer's peak emission divides by its width: widths below 100 m overflow float32
+# with a bright column and are far thinner than any real emission layer (kilometres).
+MIN_AIRGLOW_WIDTH_KM = 0.1
+# The drift angle grows as drift x simulated seconds; at 100 (a 1 km/s wind) it stays a
+# finite float64 over the whole ephemeris span and its float32 angle keeps precision.
+MAX_CLOUD_DRIFT = 100.0
 
 # DE421, the ephemeris skyfield loads, covers 1899-07-29 to 2053-10-09 (JD 2414864.5 to
 # 2471184.5 TDB).  A day inside each end absorbs TT-UTC and skyfield's edge handling.

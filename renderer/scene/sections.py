@@ -15,6 +15,7 @@ from typing import Any
 
 from sgp4.api import SGP4_ERRORS, Satrec, jday
 
+from renderer.errors import SceneError
 from renderer.output.codecs import CODECS, CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS
 from renderer.physics.launch.catalogue import SITES, VEHICLE_NAMES
 from renderer.scene.camera import _CAMERA_KEYS, _latlon, _parse_camera
@@ -51,10 +52,18 @@ from renderer.scene.schema import (
     EPHEMERIS_FIRST,
     EPHEMERIS_LAST,
     MAX_AIRGLOW_LAYERS,
+    MAX_CLOUD_DRIFT,
     MAX_DURATION_S,
     MAX_FPS,
+    MAX_LAUNCHES,
+    MAX_NIGHT_LIGHTS_INTENSITY,
     MAX_SIZE_PX,
     MAX_STAGE_COUNT,
+    MAX_TEXTURE_PIXELS,
+    MAX_TITLE_CHARS,
+    MAX_ZENITH_RAYLEIGH,
+    MIN_AIRGLOW_WIDTH_KM,
+    MIN_FPS,
     SCENE_VERSION,
     Airglow,
     AirglowLayer,
@@ -127,7 +136,7 @@ def _size_range(codec: str) -> tuple[_Range, bool, str]:
     return _Range(1, MAX_SIZE_PX), False, ""
 
 
-_FPS = _Range(0.0, MAX_FPS, lo_open=True)
+_FPS = _Range(MIN_FPS, MAX_FPS)
 _DURATION = _Range(0.0, MAX_DURATION_S, lo_open=True)
 
 
@@ -186,7 +195,8 @@ def _parse_day(ctx: _Ctx, value: dict[str, Any], where: str) -> DayLayer:
         ctx.fail(
             tw, f"no readable image file at {_quote(str(path))} (relative to the scene's folder)"
         )
-    # Read the header only, so a file that is not an image is refused before rendering.
+    # Decoded here, once, so that a file that is not an image, is truncated or is too large
+    # is refused before rendering rather than after the GL set-up.
     import warnings
 
     from PIL import Image
@@ -194,10 +204,19 @@ def _parse_day(ctx: _Ctx, value: dict[str, Any], where: str) -> DayLayer:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path):
-                pass
-    except Image.DecompressionBombError:
-        pass  # a huge texture is still an image; its loader must lift Pillow's pixel limit
+            with Image.open(path) as img:
+                w, h = img.size
+                if max(w, h) > MAX_SIZE_PX or w * h > MAX_TEXTURE_PIXELS:
+                    ctx.fail(
+                        tw,
+                        f"is too large, {w}x{h} pixels: a texture may have at most "
+                        f"{MAX_SIZE_PX} on a side and {MAX_TEXTURE_PIXELS:,} in all (16384x8192)",
+                    )
+                img.load()
+    except SceneError:
+        raise
+    except Image.DecompressionBombError as exc:
+        ctx.fail(tw, f"is too large an image ({_clip(str(exc), 60)})")
     except Exception as exc:  # Pillow raises assorted types on files it cannot decode
         ctx.fail(tw, f"cannot be read as an image: {_clip(str(exc), 80)}")
     return DayLayer(texture=Path(os.path.abspath(path)))
@@ -221,8 +240,8 @@ def _parse_airglow(ctx: _Ctx, value: dict[str, Any], where: str) -> Airglow | No
         layer = _table(ctx, item, w, _AIRGLOW_LAYER_KEYS)
         name = _str(ctx, layer, w, "name")
         altitude = _num(ctx, layer, w, "altitude_km", _Range(0, 1000, lo_open=True))
-        width = _num(ctx, layer, w, "width_km", _Range(0, 1000, lo_open=True))
-        rayleigh = _num(ctx, layer, w, "zenith_rayleigh", _NON_NEGATIVE)
+        width = _num(ctx, layer, w, "width_km", _Range(MIN_AIRGLOW_WIDTH_KM, 1000))
+        rayleigh = _num(ctx, layer, w, "zenith_rayleigh", _Range(0, MAX_ZENITH_RAYLEIGH))
         has_color, has_wavelength = "color" in layer, "wavelength_nm" in layer
         if has_color == has_wavelength:
             ctx.fail(w, "give exactly one of color (linear RGB) and wavelength_nm")
@@ -246,7 +265,9 @@ def _parse_earth(ctx: _Ctx, tbl: dict[str, Any]) -> Earth:
 
     def night(value: dict[str, Any], where: str) -> NightLights:
         t = _table(ctx, value, where, ("intensity",))
-        return NightLights(_num(ctx, t, where, "intensity", _NON_NEGATIVE, 1.0))
+        return NightLights(
+            _num(ctx, t, where, "intensity", _Range(0, MAX_NIGHT_LIGHTS_INTENSITY), 1.0)
+        )
 
     def clouds(value: dict[str, Any], where: str) -> Clouds:
         t = _table(ctx, value, where, _CLOUD_KEYS)
@@ -256,7 +277,7 @@ def _parse_earth(ctx: _Ctx, tbl: dict[str, Any]) -> Earth:
             seed=_int(ctx, t, where, "seed", _Range(0, 2**63 - 1), 1),
             # Weather clouds top out near the tropopause, below 20 km.
             altitude_km=_num(ctx, t, where, "altitude_km", _Range(0, 20, lo_open=True), 5.0),
-            drift=_num(ctx, t, where, "drift", _NON_NEGATIVE, 1.0),
+            drift=_num(ctx, t, where, "drift", _Range(0, MAX_CLOUD_DRIFT), 1.0),
         )
 
     def no_options(make: Callable[[], _T]) -> Callable[[dict[str, Any], str], _T]:
@@ -432,51 +453,112 @@ def _parse_launches(ctx: _Ctx, doc: dict[str, Any]) -> tuple[Launch, ...]:
     value = doc["launch"]
     if not isinstance(value, list):
         ctx.fail("launch", f"must be an array of tables ([[launch]]), got {_got(value)}")
+    if len(value) > MAX_LAUNCHES:
+        ctx.fail("launch", f"at most {MAX_LAUNCHES} launches in a scene, got {len(value)}")
     return tuple(_parse_launch(ctx, item, f"launch[{i}]") for i, item in enumerate(value, 1))
 
 
 def _check_span(ctx: _Ctx, scene: Scene, key: str | None = None) -> None:
     """The simulated times the frames (and blur sub-frames) need must be computable."""
-    start, speed = scene.time.start_utc, scene.time.speed
-    fps, duration = scene.output.fps, scene.output.duration_s
+    speed, fps, duration = scene.time.speed, scene.output.fps, scene.output.duration_s
     # Sub-frames reach half a frame before frame 0; the last frame, rounded, at most a
     # frame past duration_s.  Floats, not timedeltas: a huge speed must not overflow.
     before_s = speed * 0.5 / fps
     after_s = speed * (duration + 1.0 / fps)
-    if (start - EPHEMERIS_FIRST).total_seconds() < before_s:
+    _check_window(
+        ctx,
+        scene,
+        -before_s,
+        after_s,
+        key or "time.speed",
+        early=f"speed {_fmt_num(speed)} at {_fmt_num(fps)} fps spreads frame 0 back before",
+        late=f"speed {_fmt_num(speed)} for {_fmt_num(duration)} s of video reaches past",
+        fix_early="lower time.speed",
+        fix_late="lower time.speed or output.duration_s",
+    )
+    if isinstance(scene.camera.orbit, TleOrbit):
+        _check_tle_window(ctx, scene, -before_s, after_s, key or "camera.orbit.tle")
+
+
+def _check_window(
+    ctx: _Ctx,
+    scene: Scene,
+    first_s: float,
+    last_s: float,
+    key: str,
+    *,
+    early: str,
+    late: str,
+    fix_early: str,
+    fix_late: str,
+) -> None:
+    """Simulated seconds ``first_s`` to ``last_s`` after the start lie inside DE421."""
+    start = scene.time.start_utc
+    if not (math.isfinite(first_s) and (start - EPHEMERIS_FIRST).total_seconds() >= -first_s):
         ctx.fail(
-            key or "time.speed",
-            f"speed {_fmt_num(speed)} at {_fmt_num(fps)} fps spreads frame 0 back before "
-            f"{EPHEMERIS_FIRST:%Y-%m-%d}, the start of the DE421 ephemeris: lower time.speed",
+            key,
+            f"{early} {EPHEMERIS_FIRST:%Y-%m-%d}, the start of the DE421 ephemeris: {fix_early}",
         )
-    if (EPHEMERIS_LAST - start).total_seconds() < after_s:
+    if not (math.isfinite(last_s) and (EPHEMERIS_LAST - start).total_seconds() >= last_s):
         ctx.fail(
-            key or "time.speed",
-            f"speed {_fmt_num(speed)} for {_fmt_num(duration)} s of video reaches past "
-            f"{EPHEMERIS_LAST:%Y-%m-%d}, the end of the DE421 ephemeris: lower time.speed "
-            "or output.duration_s",
+            key, f"{late} {EPHEMERIS_LAST:%Y-%m-%d}, the end of the DE421 ephemeris: {fix_late}"
         )
+
+
+def _check_tle_window(ctx: _Ctx, scene: Scene, first_s: float, last_s: float, key: str) -> None:
+    """SGP4 propagates the scene's TLE over the window (sampled at nine instants)."""
     orbit = scene.camera.orbit
-    if isinstance(orbit, TleOrbit):
-        sat = Satrec.twoline2rv(orbit.line1, orbit.line2)
-        steps = 8
-        for i in range(steps + 1):
-            when = start + timedelta(seconds=-before_s + (before_s + after_s) * i / steps)
-            jd, fr = jday(
-                when.year,
-                when.month,
-                when.day,
-                when.hour,
-                when.minute,
-                when.second + when.microsecond * 1e-6,
+    assert isinstance(orbit, TleOrbit)
+    sat = Satrec.twoline2rv(orbit.line1, orbit.line2)
+    steps = 8 if last_s > first_s else 0
+    for i in range(steps + 1):
+        offset = first_s + (last_s - first_s) * i / max(steps, 1)
+        when = scene.time.start_utc + timedelta(seconds=offset)
+        jd, fr = jday(
+            when.year,
+            when.month,
+            when.day,
+            when.hour,
+            when.minute,
+            when.second + when.microsecond * 1e-6,
+        )
+        err, r, _ = sat.sgp4(jd, fr)
+        if err or not all(math.isfinite(c) for c in r):
+            ctx.fail(
+                key,
+                f"SGP4 cannot propagate the TLE to {_fmt_time(when)}: "
+                f"{SGP4_ERRORS.get(err, 'not finite')}",
             )
-            err, r, _ = sat.sgp4(jd, fr)
-            if err or not all(math.isfinite(c) for c in r):
-                ctx.fail(
-                    key or "camera.orbit.tle",
-                    f"SGP4 cannot propagate the TLE to {_fmt_time(when)}: "
-                    f"{SGP4_ERRORS.get(err, 'not finite')}",
-                )
+
+
+def check_instant(ctx: _Ctx, scene: Scene, sim_s: float, key: str) -> None:
+    """A still at ``sim_s`` simulated seconds (with its motion-blur spread) is computable."""
+    spread = scene.time.speed * 0.5 / scene.output.fps
+    what = f"{_fmt_num(sim_s)} s after the scene's start"
+    _check_window(
+        ctx,
+        scene,
+        sim_s - spread,
+        sim_s + spread,
+        key,
+        early=f"{what} is before",
+        late=f"{what} is past",
+        fix_early="choose a later moment",
+        fix_late="choose an earlier moment",
+    )
+    if isinstance(scene.camera.orbit, TleOrbit):
+        _check_tle_window(ctx, scene, sim_s - spread, sim_s + spread, key)
+
+
+def _title(ctx: _Ctx, doc: dict[str, Any]) -> str:
+    title = _str(ctx, doc, "", "title", "")
+    if len(title) > MAX_TITLE_CHARS:
+        ctx.fail("title", f"must be at most {MAX_TITLE_CHARS} characters, got {len(title)}")
+    # NUL cannot go into ffmpeg's argument list; other control characters (a newline)
+    # would break the one-line summaries that show the title.
+    if any(not ch.isprintable() and ch != " " for ch in title):
+        ctx.fail("title", "must not contain control characters (NUL, newline, tab...)")
+    return title
 
 
 def _build(ctx: _Ctx, doc: dict[str, Any], source: Path) -> Scene:
@@ -490,7 +572,7 @@ def _build(ctx: _Ctx, doc: dict[str, Any], source: Path) -> Scene:
         )
     # After the version: a newer format's keys would otherwise read as typos.
     _check_keys(ctx, doc, "", _TOP_KEYS)
-    title = _str(ctx, doc, "", "title", "")
+    title = _title(ctx, doc)
     time_tbl = _sub(ctx, doc, "", "time", _TIME_KEYS)
     time_spec = TimeSpec(
         start_utc=_time(ctx, time_tbl, "time", "start_utc"),

@@ -225,22 +225,34 @@ def test_overrides_are_validated(tmp_path):
 # ---------------------------------------------------------------------------
 
 
-def _start_long_render(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+def _default_signals() -> None:
+    # A suite started with `&` or nohup runs with SIGINT (or SIGHUP) ignored, and the
+    # child would inherit that; the tests send these signals, so give it the defaults.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _work_files(folder: Path) -> list[Path]:
+    return [p for p in folder.glob(".orbitlapse-work-*/**/*") if p.is_file()]
+
+
+def _start_long_render(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, Path]:
     scene = tmp_path / "long.toml"
     scene.write_text(scene_text(output="width = 160\nheight = 90\nfps = 30\nduration_s = 60"))
     out = tmp_path / "long.mp4"
     proc = subprocess.Popen(
-        [*orbitlapse_command(), "render", str(scene), "-o", str(out)],
+        [*orbitlapse_command(), "render", str(scene), "-o", str(out), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        preexec_fn=_default_signals,
     )
-    # Wait until frames are flowing into ffmpeg's temporary file.
+    # Wait until frames are flowing into ffmpeg's temporary file (the marker file does
+    # not count: it is not the video).
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        temps = [p for p in tmp_path.iterdir() if p.name not in ("long.toml",)]
-        if any(p.stat().st_size > 0 for p in temps if p.is_file()):
+        if any(p.stat().st_size > 0 and p.name != "owner" for p in _work_files(tmp_path)):
             break
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.2)

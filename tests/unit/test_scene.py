@@ -512,8 +512,8 @@ NAN, INF = float("nan"), float("inf")
         ("time.speed", 0, "time.speed", "greater than 0"),
         ("time.speed", -1.5, "time.speed", "got -1.5"),
         ("time.start_utc", DELETE, "time.start_utc", "missing"),
-        ("output.fps", 0, "output.fps", "greater than 0"),
-        ("output.fps", 1e9, "output.fps", "at most 1000"),
+        ("output.fps", 0, "output.fps", "from 0.01 to 1000"),
+        ("output.fps", 1e9, "output.fps", "from 0.01 to 1000"),
         ("output.duration_s", -1, "output.duration_s", "greater than 0"),
         ("output.width", 320.0, "output.width", "must be an even integer"),
         ("output.width", 321, "output.width", "even integer from 2 to 16384 for h264, got 321"),
@@ -555,9 +555,11 @@ NAN, INF = float("nan"), float("inf")
         ("earth.clouds", {"seed": 1.5}, "earth.clouds.seed", "must be an integer"),
         ("earth.clouds", {"seed": -1}, "earth.clouds.seed", "got -1"),
         ("earth.clouds", {"altitude_km": 0}, "earth.clouds.altitude_km", "greater than 0"),
-        ("earth.clouds", {"drift": -1}, "earth.clouds.drift", "at least 0"),
+        ("earth.clouds", {"drift": -1}, "earth.clouds.drift", "from 0 to 100"),
+        ("earth.clouds", {"drift": 1e308}, "earth.clouds.drift", "from 0 to 100"),
         ("earth.clouds", 5, "earth.clouds", "must be true, false or a table of options"),
-        ("earth.night_lights", {"intensity": -1}, "earth.night_lights.intensity", "at least 0"),
+        ("earth.night_lights", {"intensity": -1}, "earth.night_lights.intensity", "from 0 to"),
+        ("earth.night_lights", {"intensity": 1e308}, "earth.night_lights.intensity", "to 1000000"),
         ("earth.day", {"texture": 5}, "earth.day.texture", "path"),
         ("earth.glint", "on", "earth.glint", "must be true, false or a table"),
         ("stars.limiting_magnitude", 20, "stars.limiting_magnitude", "from -2 to 15"),
@@ -1075,8 +1077,14 @@ def test_custom_airglow_layers_replace_the_defaults(tmp_path):
             "exactly one of color",
         ),
         ({**LAYER, "altitude_km": 0}, "earth.airglow.layers[2].altitude_km", "greater than 0"),
-        ({**LAYER, "width_km": -1}, "earth.airglow.layers[2].width_km", "greater than 0"),
-        ({**LAYER, "zenith_rayleigh": -1}, "earth.airglow.layers[2].zenith_rayleigh", "at least 0"),
+        ({**LAYER, "width_km": -1}, "earth.airglow.layers[2].width_km", "from 0.1 to 1000"),
+        ({**LAYER, "zenith_rayleigh": -1}, "earth.airglow.layers[2].zenith_rayleigh", "from 0"),
+        (
+            {**LAYER, "zenith_rayleigh": 1e308},
+            "earth.airglow.layers[2].zenith_rayleigh",
+            "to 10000000",
+        ),
+        ({**LAYER, "width_km": 1e-300}, "earth.airglow.layers[2].width_km", "from 0.1"),
         (
             {**LAYER, "wavelength_nm": 1000},
             "earth.airglow.layers[2].wavelength_nm",
@@ -1270,7 +1278,8 @@ def test_overrides_apply_and_leave_the_original(example_scene):
         ("--height", {"height": 0}, "got 0"),
         ("--height", {"height": True}, "got true"),
         ("--fps", {"fps": "nan"}, "got nan"),
-        ("--fps", {"fps": -1}, "greater than 0"),
+        ("--fps", {"fps": -1}, "from 0.01"),
+        ("--fps", {"fps": 0.0004}, "from 0.01"),
         ("--duration", {"duration_s": "0"}, "greater than 0"),
         ("-o", {"path": "out.avi"}, "h264 video needs a file ending in .mp4, .m4v, .mov or .mkv"),
         ("-o", {"path": ""}, "non-empty"),
@@ -1290,8 +1299,9 @@ def test_overrides_keep_the_span_inside_the_ephemeris(tmp_path):
     assert with_overrides(scene, duration_s=3600).output.duration_s == 3600
     with pytest.raises(SceneError, match="--duration: speed 100000 for 86400 s .* past 2053-10-08"):
         with_overrides(scene, duration_s=86400)
-    with pytest.raises(SceneError, match="--fps: speed 100000 at 1e-05 fps .* before 1899-07-30"):
-        with_overrides(scene, fps=1e-5)
+    fast = load_scene(write(tmp_path, MINIMAL.replace("[time]", "[time]\nspeed = 1e8")))
+    with pytest.raises(SceneError, match="--fps: speed 100000000 at 0.01 fps .* before 1899-07-30"):
+        with_overrides(fast, fps=0.01)
 
 
 def test_overrides_check_the_tle_over_the_longer_span(tmp_path):

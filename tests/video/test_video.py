@@ -220,11 +220,10 @@ def test_force_replaces_existing_file(tmp_path):
 
 def test_png_folder_refused_then_replaced_with_force(tmp_path):
     target = tmp_path / "frames"
-    target.mkdir()
-    (target / "old.txt").write_text("old")
+    write_clip(target, "png", frames=3)
     with pytest.raises(OutputExistsError):
         VideoWriter(target, W, H, 30, "png", 18)
-    assert listing(target) == ["old.txt"]
+    assert len(listing(target)) == 3
 
     write_clip(target, "png", frames=2, force=True)
     assert listing(target) == ["frame_000000.png", "frame_000001.png"]
@@ -390,9 +389,10 @@ def test_write_after_close_is_an_error(tmp_path):
 
 def test_missing_output_folder_is_named(tmp_path):
     folder = tmp_path / "no" / "such"
-    with pytest.raises(RenderError, match="output folder does not exist") as caught:
+    with pytest.raises(OrbitlapseError, match="does not exist") as caught:
         VideoWriter(folder / "out.mp4", W, H, 30, "h264", 18)
     assert str(folder) in str(caught.value)
+    assert caught.value.exit_status == 2  # known before anything is drawn
 
 
 @pytest.mark.parametrize(
