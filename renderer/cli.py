@@ -254,6 +254,11 @@ def _check(args: argparse.Namespace) -> int:
 
     scene = _load(args)
     print(describe(scene))
+    if scene.launches:
+        from renderer.events import describe_events
+
+        print("events (video time; where the camera has the vehicle at that instant):")
+        print(describe_events(scene))
     print("ok: the scene is valid")
     return 0
 
