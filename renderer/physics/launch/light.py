@@ -130,11 +130,11 @@ UPPER_LENGTH_KM = 0.0067
 BOOSTER_MASS_KG = 3800.0
 CORE_MASS_KG = 6500.0
 UPPER_MASS_KG = 2400.0
-# In the dark a spent stage shows only the glow of its hot engine and the residual
-# propellant it vents and burns: 2 % of its share of the plume at separation, fading
-# with a 30 s time constant (about two minutes of visibility from the ISS).
+# In the dark a spent stage shows only the residual propellant it burns (why that and
+# not its heat, and why it lasts about a minute: staging.py): 2 % of its share of the
+# plume at separation, fading with GLOW_DECAY_S.
 GLOW_SHARE = 0.02
-GLOW_DECAY_S = 30.0
+GLOW_DECAY_S = 45.0
 GLOW_TEMPERATURE_K = 1400.0
 # The vehicle's body (upper stage + fairing or payload, ~30 m^2 mean cross-section)
 # and, after cut-off, the payload (Progress with arrays, ~20 m^2), albedo 0.5.

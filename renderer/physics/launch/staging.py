@@ -87,6 +87,31 @@ CORE_CLOUD = Burst(110.0, 2.0, 2.5, 0.5, 1900.0, math.inf)
 TUMBLE_RATE_DEG_S = 12.0
 GLOW_TUMBLE_MIN = 0.15
 
+# What keeps a spent stage visible in the Earth's shadow between its separation and
+# its re-entry.  From the ISS, 1,500 to 2,000 km away, the camera's faintest points
+# (ISO 12800, f/1.4, 0.5 s) are near magnitude 6-7: ~1e4 cd at that range.
+# * Its heat does not glow enough.  The forward dome, struck by the third stage's
+#   exhaust for ~1.5 s (~10-50 MJ of a ~500 MW jet), is aluminium: below its melting
+#   point, 930 K, a black body's luminance is under 0.2 cd/m^2 (Planck's law in the
+#   CIE observer), 1 cd from its 7 m^2, and a thin dome sheds 100 K every ~10 s by
+#   radiation.  The engine's nozzles (~10 m^2 seen inside, regeneratively cooled to
+#   <= 1,000 K, 2.5 cd/m^2) give ~25 cd, and ~400 kg of steel radiating 1 MW from
+#   20 m^2 cools 100 K in ~20 s.  Both are a thousand times too faint.
+# * Burning propellant does: the plume's ~1.9e5 cd s/kg, x OPEN_FLAME_GAIN, needs only
+#   ~20 g/s to give 1e4 cd.  At shutdown the lines, pumps and manifolds below the main
+#   valves hold of order 100 kg of kerosene and oxygen; the oxygen boils as the hot
+#   turbopump's and chambers' stored heat soaks into it (a ~200 kg turbine and gas
+#   generator at ~700 K hold ~50 MJ; a few hundred kW across the walls) and pushes
+#   the kerosene out through the still-hot chambers, where it burns.  Boiling ~70 kg
+#   of oxygen (213 kJ/kg, with its warming ~16 MJ) at ~0.35 MW takes ~45 s: the
+#   glow's decay (GLOW_DECAY_S in light.py).  Its start, 2 % of the stage's plume, is
+#   ~2 kg/s burning; in all ~90 kg for the core, within the estimate above.  Vented
+#   pure oxygen (the dome's heat boiling the tank's residue) does not burn, and
+#   moonlight on the stage (~0.05 lux on 68 m^2) gives ~1 cd.
+# * Tumbling brings the re-entry higher and earlier (vehicles.CORE_BALLISTIC_KG_M2):
+#   the glow below then starts near 100 km, ~30 s of flight before an end-on stage's.
+# So the core stays a dot, fading from ~1e6 cd to ~1.5e4 cd, until it meets the air.
+
 # Re-entry.  A body meeting the air at speed v loses kinetic energy at the drag's
 # power, P = 1/2 rho v^3 Cd A; the shock-heated air and the ablating, burning metal
 # radiate a share of it.  For meteors the luminous efficiency is ~0.1 % to 1 % of
@@ -99,6 +124,11 @@ GLOW_TUMBLE_MIN = 0.15
 # the skin glows visibly; the share of the drag's power above that threshold,
 # 1 - (v_min / v)^2, scales the efficiency, so a strap-on falling at 1-2 km/s through
 # the thick air stays dark while the core stage, at 3.5-3.8 km/s, flares.
+# It breaks up where the dynamic pressure peaks (~10-15 kPa near 45 km for the
+# tumbling core, at ~14 g): the engine (beta ~400) runs on while light tank panels
+# (beta ~40) stop within seconds, but in the ~5 s they still glow (above 2 km/s) they
+# part by only ~1-5 km, 1-3 px at 1,900 km in the flagship's 1080p frame: one
+# flaring dot, so the pieces are not drawn apart.
 REENTRY_LUMINOUS_EFFICIENCY = 1e-3
 REENTRY_EFFICACY_LM_W = 250.0
 REENTRY_TEMPERATURE_K = 2500.0
