@@ -359,6 +359,11 @@ def _check(args: argparse.Namespace) -> int:
         print(f"{label + ':':<{width}}{text}")
     for line in warnings(est, max_hours=args.warn_hours, max_gb=args.warn_gb):
         print(line)
+    if scene.launches:
+        from renderer.events import describe_events
+
+        print("events (video time; where the camera has the vehicle at that instant):")
+        print(_one_line_rows(describe_events(scene)))
     print("ok: the scene is valid")
     return 0
 

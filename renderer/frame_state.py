@@ -9,7 +9,7 @@ same instant at different sizes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -61,6 +61,11 @@ class FrameState:
     sun_km: np.ndarray
     moon_km: np.ndarray
     vehicles_km: np.ndarray  # (L, 3), NaN where a vehicle does not exist yet
+    # The exposure around this instant: the camera basis's angular velocity (rad/s,
+    # GCRS) and the simulated seconds the shutter is open, centred on ``sim_s``.
+    # Moving lights are drawn as the streak their motion makes over that time.
+    camera_spin_rad_s: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    exposure_s: float = 0.0
 
     @classmethod
     def from_timeline(cls, tl: Timeline, i: int) -> FrameState:
@@ -82,6 +87,8 @@ class FrameState:
             sun_km=np.asarray(tl.sun_km[i], dtype=np.float64),
             moon_km=np.asarray(tl.moon_km[i], dtype=np.float64),
             vehicles_km=veh,
+            camera_spin_rad_s=np.asarray(tl.camera_spin_rad_s[i], dtype=np.float64),
+            exposure_s=float(tl.exposure_s[i]),
         )
 
     def to_itrs(self, v: np.ndarray) -> np.ndarray:

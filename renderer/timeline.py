@@ -21,6 +21,10 @@ one per entry of ``sim_s``.  World space is the GCRS in km; km/s for velocities.
     Timeline.sun_km           (N, 3)    GCRS geocentric Sun position
     Timeline.moon_km          (N, 3)    GCRS geocentric Moon position
     Timeline.vehicles_km      (L, N, 3) GCRS position of each launch's vehicle (NaN before lift-off)
+    Timeline.camera_spin_rad_s (N, 3)   GCRS angular velocity of the camera's basis (rad/s):
+                                        d(right, up, forward)/dt = spin x (right, up, forward)
+    Timeline.exposure_s       (N,)      simulated seconds the shutter stays open for each
+                                        instant (:func:`exposure_window_s`)
 
 A pixel with centre (px, py), px from the left edge, py from the BOTTOM edge (GL's
 gl_FragCoord convention), looks along
@@ -67,6 +71,8 @@ class Timeline:
     sun_km: FloatArray
     moon_km: FloatArray
     vehicles_km: FloatArray
+    camera_spin_rad_s: FloatArray
+    exposure_s: FloatArray
 
     def __len__(self) -> int:
         return int(self.sim_s.shape[0])
@@ -97,6 +103,22 @@ def subframe_sim_seconds(scene: Scene, k: float) -> FloatArray:
     open_s = scene.time.speed * (blur.shutter_angle_deg / 360.0) / scene.output.fps
     slices = (np.arange(samples, dtype=np.float64) + 0.5) / samples - 0.5
     return centre + open_s * slices
+
+
+def exposure_window_s(scene: Scene) -> float:
+    """Simulated seconds of light one drawn instant collects: its shutter time.
+
+    A time-lapse camera exposes each frame for ``shutter_s`` of real time, but never
+    longer than the interval between frames, ``speed / fps`` simulated seconds (the
+    flagship: 0.5 s of shutter, 0.467 s between frames at 14x and 30 fps).  With
+    motion blur each sub-frame stands for its equal slice of the blur's shutter
+    interval, so the slices join into one continuous exposure.
+    """
+    blur = scene.camera.motion_blur
+    samples = max(1, int(blur.samples))
+    if samples > 1:
+        return scene.time.speed * (blur.shutter_angle_deg / 360.0) / scene.output.fps / samples
+    return min(scene.camera.exposure.shutter_s, scene.time.speed / scene.output.fps)
 
 
 # ---------------------------------------------------------------------------
@@ -264,20 +286,56 @@ def _camera_basis(
 # ---------------------------------------------------------------------------
 
 
+# Half the step (s) of the central difference that gives the camera's angular velocity:
+# the basis turns by ~1e-3 rad/s on an orbit, so the error (~h^2 of the second
+# derivative) is far below a pixel's worth over any exposure.
+_SPIN_STEP_S = 0.5
+
+
+def _spin_rad_s(
+    before: tuple[FloatArray, FloatArray, FloatArray],
+    after: tuple[FloatArray, FloatArray, FloatArray],
+    dt: float,
+) -> FloatArray:
+    """Angular velocity (rad/s, (N, 3)) turning the basis ``before`` into ``after`` in ``dt``.
+
+    With B the matrix of the basis vectors as columns, B1 B0^T is the rotation between
+    them, I + [w dt x] to first order: w is read from its antisymmetric part.
+    """
+    b0 = np.stack(before, axis=-1)
+    b1 = np.stack(after, axis=-1)
+    r = b1 @ np.swapaxes(b0, -1, -2)
+    a = 0.5 * (r - np.swapaxes(r, -1, -2))
+    return np.stack([a[:, 2, 1], a[:, 0, 2], a[:, 1, 0]], axis=-1) / dt
+
+
 def build_timeline(scene: Scene, sim_s: npt.ArrayLike) -> Timeline:
     """Every per-time quantity of ``scene`` at ``sim_s`` simulated seconds after start.
 
     Vectorised over all N times (GCRS km, km/s; see the module docstring for the fields).
     """
     seconds = np.atleast_1d(np.asarray(sim_s, dtype=np.float64)).copy()
-    t = ephemeris.times(scene.time.start_utc, seconds)
-    m = ephemeris.itrs_from_gcrs(t)
-    pos, vel = orbits.camera_orbit_states(scene.camera.orbit, t)
     n = seconds.shape[0]
-    vehicles = np.full((len(scene.launches), n, 3), np.nan)
+    # Each instant and its neighbours half a step either side, for the camera's spin.
+    h = _SPIN_STEP_S
+    every = np.concatenate([seconds, seconds - h, seconds + h])
+    t_all = ephemeris.times(scene.time.start_utc, every)
+    m_all = ephemeris.itrs_from_gcrs(t_all)
+    pos_all, vel_all = orbits.camera_orbit_states(scene.camera.orbit, t_all)
+    vehicles_all = np.full((len(scene.launches), 3 * n, 3), np.nan)
     for i, launch in enumerate(scene.launches):
-        vehicles[i] = _vehicle_gcrs_km(launch, t, m)
-    right, up, forward = _camera_basis(scene, pos, vel, m, vehicles)
+        vehicles_all[i] = _vehicle_gcrs_km(launch, t_all, m_all)
+    basis = _camera_basis(scene, pos_all, vel_all, m_all, vehicles_all)
+    right, up, forward = (b[:n] for b in basis)
+    spin = _spin_rad_s(
+        tuple(b[n : 2 * n] for b in basis),  # type: ignore[arg-type]
+        tuple(b[2 * n :] for b in basis),  # type: ignore[arg-type]
+        2.0 * h,
+    )
+    t = ephemeris.times(scene.time.start_utc, seconds)
+    m = m_all[:n]
+    pos, vel = pos_all[:n], vel_all[:n]
+    vehicles = vehicles_all[:, :n]
     jd_tt = np.asarray(t.whole, dtype=np.float64) + np.asarray(t.tt_fraction, dtype=np.float64)
     return Timeline(
         sim_s=seconds,
@@ -292,4 +350,6 @@ def build_timeline(scene: Scene, sim_s: npt.ArrayLike) -> Timeline:
         sun_km=ephemeris.sun_gcrs_km(t),
         moon_km=ephemeris.moon_gcrs_km(t),
         vehicles_km=vehicles,
+        camera_spin_rad_s=spin,
+        exposure_s=np.full(n, exposure_window_s(scene)),
     )

@@ -24,6 +24,11 @@
 // source lands on the image with its physical illuminance, like a star, and the
 // exposure decides how it looks.
 //
+// Exposure: each source moves while the shutter is open (the CPU gives its image
+// motion over the exposure, a_motion, and its light averaged over that time), so
+// it is drawn as its Gaussian swept evenly along that segment (streak_weight):
+// the same light as the still source, spread along the streak its motion makes.
+//
 // Occlusion: the ray meets the WGS84 ellipsoid (common.glsl); light from beyond the
 // hit point is hidden, anti-aliased at the limb by pixel coverage.  An exhaust
 // cloud hundreds of km deep is hidden and shadowed by the share of its depth
@@ -108,8 +113,10 @@ in float a_depth_sigma;  // its light's spread along the view axis (standard dev
 in vec3 a_emit;      // own luminous intensity, cd (linear sRGB; luminance = cd)
 in float a_reflect;  // scattering cross-section (albedo x area for a body), m^2
 in float a_g;        // Henyey-Greenstein asymmetry; < -1.5 for a Lambert sphere
+in vec2 a_motion;    // the centre's motion over the exposure (start to end), pixels
 
 flat out vec2 v_centre;
+flat out vec2 v_motion;
 flat out vec3 v_inv_cov;        // inverse covariance (xx, xy, yy), px^-2
 flat out float v_norm;          // 1 / (2 pi sqrt(det)), px^-2
 flat out int v_subsample;       // integrate pixels on sub-samples (narrow Gaussian)
@@ -138,6 +145,7 @@ void main() {
     v_subsample = 0.5 * (tr - root) < limit ? 1 : 0;
     v_point = 0.5 * (tr + root) < limit ? 1 : 0;
     v_centre = a_centre;
+    v_motion = a_motion;
     v_dist = a_dist;
     // only an extended source is integrated in depth
     v_depth_sigma = v_point != 0 ? 0.0 : a_depth_sigma;
@@ -154,6 +162,7 @@ void main() {
 #elif defined(FRAGMENT_SHADER)
 
 flat in vec2 v_centre;
+flat in vec2 v_motion;
 flat in vec3 v_inv_cov;
 flat in float v_norm;
 flat in int v_subsample;
@@ -191,15 +200,41 @@ float gaussian(vec2 x) {
     return v_norm * exp(-0.5 * q);
 }
 
-// pixel_weight: the Gaussian integrated over this pixel (a unit square): the mean of
-// 4 x 4 sub-samples for a narrow one (exact to ~1e-6 for sigma >= 0.8 px), the
-// centre's value for a wide one.
+// erf_of: the error function, erf(z) = 2 Phi(z sqrt 2) - 1 (normal_cdf below).
+float normal_cdf(float x);
+float erf_of(float z) { return 2.0 * normal_cdf(z * sqrt(2.0)) - 1.0; }
+
+// streak_weight: the Gaussian swept evenly along the motion m = v_motion, its
+// centre at x - s m for s in [-1/2, 1/2], averaged over s (px^-2; the integral
+// over the plane stays 1).  With Q the inverse covariance the exponent is
+// quadratic in s, q(s) = a s^2 - 2 b s + c (a = m.Qm, b = m.Qx, c = x.Qx), so
+//   mean = norm exp(-(c - b^2/a)/2) sqrt(pi / 2a)
+//          [erf(sqrt(a/2) (1/2 - b/a)) - erf(sqrt(a/2) (-1/2 - b/a))]
+// in closed form; below a motion of a hundredth of a standard deviation, the
+// still Gaussian.
+float streak_weight(vec2 x) {
+    vec2 m = v_motion;
+    vec2 qm = vec2(v_inv_cov.x * m.x + v_inv_cov.y * m.y, v_inv_cov.y * m.x + v_inv_cov.z * m.y);
+    float a = dot(m, qm);
+    if (a < 1e-4) return gaussian(x);
+    float b = dot(x, qm);
+    float c = v_inv_cov.x * x.x * x.x + 2.0 * v_inv_cov.y * x.x * x.y + v_inv_cov.z * x.y * x.y;
+    float s0 = b / a;
+    float k = sqrt(0.5 * a);
+    float across = max(c - b * s0, 0.0);
+    float along = erf_of(k * (0.5 - s0)) - erf_of(k * (-0.5 - s0));
+    return v_norm * exp(-0.5 * across) * sqrt(PI / (2.0 * a)) * along;
+}
+
+// pixel_weight: the streaked Gaussian integrated over this pixel (a unit square):
+// the mean of 4 x 4 sub-samples for a narrow one (exact to ~1e-6 for sigma >=
+// 0.8 px), the centre's value for a wide one.
 float pixel_weight(vec2 x) {
-    if (v_subsample == 0) return gaussian(x);
+    if (v_subsample == 0) return streak_weight(x);
     float sum = 0.0;
     for (int j = 0; j < 4; ++j) {
         for (int i = 0; i < 4; ++i) {
-            sum += gaussian(x + (vec2(i, j) + 0.5) / 4.0 - 0.5);
+            sum += streak_weight(x + (vec2(i, j) + 0.5) / 4.0 - 0.5);
         }
     }
     return sum / 16.0;

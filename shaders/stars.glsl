@@ -14,6 +14,12 @@
 // the pixel grid, so a star moving across the image moves its centroid
 // smoothly, with no shimmer.
 //
+// Exposure.  The camera turns while its shutter is open (an orbiting camera by
+// ~1.1 mrad/s), so each source draws the streak between where it stood when the
+// shutter opened and where it stands when it closes: the PSF swept along that
+// segment, its light shared evenly along it (a streak holds exactly the light of
+// the still point).
+//
 // Radiometry (DESIGN.md, "One radiometric scale").  A source of illuminance E
 // (lux) seen through a pixel of solid angle Omega_px (sr) has the radiance
 // E / Omega_px (cd/m^2) if all its light falls in that pixel; the PSF shares
@@ -41,6 +47,11 @@ uniform float u_flux_scale;        // sub-frame weight * f^2: radiance (cd/m^2) 
 uniform float u_sigma_px;          // standard deviation of the Gaussian PSF, pixels
 uniform float u_cutoff;            // radiance (cd/m^2) where the PSF's tail is cut (sizes sprites)
 uniform float u_max_radius_px;     // largest sprite half-size, pixels
+uniform vec3 u_half_turn;          // the camera's turn over half the exposure, GCRS rad
+                                   // (angular velocity x exposure / 2)
+// Most points a streak's PSF is sampled at along its length (spaced at most a
+// standard deviation apart up to this: smooth up to 128 sigma, ~90 px).
+const int STREAK_SAMPLES_MAX = 128;
 
 #if defined(VERTEX_SHADER)
 
@@ -48,8 +59,17 @@ in vec3 in_dir;      // per instance: unit direction to the source, GCRS
 in float in_lux;     // illuminance at the camera outside the atmosphere, lux
 in vec3 in_rgb;      // colour, linear sRGB, luminance 1
 
-flat out vec2 v_center;      // projected position, gl_FragCoord pixels
+flat out vec2 v_center;      // projected position mid-exposure, gl_FragCoord pixels
+flat out vec2 v_motion;      // its motion over the exposure, pixels (start to end)
 flat out vec3 v_radiance;    // radiance if all the light fell in one pixel, cd/m^2
+
+// project_px: where a direction (GCRS) lands, gl_FragCoord pixels, and its depth
+// along the view axis (the pinhole of common.glsl, inverted: the direction
+// forward + x/f right + y/f up lands at W/2 + x, H/2 + y).
+vec3 project_px(vec3 d) {
+    float z = dot(d, u_cam_forward);
+    return vec3(0.5 * u_resolution + u_focal_px * vec2(dot(d, u_cam_right), dot(d, u_cam_up)) / z, z);
+}
 
 // A vertex outside the clip volume: the whole instance is clipped away.
 const vec4 CULLED = vec4(2.0, 2.0, 2.0, 1.0);
@@ -70,17 +90,20 @@ void main() {
     // Corners of the strip: (-1,-1), (1,-1), (-1,1), (1,1).
     vec2 corner = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1)) * 2.0 - 1.0;
     v_center = vec2(0.0);
+    v_motion = vec2(0.0);
     v_radiance = vec3(0.0);
-    // The pinhole of common.glsl, inverted: the direction forward + x/f right +
-    // y/f up lands at W/2 + x, H/2 + y (pixels from the bottom-left corner).
     float z = dot(in_dir, u_cam_forward);
     if (z <= 1e-4) { gl_Position = CULLED; return; }
-    vec2 center = 0.5 * u_resolution
-                + u_focal_px * vec2(dot(in_dir, u_cam_right), dot(in_dir, u_cam_up)) / z;
+    vec2 center = project_px(in_dir).xy;
+    // Seen from a camera turning at w, a fixed direction d appears at
+    // d - t (w x d) at time t from mid-exposure: the streak's ends.
+    vec3 turn = cross(u_half_turn, in_dir);
+    vec2 motion = project_px(in_dir - turn).xy - project_px(in_dir + turn).xy;
     // Omega_px = z^3 / f^2, so one pixel's radiance per lux is f^2 / z^3.
     float one_pixel = in_lux * u_flux_scale / (z * z * z);
     float radius = sprite_radius_px(one_pixel * max(in_rgb.r, max(in_rgb.g, in_rgb.b)));
-    if (any(lessThan(center, vec2(-radius))) || any(greaterThan(center, u_resolution + radius))) {
+    vec2 reach = vec2(radius) + 0.5 * abs(motion);
+    if (any(lessThan(center, -reach)) || any(greaterThan(center, u_resolution + reach))) {
         gl_Position = CULLED;
         return;
     }
@@ -88,14 +111,16 @@ void main() {
     if (intersect_ellipsoid(u_cam_pos, d_itrs).hit) { gl_Position = CULLED; return; }
     vec3 transmittance = transmittance_to_space(u_cam_pos, d_itrs);
     v_center = center;
+    v_motion = motion;
     v_radiance = one_pixel * in_rgb * transmittance;
-    vec2 p = center + radius * corner;
+    vec2 p = center + reach * corner;
     gl_Position = vec4(2.0 * p / u_resolution - 1.0, 0.0, 1.0);
 }
 
 #elif defined(FRAGMENT_SHADER)
 
 flat in vec2 v_center;
+flat in vec2 v_motion;
 flat in vec3 v_radiance;
 
 out vec4 frag_color;
@@ -119,11 +144,31 @@ float gauss_interval(float lo, float hi, float sigma) {
     return 0.5 * (erf_approx(hi * k) - erf_approx(lo * k));
 }
 
-void main() {
-    // This pixel's square, relative to the source's projected position.
-    vec2 lo = gl_FragCoord.xy - 0.5 - v_center;
+// pixel_share: the share of the source's light in this pixel's square when it
+// stands at `center`: the PSF integrated over the square.
+float pixel_share(vec2 center) {
+    vec2 lo = gl_FragCoord.xy - 0.5 - center;
     vec2 hi = lo + 1.0;
-    float w = gauss_interval(lo.x, hi.x, u_sigma_px) * gauss_interval(lo.y, hi.y, u_sigma_px);
+    return gauss_interval(lo.x, hi.x, u_sigma_px) * gauss_interval(lo.y, hi.y, u_sigma_px);
+}
+
+// streak_share: pixel_share averaged over the exposure, the source moving evenly
+// from v_center - v_motion / 2 to v_center + v_motion / 2: the midpoint rule on n
+// equal slices, n enough that the samples lie at most ~a standard deviation
+// apart.  Each sample's shares sum to 1 over the image, so their mean does too.
+float streak_share() {
+    float len = length(v_motion);
+    int n = clamp(int(ceil(len / u_sigma_px)), 1, STREAK_SAMPLES_MAX);
+    float sum = 0.0;
+    for (int i = 0; i < n; ++i) {
+        float s = (float(i) + 0.5) / float(n) - 0.5;
+        sum += pixel_share(v_center + s * v_motion);
+    }
+    return sum / float(n);
+}
+
+void main() {
+    float w = streak_share();
     // The part of this pixel the Earth's disc does not cover.
     vec3 d = view_ray(gl_FragCoord.xy);
     float sky = 1.0 - limb_coverage(intersect_ellipsoid(u_cam_pos, u_itrs_from_gcrs * d));

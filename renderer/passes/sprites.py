@@ -38,8 +38,8 @@ CLOUD_EXTENT_SIGMAS = 6.5
 # Sources nearer than this (km) in front of the camera are not drawn.
 NEAR_KM = 1e-3
 
-FLOATS_PER_INSTANCE = 16
-_LAYOUT = "4f 2f 3f 1f 1f 3f 1f 1f/i"
+FLOATS_PER_INSTANCE = 18
+_LAYOUT = "4f 2f 3f 1f 1f 3f 1f 1f 2f/i"
 _ATTRIBUTES = (
     "a_rect",
     "a_centre",
@@ -49,6 +49,7 @@ _ATTRIBUTES = (
     "a_emit",
     "a_reflect",
     "a_g",
+    "a_motion",
 )
 
 
@@ -57,8 +58,15 @@ def project_sprites(sprites: Sprites, state: FrameState, view: View) -> np.ndarr
 
     Columns: quad rect x0 y0 x1 y1, centre x y, covariance xx xy yy (px, y from the
     bottom as gl_FragCoord), distance km, spread along the line of sight km, own
-    intensity RGB cd, cross-section m^2, phase g.  Sources behind the camera or with a
-    quad wholly off the image are left out.
+    intensity RGB cd, cross-section m^2, phase g, and the centre's motion over the
+    exposure x y (px, start to end).  Sources behind the camera or with a quad wholly
+    off the image are left out.
+
+    The motion: over the ``state.exposure_s`` seconds the shutter is open, centred on
+    the instant, a source at r relative to the camera moves by its velocity less the
+    camera's, and the camera's basis turns at ``camera_spin_rad_s`` (w), so in the
+    camera's axes it is seen at r + t (v - v_cam) - t (w x r) at time t: the two ends
+    are projected and the quad reaches over both.
     """
     if len(sprites) == 0:
         return np.zeros((0, FLOATS_PER_INSTANCE), dtype=np.float32)
@@ -72,6 +80,18 @@ def project_sprites(sprites: Sprites, state: FrameState, view: View) -> np.ndarr
     cov3 = sprites.cov_km2[front]
     cx = 0.5 * view.width + f * x / z
     cy = 0.5 * view.height + f * y / z
+    half = 0.5 * state.exposure_s
+    step = half * (
+        (sprites.vel_km_s[front] - state.camera_vel_km_s)
+        - np.cross(state.camera_spin_rad_s[None, :], rel)
+    )
+    ends = []
+    for sign in (-1.0, 1.0):
+        r = rel + sign * step
+        ze = np.maximum(r @ state.camera_forward, NEAR_KM)
+        ends.append((f * (r @ state.camera_right) / ze, f * (r @ state.camera_up) / ze))
+    mx = ends[1][0] - ends[0][0]
+    my = ends[1][1] - ends[0][1]
     # Jacobian of (px, py) with respect to the source's position, (M, 2, 3).
     jac = np.stack(
         [
@@ -86,8 +106,8 @@ def project_sprites(sprites: Sprites, state: FrameState, view: View) -> np.ndarr
     cov2[:, 0, 0] += PSF_SIGMA_PX**2
     cov2[:, 1, 1] += PSF_SIGMA_PX**2
     extent = np.where(sprites.kind[front] == CLOUD, CLOUD_EXTENT_SIGMAS, EXTENT_SIGMAS)
-    hx = extent * np.sqrt(cov2[:, 0, 0])
-    hy = extent * np.sqrt(cov2[:, 1, 1])
+    hx = extent * np.sqrt(cov2[:, 0, 0]) + 0.5 * np.abs(mx)
+    hy = extent * np.sqrt(cov2[:, 1, 1]) + 0.5 * np.abs(my)
     x0 = np.maximum(cx - hx, 0.0)
     x1 = np.minimum(cx + hx, float(view.width))
     y0 = np.maximum(cy - hy, 0.0)
@@ -106,6 +126,8 @@ def project_sprites(sprites: Sprites, state: FrameState, view: View) -> np.ndarr
     out[:, 11:14] = sprites.emit_cd[front][shows]
     out[:, 14] = sprites.reflect_m2[front][shows]
     out[:, 15] = sprites.phase_g[front][shows]
+    out[:, 16] = mx[shows]
+    out[:, 17] = my[shows]
     return out.astype(np.float32)
 
 

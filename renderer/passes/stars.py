@@ -81,6 +81,7 @@ class PointSources:
         set_uniform(p, "u_sigma_px", PSF_SIGMA_PX)
         set_uniform(p, "u_cutoff", self.cutoff)
         set_uniform(p, "u_max_radius_px", PSF_MAX_RADIUS_PX)
+        set_uniform(p, "u_half_turn", state.camera_spin_rad_s * (0.5 * state.exposure_s))
         bind_atmosphere(p, 0)
         self.vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=self.count)
 

@@ -333,7 +333,7 @@ def test_still_at_utc_equals_still_at_video_seconds(tmp_path):
 
     a, b = tmp_path / "a.png", tmp_path / "b.png"
     scene = SCENES / "progress-ms10.toml"
-    # speed 10: 2 s of video after 18:10:00 is 18:10:20.
+    # speed 14: 2 s of video after 18:14:28 is 18:14:56.
     assert (
         run(
             "still", str(scene), "--at", "2", "-o", str(a), "--width", "96", "--height", "54"
@@ -345,7 +345,7 @@ def test_still_at_utc_equals_still_at_video_seconds(tmp_path):
             "still",
             str(scene),
             "--utc",
-            "2018-11-16T18:10:20Z",
+            "2018-11-16T18:14:56Z",  # start 18:14:28 + 2 s of video at 14x
             "-o",
             str(b),
             "--width",

@@ -307,12 +307,16 @@ def test_default_output_path_follows_codec(tmp_path, codec, expected):
 def test_shipped_scenes_load():
     # The example's own validity is test_example_parses_to_its_values (from EXAMPLE, the
     # text of SCENE_FORMAT.md); the shipped flagship is that example tuned to the footage
-    # (issue 8), so it keeps the example's event, orbit, timing and output.
+    # (issue 8), so it keeps the example's event, orbit and output; its timing is set by
+    # the footage's events: 14x from T+20 s (booster separation at 7 s of video).
     flagship = load_scene(REPO / "scenes" / "progress-ms10.toml")
     example = loads_scene(EXAMPLE, REPO / "scenes" / "progress-ms10.toml")
     assert flagship.title == "Progress MS-10 launch seen from the ISS"
-    for part in ("time", "output", "launches", "stars"):
+    for part in ("output", "launches", "stars"):
         assert getattr(flagship, part) == getattr(example, part), part
+    liftoff = flagship.launches[0].time_utc
+    assert flagship.time.speed == 14.0
+    assert (flagship.time.start_utc - liftoff).total_seconds() == 20.0
     assert flagship.camera.orbit == example.camera.orbit
     assert flagship.camera.exposure == example.camera.exposure
     quick = load_scene(REPO / "scenes" / "quick.toml")

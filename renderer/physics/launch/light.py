@@ -19,11 +19,13 @@ What is drawn, for each ``[[launch]]``:
   and a fainter flame trailing behind it, widening with altitude as the air thins.
   Brightness by stage (thrust); soot colours, a 2,400 K core and a 1,900 K flame.
 * **Staging flash** (each separation while the engines burn): a short, expanding,
-  fading burst of burning propellant where the stage lets go.
+  fading burst of burning propellant where the stage lets go, and a slower cloud
+  that dissolves over seconds (:mod:`renderer.physics.launch.staging`).
 * **Spent stages** (each piece, from separation until impact): a Lambert sphere of
   the stage's mean cross-section, lit by the Sun when the line toward the Sun clears
-  the Earth and its air; in the dark, only the glow of its hot engine and burning
-  residuals, fading over some tens of seconds.
+  the Earth and its air; in the dark, the glow of its hot engine and burning
+  residuals, fading over some tens of seconds and varying as the stage tumbles; and
+  where it falls into the dense air, the glow of its re-entry.
 * **The vehicle's body** (a small reflector: seen only when sunlit) and after cut-off
   the coasting payload.
 * **Exhaust cloud** (the "space jellyfish"): the exhaust released along the ascent,
@@ -31,6 +33,10 @@ What is drawn, for each ``[[launch]]``:
   exhaust's velocity and scatter sunlight.  Drawn only where the Sun lights it: it
   appears at twilight, when the plume climbs out of the Earth's shadow while the
   ground below is dark, and not at all on a launch deep in the night.
+
+Every source is given as its light averaged over the camera's exposure (the frame's
+shutter time, ``exposure_s``) and with its velocity, so that the sprite pass draws
+the streak its motion makes while the shutter is open.
 
 The numbers below are estimates (there are no published photometric measurements of
 a Soyuz plume seen from orbit); each says where it comes from.
@@ -45,10 +51,11 @@ import numpy as np
 import numpy.typing as npt
 
 from renderer.astro import geodesy
-from renderer.astro.constants import WGS84_B_KM
+from renderer.astro.constants import OMEGA_EARTH_RAD_S, WGS84_B_KM
 from renderer.frame_state import FrameState
 from renderer.physics.colour import blackbody_rgb
-from renderer.physics.launch import ascent, ballistics, vehicles
+from renderer.physics.launch import ascent, ballistics, staging, vehicles
+from renderer.physics.launch.staging import Burst
 from renderer.scene import Launch
 
 FloatArray = npt.NDArray[np.float64]
@@ -96,16 +103,16 @@ PLUME_LENGTH_RADII = 4.0
 # Share of the plume's light in the hot core; the rest is in the flame.
 PLUME_CORE_SHARE = 0.6
 
-# Staging flash: propellant and hot gas released at a separation (the Soyuz "Korolev
-# cross" at booster separation, the third stage firing through its truss at core
-# separation) burn as a short, expanding flash: peak 5x the plume before separation,
-# decaying with a 0.4 s time constant (gone, below 1 %, in ~2 s), expanding at up to
-# 1 km/s where the air is thin.
-FLASH_PEAK_RATIO = 5.0
-FLASH_DECAY_S = 0.4
-FLASH_DURATION_S = 2.0
-FLASH_EXPANSION_KM_S = 1.0
-FLASH_TEMPERATURE_K = 2600.0
+# Light per kg of propellant burnt in an engine, cd s/kg (~1.9e5): the plume's
+# intensity over its propellant flow.  The staging bursts scale from it.
+PLUME_LIGHT_CD_S_PER_KG = PLUME_LIFTOFF_CD / LIFTOFF_MASS_FLOW_KG_S
+# A burst is drawn until its light has fallen below 1e-3 of its start (7 decays);
+# so a separation's light lasts at most this long (the slowest burst's).
+BURST_DECAYS_DRAWN = 7.0
+FLASH_DURATION_S = BURST_DECAYS_DRAWN * max(
+    bu.decay_s
+    for bu in (staging.BOOSTER_FLASH, staging.BOOSTER_CLOUD, staging.CORE_FLASH, staging.CORE_CLOUD)
+)
 
 # Spent stages.  Mean cross-section of a tumbling convex body: a quarter of its
 # surface (Cauchy).  Soyuz strap-on 19.6 m x 2.68 m: 44 m^2; core 27.8 m x 2.95 m:
@@ -117,11 +124,17 @@ UPPER_AREA_M2 = 17.0
 BOOSTER_LENGTH_KM = 0.0196
 CORE_LENGTH_KM = 0.0278
 UPPER_LENGTH_KM = 0.0067
-# In the dark a spent stage shows only the glow of its hot engine and the residual
-# propellant it vents and burns: 2 % of its share of the plume at separation, fading
-# with a 30 s time constant (about two minutes of visibility from the ISS).
+# Empty masses (Zak, russianspaceweb.com): strap-on 3.8 t, core 6.5 t, third stage
+# 2.4 t.  With the ballistic coefficient m / (Cd A) of the trajectory they give the
+# drag area Cd A that sets the power of a re-entry.
+BOOSTER_MASS_KG = 3800.0
+CORE_MASS_KG = 6500.0
+UPPER_MASS_KG = 2400.0
+# In the dark a spent stage shows only the residual propellant it burns (why that and
+# not its heat, and why it lasts about a minute: staging.py): 2 % of its share of the
+# plume at separation, fading with GLOW_DECAY_S.
 GLOW_SHARE = 0.02
-GLOW_DECAY_S = 30.0
+GLOW_DECAY_S = 45.0
 GLOW_TEMPERATURE_K = 1400.0
 # The vehicle's body (upper stage + fairing or payload, ~30 m^2 mean cross-section)
 # and, after cut-off, the payload (Progress with arrays, ~20 m^2), albedo 0.5.
@@ -161,6 +174,9 @@ LAMBERT = -2.0
 # Sprite kinds, for tests and debugging.
 PLUME, FLASH, STAGE, VEHICLE, CLOUD = range(5)
 
+# Earth's rotation, to turn Earth-relative velocities into inertial ones.
+_OMEGA = np.array([0.0, 0.0, OMEGA_EARTH_RAD_S])
+
 
 @dataclass(frozen=True, eq=False)
 class Sprites:
@@ -171,7 +187,8 @@ class Sprites:
     sRGB (luminance = cd); ``reflect_m2`` (N,) albedo x cross-section (solid body) or
     scattering cross-section (cloud), m^2; ``phase_g`` (N,) Henyey-Greenstein g, or
     :data:`LAMBERT` for a diffusely reflecting sphere; ``kind`` (N,) one of PLUME,
-    FLASH, STAGE, VEHICLE, CLOUD.
+    FLASH, STAGE, VEHICLE, CLOUD; ``vel_km_s`` (N, 3) the inertial velocity of the
+    light's centre (GCRS km/s), for the streak it draws during the exposure.
     """
 
     centre_km: FloatArray
@@ -180,6 +197,7 @@ class Sprites:
     reflect_m2: FloatArray
     phase_g: FloatArray
     kind: npt.NDArray[np.int32]
+    vel_km_s: FloatArray
 
     def __len__(self) -> int:
         return int(self.centre_km.shape[0])
@@ -194,6 +212,7 @@ class Sprites:
             np.zeros(0),
             np.zeros(0),
             np.zeros(0, dtype=np.int32),
+            np.zeros((0, 3)),
         )
 
     @staticmethod
@@ -205,7 +224,15 @@ class Sprites:
         return Sprites(
             *(
                 np.concatenate([getattr(p, f) for p in parts])
-                for f in ("centre_km", "cov_km2", "emit_cd", "reflect_m2", "phase_g", "kind")
+                for f in (
+                    "centre_km",
+                    "cov_km2",
+                    "emit_cd",
+                    "reflect_m2",
+                    "phase_g",
+                    "kind",
+                    "vel_km_s",
+                )
             )
         )
 
@@ -213,8 +240,10 @@ class Sprites:
 class _Builder:
     """Collects sprite rows in the ITRS; turned into GCRS at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, window_s: float = 0.0) -> None:
+        self.window_s = window_s  # the exposure the sources' light is averaged over
         self.rows: list[tuple[FloatArray, FloatArray, FloatArray, float, float, int]] = []
+        self.vels: list[FloatArray] = []
 
     def add(
         self,
@@ -224,9 +253,13 @@ class _Builder:
         reflect: float,
         g: float,
         kind: int,
+        vel: FloatArray | None = None,
     ) -> None:
+        """One source; ``vel`` its Earth-relative ITRS velocity (km/s), still if None."""
         if np.all(np.isfinite(centre)) and np.all(np.isfinite(cov)):
+            v = np.zeros(3) if vel is None or not np.all(np.isfinite(vel)) else vel
             self.rows.append((centre, cov, emit, reflect, g, kind))
+            self.vels.append(v + np.cross(_OMEGA, centre))
 
     def sprites(self, gcrs_from_itrs: FloatArray) -> Sprites:
         if not self.rows:
@@ -241,6 +274,7 @@ class _Builder:
             reflect_m2=np.array([row[3] for row in self.rows], dtype=np.float64),
             phase_g=np.array([row[4] for row in self.rows], dtype=np.float64),
             kind=np.array([row[5] for row in self.rows], dtype=np.int32),
+            vel_km_s=np.array(self.vels) @ r.T,
         )
 
 
@@ -326,6 +360,22 @@ def _phase_at(ctx: _Context, t: float) -> int:
     return sum(1 for ts in ctx.stage_times if ts <= t)
 
 
+def _plume_window_cd(ctx: _Context, t: float, window_s: float) -> float:
+    """The plume's intensity (cd) averaged over the exposure around ``t``: each phase's
+    intensity weighted by its share of the window (burning between lift-off and
+    cut-off only), so the frame at a separation shows part of each."""
+    if window_s <= 0.0:
+        return phase_intensity(ctx.profile, _phase_at(ctx, t))
+    lo, hi = t - 0.5 * window_s, t + 0.5 * window_s
+    bounds = (0.0, *ctx.stage_times, ctx.cutoff_s)
+    total = 0.0
+    for k, (start, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        overlap = min(hi, end) - max(lo, start)
+        if overlap > 0.0:
+            total += overlap * phase_intensity(ctx.profile, k)
+    return total / window_s
+
+
 def _burnt_kg(ctx: _Context, t: FloatArray) -> FloatArray:
     """Propellant burnt from lift-off to times ``t`` (kg): the flow of each phase (by its
     thrust, :data:`LIFTOFF_MASS_FLOW_KG_S` at lift-off) over its stretch of the burn."""
@@ -340,9 +390,12 @@ def _burnt_kg(ctx: _Context, t: FloatArray) -> FloatArray:
 def _plume(
     b: _Builder, ctx: _Context, t: float, pos: FloatArray, vel: FloatArray, alt: float
 ) -> None:
-    if not 0.0 <= t <= ctx.cutoff_s:
+    half = 0.5 * b.window_s
+    if not -half <= t <= ctx.cutoff_s + half:
         return
-    intensity = phase_intensity(ctx.profile, _phase_at(ctx, t))
+    intensity = _plume_window_cd(ctx, t, b.window_s)
+    if intensity <= 0.0:
+        return
     r = float(plume_radius_km(alt))
     # The flame trails along the vehicle's axis, taken as its velocity over the ground
     # (the air's frame: what a rocket in the atmosphere points along).  On the pad,
@@ -356,6 +409,7 @@ def _plume(
         0.0,
         LAMBERT,
         PLUME,
+        vel,
     )
     b.add(
         pos - 0.5 * length * axis,
@@ -364,63 +418,131 @@ def _plume(
         0.0,
         LAMBERT,
         PLUME,
+        vel,
     )
 
 
-def _body(b: _Builder, ctx: _Context, t: float, pos: FloatArray) -> None:
+def _body(b: _Builder, ctx: _Context, t: float, pos: FloatArray, vel: FloatArray) -> None:
     """The vehicle (or after cut-off the payload) as a sunlit reflector."""
     if t < 0.0:
         return
     reflect = VEHICLE_REFLECT_M2 if t <= ctx.cutoff_s else PAYLOAD_REFLECT_M2
-    b.add(pos, _gaussian_cov(0.5 * PAYLOAD_SIZE_KM), np.zeros(3), reflect, LAMBERT, VEHICLE)
+    b.add(pos, _gaussian_cov(0.5 * PAYLOAD_SIZE_KM), np.zeros(3), reflect, LAMBERT, VEHICLE, vel)
 
 
-def _stage_area_m2(track: ascent.SpentStageTrack) -> tuple[float, float]:
-    """Mean cross-section (m^2) and length (km) of a spent stage, by its kind."""
+def _stage_area_m2(track: ascent.SpentStageTrack) -> tuple[float, float, float]:
+    """Mean cross-section (m^2), length (km) and empty mass (kg) of a spent stage."""
     beta = track.ballistic_kg_m2
     if beta == vehicles.BOOSTER_BALLISTIC_KG_M2:
-        return BOOSTER_AREA_M2, BOOSTER_LENGTH_KM
+        return BOOSTER_AREA_M2, BOOSTER_LENGTH_KM, BOOSTER_MASS_KG
     if beta == vehicles.UPPER_BALLISTIC_KG_M2:
-        return UPPER_AREA_M2, UPPER_LENGTH_KM
-    return CORE_AREA_M2, CORE_LENGTH_KM
+        return UPPER_AREA_M2, UPPER_LENGTH_KM, UPPER_MASS_KG
+    return CORE_AREA_M2, CORE_LENGTH_KM, CORE_MASS_KG
+
+
+def _bursts(ctx: _Context, separation_s: float, altitude_km: float) -> tuple[Burst, ...]:
+    """The bursts of light of a separation at that altitude, scaled to the vehicle.
+
+    The Soyuz's own (staging.py); a custom vehicle's by where it stages, in the air
+    like the strap-ons or in vacuum like the core, their propellant scaled by its
+    plume before the separation against the Soyuz's.
+    """
+    in_air = float(free_expansion(altitude_km)) < 0.5
+    pair = (
+        (staging.BOOSTER_FLASH, staging.BOOSTER_CLOUD)
+        if in_air
+        else (staging.CORE_FLASH, staging.CORE_CLOUD)
+    )
+    if ctx.profile.name == "soyuz-fg":
+        return pair
+    before = phase_intensity(ctx.profile, _phase_at(ctx, separation_s - 1e-6))
+    reference = PLUME_LIFTOFF_CD * SOYUZ_PHASE_INTENSITY[0 if in_air else 1]
+    scale = before / reference
+    return tuple(
+        Burst(
+            bu.propellant_kg * scale,
+            bu.decay_s,
+            bu.expansion_km_s,
+            bu.start_radius_km,
+            bu.temperature_k,
+            bu.held_s,
+        )
+        for bu in pair
+    )
+
+
+def _separation_light(b: _Builder, ctx: _Context, t: float, tr: ascent.SpentStageTrack) -> None:
+    """The bursts of a separation while the engines burn, averaged over the exposure."""
+    age = t - tr.separation_s
+    p0, v0 = tr.pos_km[0], tr.vel_km_s[0]
+    if not (np.all(np.isfinite(p0)) and np.all(np.isfinite(v0))):
+        # the stage is not sampled at t (after its impact): find where it let go
+        p0, v0 = (x[0] for x in ascent.vehicle_itrs(ctx.launch, np.array([tr.separation_s])))
+    else:
+        # back from the stage's place now to where it let go, along its velocity
+        p0 = p0 - v0 * age
+    alt = float(geodesy.radial_heights_km(p0))
+    for burst in _bursts(ctx, tr.separation_s, alt):
+        if age + 0.5 * b.window_s < 0.0 or age > BURST_DECAYS_DRAWN * burst.decay_s:
+            continue
+        light_cd_s = burst.propellant_kg * PLUME_LIGHT_CD_S_PER_KG * staging.OPEN_FLAME_GAIN
+        mean_cd = light_cd_s * staging.burst_window_mean(age, b.window_s, burst.decay_s)
+        if mean_cd <= 0.0:
+            continue
+        a = max(age, 0.0)
+        radius = burst.start_radius_km + burst.expansion_km_s * a
+        drift = staging.burst_drift_s(burst, a)
+        held = 0.0 if math.isinf(burst.held_s) else math.exp(-a / burst.held_s)
+        vel = v0 if math.isinf(burst.held_s) else v0 * held
+        b.add(
+            p0 + v0 * drift,
+            _gaussian_cov(0.5 * radius),
+            blackbody_rgb(burst.temperature_k) * mean_cd,
+            0.0,
+            LAMBERT,
+            FLASH,
+            vel,
+        )
+
+
+def tumble_phase(stage_index: int, piece: int, count: int) -> float:
+    """Tumble angle (rad) at separation of piece ``piece`` of ``count`` of a stage: each
+    piece and each stage starts from its own angle, so they do not flicker in step."""
+    return 2.0 * math.pi * (0.37 * stage_index + piece / max(count, 1))
 
 
 def _stages_and_flashes(b: _Builder, ctx: _Context, t: float) -> None:
     tracks = ascent.spent_stages_itrs(ctx.launch, np.array([t]))
-    flash_colour = blackbody_rgb(FLASH_TEMPERATURE_K)
     glow_colour = blackbody_rgb(GLOW_TEMPERATURE_K)
-    for tr in tracks:
+    reentry_colour = blackbody_rgb(staging.REENTRY_TEMPERATURE_K)
+    for index, tr in enumerate(tracks):
         age = t - tr.separation_s
+        if tr.separation_s < ctx.cutoff_s:
+            _separation_light(b, ctx, t, tr)
         if age < 0.0:
             continue
         # The phase that ends at this separation lit this stage's engines.
         before = _phase_at(ctx, tr.separation_s - 1e-6)
         plume_before = phase_intensity(ctx.profile, before)
-        burning = tr.separation_s < ctx.cutoff_s
-        if burning and age <= FLASH_DURATION_S and np.all(np.isfinite(tr.pos_km[0])):
-            alt = float(geodesy.radial_heights_km(tr.pos_km[0]))
-            speed = FLASH_EXPANSION_KM_S * (1.0 - math.exp(-alt / 40.0))
-            radius = float(plume_radius_km(alt)) + speed * age
-            peak = FLASH_PEAK_RATIO * plume_before
-            b.add(
-                tr.pos_km[0],
-                _gaussian_cov(0.5 * radius),
-                flash_colour * peak * math.exp(-age / FLASH_DECAY_S),
-                0.0,
-                LAMBERT,
-                FLASH,
-            )
-        area, length = _stage_area_m2(tr)
+        area, length, mass = _stage_area_m2(tr)
         glow_start = min(tr.separation_s, ctx.cutoff_s)
         glow = GLOW_SHARE * plume_before / tr.count * math.exp(-(t - glow_start) / GLOW_DECAY_S)
-        for piece in tr.pieces_km[:, 0, :]:
+        vel = tr.vel_km_s[0]
+        reentry = 0.0
+        if np.all(np.isfinite(tr.pos_km[0])) and np.all(np.isfinite(vel)):
+            alt = float(geodesy.radial_heights_km(tr.pos_km[0]))
+            speed = float(np.linalg.norm(vel))  # through the air, which turns with the Earth
+            reentry = staging.reentry_intensity_cd(alt, speed, mass / tr.ballistic_kg_m2)
+        for j, piece in enumerate(tr.pieces_km[:, 0, :]):
+            seen = staging.tumble_glow(age, b.window_s, tumble_phase(index, j, tr.count))
             b.add(
                 piece,
                 _gaussian_cov(0.25 * length),
-                glow_colour * glow,
+                glow_colour * glow * seen + reentry_colour * reentry,
                 STAGE_ALBEDO * area,
                 LAMBERT,
                 STAGE,
+                vel,
             )
 
 
@@ -492,24 +614,30 @@ def _exhaust_cloud(b: _Builder, ctx: _Context, t: float, sun_itrs: FloatArray) -
 
 
 def launch_sprites(
-    launch: Launch, t_since_liftoff_s: float, itrs_from_gcrs: FloatArray, sun_km: FloatArray
+    launch: Launch,
+    t_since_liftoff_s: float,
+    itrs_from_gcrs: FloatArray,
+    sun_km: FloatArray,
+    exposure_s: float = 0.0,
 ) -> Sprites:
     """The light sources of one launch, ``t_since_liftoff_s`` after lift-off (GCRS).
 
     ``itrs_from_gcrs`` is the frame's rotation (r_itrs = M r_gcrs) and ``sun_km`` the
     Sun's geocentric GCRS position (for leaving out exhaust that is surely in shadow).
-    Nothing before lift-off.
+    ``exposure_s``: the simulated seconds the shutter is open, centred on the
+    instant; each source's light is its mean over that window.  Nothing before
+    lift-off (less half the exposure).
     """
     t = float(t_since_liftoff_s)
-    if not math.isfinite(t) or t < 0.0:
+    if not math.isfinite(t) or t + 0.5 * exposure_s < 0.0:
         return Sprites.empty()
     ctx = _context(launch)
-    b = _Builder()
-    pos, vel = ascent.vehicle_itrs(launch, np.array([t]))
+    b = _Builder(max(float(exposure_s), 0.0))
+    pos, vel = ascent.vehicle_itrs(launch, np.array([max(t, 0.0)]))
     if np.all(np.isfinite(pos)):
         alt = float(geodesy.radial_heights_km(pos)[0])
         _plume(b, ctx, t, pos[0], vel[0], alt)
-        _body(b, ctx, t, pos[0])
+        _body(b, ctx, t, pos[0], vel[0])
     _stages_and_flashes(b, ctx, t)
     _exhaust_cloud(b, ctx, t, itrs_from_gcrs @ sun_km)
     return b.sprites(itrs_from_gcrs.T)
@@ -524,7 +652,13 @@ def frame_sprites(launches: tuple[Launch, ...] | list[Launch], state: FrameState
     """Every launch's light sources at the frame's instant, GCRS."""
     return Sprites.concatenate(
         [
-            launch_sprites(ln, seconds_since_liftoff(ln, state), state.itrs_from_gcrs, state.sun_km)
+            launch_sprites(
+                ln,
+                seconds_since_liftoff(ln, state),
+                state.itrs_from_gcrs,
+                state.sun_km,
+                state.exposure_s,
+            )
             for ln in launches
         ]
     )

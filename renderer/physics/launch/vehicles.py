@@ -34,13 +34,20 @@ EQUATOR_SPEED_KM_S = 0.4651
 ORBITAL_SPEED_KM_S = 7.8
 
 # Ballistic coefficients m / (Cd A), kg/m^2.  An empty Soyuz strap-on (3.8 t, 19.6 m x
-# 2.68 m) is about 1,400 kg/m^2 end-on (A = 5.6 m^2, Cd ~ 0.5); the empty core
-# (6.5 t, 27.8 m x 2.95 m) about 1,200; a third stage about 1,000.  Tumbling broadside
-# they would be several times lower: these values make the stages fall a little
-# long, by tens of km out of hundreds.  A coasting payload uses 300 (Progress:
-# 7 t over ~10 m^2 with Cd 2.2); at its height drag hardly matters here.
+# 2.68 m) is about 1,400 kg/m^2 end-on (A = 5.6 m^2, Cd ~ 0.5); a third stage about
+# 1,000.  Tumbling broadside they would be several times lower: these values make
+# them fall a little long, by tens of km out of hundreds.  The empty core (6.5 t,
+# 27.8 m x 2.95 m) would be ~1,200 end-on, but the third stage's exhaust on its
+# forward dome sets it tumbling from the moment it is dropped (staging.py), so it
+# meets the air at every attitude: its mean cross-section, 68 m^2 (a quarter of its
+# surface, Cauchy), with the hypersonic drag coefficient of a cylinder across the
+# flow, ~1.2 (Newtonian theory gives 4/3 broadside, ~0.9 for the blunt ends), makes
+# Cd A ~ 80 m^2 and m / (Cd A) ~ 80.  It slows higher (peak deceleration near 50 km
+# rather than 30) and its re-entry glow starts higher, ~100 km, where the drag's power
+# first reaches ~1 MW.  A coasting payload uses 300 (Progress: 7 t over ~10 m^2 with
+# Cd 2.2); at its height drag hardly matters here.
 BOOSTER_BALLISTIC_KG_M2 = 1400.0
-CORE_BALLISTIC_KG_M2 = 1200.0
+CORE_BALLISTIC_KG_M2 = 80.0
 UPPER_BALLISTIC_KG_M2 = 1000.0
 PAYLOAD_BALLISTIC_KG_M2 = 300.0
 
