@@ -226,7 +226,10 @@ float glint_radiance(vec3 n, vec3 v, vec3 l) {
     float c2 = c * c;
     float tan2 = (1.0 - c2) / c2;
     float p = exp(-tan2 / GLINT_SLOPE_VARIANCE) / (PI * GLINT_SLOPE_VARIANCE);
-    float fresnel = WATER_F0 + (1.0 - WATER_F0) * pow(1.0 - max(dot(v, hv), 0.0), 5.0);
+    // v . h rounds to slightly above 1 where the light is straight behind the
+    // viewer (v = l, the opposition point), and pow of a negative base is
+    // undefined (NaN on llvmpipe): the base is clamped to [0, 1].
+    float fresnel = WATER_F0 + (1.0 - WATER_F0) * pow(clamp(1.0 - dot(v, hv), 0.0, 1.0), 5.0);
     float g = smith_g1(mu_v) * smith_g1(mu_l);
     return fresnel * p * g / (4.0 * mu_v * c2 * c2);
 }
