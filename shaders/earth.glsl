@@ -14,7 +14,7 @@
 // Layers, all on the one radiometric scale (no layer has a gain of its own):
 //   ground    Blue Marble albedo, lit by the Sun and the Moon through the air
 //             (direct beam times transmittance, plus sky irradiance), shaded
-//             by the clouds above it (sun only);
+//             by the clouds above it (from the Sun or, at night, the Moon);
 //   lights    city lights (assets/night_lights.png, renderer/physics/night_lights.py)
 //             fading in as the Sun sinks from 0 to 6 deg below the horizon,
 //             dimmed and blurred under clouds;
@@ -425,46 +425,61 @@ GroundLight ground_light(EarthRay ray, vec3 moon_rel, AtmoLight sun, AtmoLight m
     return g;
 }
 
-// cloud_shadow: the share of sunlight the cloud layer lets through to the
-// ground point, 0..1 (dimensionless).  The ray from the ground point p_g
-// toward the Sun (unit s, sphere space) leaves the layer's sphere at
-// x_s = p_g + t s, t the far root of ray_sphere (0 if that is not ahead);
+// CloudShadow: the share of each beam the cloud layer lets through to the
+// ground point, 0..1 (dimensionless).
+struct CloudShadow {
+    float sun;
+    float moon;
+};
+
+// cloud_shadow: the ray from the ground point p_g toward the brighter of the
+// two lights there (unit l, sphere space: the Sun while its beam on the
+// ground outshines the Moon's, else the Moon) leaves the layer's sphere at
+// x_s = p_g + t l, t the far root of ray_sphere (0 if that is not ahead);
 // what the cloud there does not reflect it passes on, diffusely:
-//   shadow = 1 - cloud_albedo(cloud_tau(cloud_density(x_s / |x_s|, 2 km))).
-// 1 with the clouds off, or with the Sun more than about 11.5 deg below the
-// horizon (up . s <= -0.2).
-float cloud_shadow(EarthRay ray, AtmoLight sun) {
-    float shadow = 1.0;
-    if (u_clouds_enabled && dot(ray.up, sun.dir) > -0.2) {
+//   shadow = 1 - cloud_albedo(cloud_optical_depth(x_s / |x_s|, footprint_km)),
+// the cloud filtered over the pixel's footprint on the ground.  The other
+// light passes unshadowed: one look-up serves both, and a light a thousand
+// times fainter than the other does not show its shadow.  1 with the clouds off.
+CloudShadow cloud_shadow(EarthRay ray, AtmoLight sun, AtmoLight moon, GroundLight g,
+                         float footprint_km) {
+    CloudShadow shadow = CloudShadow(1.0, 1.0);
+    if (u_clouds_enabled) {
+        bool by_sun = dot(g.e_sun, vec3(1.0)) >= dot(g.e_moon, vec3(1.0));
+        vec3 l = by_sun ? sun.dir : moon.dir;
         vec3 pg = to_sphere_space(ray.h.p);
-        vec2 cs = ray_sphere(pg, sun.dir, u_cloud_radius);
-        vec3 xs = pg + max(cs.y, 0.0) * sun.dir;
-        shadow = 1.0 - cloud_albedo(cloud_tau(cloud_density(normalize(xs), 2.0)));
+        vec2 cs = ray_sphere(pg, l, u_cloud_radius);
+        vec3 xs = pg + max(cs.y, 0.0) * l;
+        float passed = 1.0 - cloud_albedo(cloud_optical_depth(normalize(xs), footprint_km));
+        if (by_sun) shadow.sun = passed; else shadow.moon = passed;
     }
     return shadow;
 }
 
 // ground_radiance: radiance (cd/m^2) of the ground toward the camera: the
-// Lambertian day surface under the Sun (through the cloud shadow) and the
-// Moon, plus the glint of both beams on water, all times the pixel's
+// Lambertian day surface under the Sun and the Moon (each through its cloud
+// shadow), plus the glint of both beams on water, all times the pixel's
 // coverage c:
-//   L = c [rho / pi (E_sun shadow + E_moon)
-//          + water (B_sun shadow g(n, v, s) + B_moon g(n, v, m))]
-// with E and B from ground_light, g = glint_radiance (per lux of beam),
-// v = -d toward the camera, s and m toward the Sun and the Moon.  0 for a
-// pixel the Earth does not cover.
+//   L = c [rho / pi (E_sun k_sun + E_moon k_moon)
+//          + water (B_sun k_sun g(n, v, s) + B_moon k_moon g(n, v, m))]
+// with E and B from ground_light, k from cloud_shadow (over the pixel's
+// footprint on the ground, t_ground / (f mu_v) km, f the focal length in
+// pixels), g = glint_radiance (per lux of beam), v = -d toward the camera, s
+// and m toward the Sun and the Moon.  0 for a pixel the Earth does not cover.
 vec3 ground_radiance(EarthRay ray, SurfaceMaps maps, AtmoLight sun, AtmoLight moon) {
     vec3 ground = vec3(0.0);
     if (ray.coverage > 0.0) {
         vec3 n = ray.h.normal;
         vec3 moon_rel = u_moon_pos - ray.h.p;
         GroundLight g = ground_light(ray, moon_rel, sun, moon);
-        float shadow = cloud_shadow(ray, sun);
-        ground = maps.rho / PI * (g.e_sun * shadow + g.e_moon);
+        float mu_v = max(-dot(ray.d, n), 0.02);
+        CloudShadow k = cloud_shadow(ray, sun, moon, g, ray.h.t / (u_focal_px * mu_v));
+        ground = maps.rho / PI * (g.e_sun * k.sun + g.e_moon * k.moon);
         if (u_glint_enabled && maps.water > 0.0) {
             vec3 v = -ray.d;
-            ground += maps.water * (g.beam_sun * shadow * glint_radiance(n, v, u_sun_dir)
-                                    + g.beam_moon * glint_radiance(n, v, normalize(moon_rel)));
+            ground += maps.water * (g.beam_sun * k.sun * glint_radiance(n, v, u_sun_dir)
+                                    + g.beam_moon * k.moon
+                                      * glint_radiance(n, v, normalize(moon_rel)));
         }
         ground *= ray.coverage;
     }
@@ -483,7 +498,7 @@ struct CloudLayer {
 // cloud_layer: the cloud at x_c = o + t_cloud d_s (sphere space), unit
 // vertical n_c = x_c / |x_c|, seen at mu_v = max(-d_s . n_c, 0.02).  Its
 // density is filtered over the pixel's footprint on the layer, t_cloud /
-// (f mu_v) km (f the focal length in pixels); tau = cloud_tau(density).
+// (f mu_v) km (f the focal length in pixels); tau = cloud_optical_depth there.
 //   albedo  = cloud_albedo(tau) (two-stream, dimensionless); passed = 1 - albedo
 //   direct  = exp(-tau / mu_v), the beam of a point-like light below crossing
 //             the cloud unscattered; diffuse = max(passed - direct, 0)
@@ -497,7 +512,7 @@ CloudLayer cloud_layer(EarthRay ray, float t_cloud, AtmoLight sun, AtmoLight moo
     vec3 nc = normalize(xc);
     float mu_v = max(-dot(ray.ds, nc), 0.02);
     float footprint = t_cloud / (u_focal_px * mu_v);
-    float tau = cloud_tau(cloud_density(nc, footprint));
+    float tau = cloud_optical_depth(nc, footprint);
     cloud.albedo = cloud_albedo(tau);
     cloud.passed = 1.0 - cloud.albedo;
     cloud.direct = exp(-tau / mu_v);

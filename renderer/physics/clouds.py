@@ -17,7 +17,7 @@ DRIFT_RAD_PER_S = DRIFT_SPEED_M_S / 1000.0 / (WGS84_A_KM * math.cos(math.radians
 J2000 = datetime(2000, 1, 1, 12, tzinfo=UTC)
 # "Cloudy" means a density above about 0.25 (optical depth above 3.75): the
 # field must exceed the threshold by this much (clouds.glsl cloud_density).
-CLOUDY_MARGIN = 0.027
+CLOUDY_MARGIN = 0.036
 
 
 def seed_offset(seed: int) -> np.ndarray:
