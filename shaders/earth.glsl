@@ -48,10 +48,12 @@ uniform sampler2D u_day_south;     //   (renderer/physics/surface.py)
 uniform float u_weight;            // this sub-frame's share of the frame (motion blur), 1 when off
 uniform bool u_atmosphere_enabled;
 uniform bool u_lights_enabled;
-uniform sampler2D u_lights;        // night radiance / LIGHTS_MAX_NW, linear, equirectangular
-uniform vec3 u_lights_radiance;    // cd/m^2 (linear sRGB) of texture value 1, times intensity
+uniform sampler2D u_lights;        // night radiance / LIGHTS_MAX_NW, linear, equirectangular:
+                                   //   r all of it, g the part from white LEDs
+uniform vec3 u_lights_radiance;    // cd/m^2 (linear sRGB) of r = 1 of sodium light, times intensity
+uniform vec3 u_lights_led_extra;   // what g = 1 adds: LED minus sodium colour, same scale
 uniform bool u_glint_enabled;
-uniform sampler2D u_water;         // 1 over water, 0 over land, equirectangular
+uniform sampler2D u_water;         // signed distance to the coast, texels, +water (encoded)
 uniform bool u_clouds_enabled;
 
 out vec4 frag_color;
@@ -292,41 +294,72 @@ EarthRay earth_ray(vec2 frag) {
 // SurfaceMaps: what the ground textures say at the pixel's surface point.
 struct SurfaceMaps {
     vec3 rho;      // diffuse reflectance, linear, per channel (surface_albedo)
-    float water;   // 1 over water, 0 over land, filtered over the footprint
+    float water;   // share of the pixel's footprint that is water, 0..1
 };
 
-// surface_maps: the ground's albedo rho (surface_albedo) and water fraction
-// at the pixel's footprint (the water mask only when glint is on, else 0).
+// WATER_SDF: the water mask's encoding (renderer/physics/night_lights.py): code
+// v (0..255) is the signed distance d = (v - 128) / 16 texels to the coast,
+// positive over water.
+const float WATER_SDF_ZERO = 128.0 / 255.0;
+const float WATER_SDF_TEXELS_PER_UNIT = 255.0 / 16.0;
+
+// water_share: the share of a footprint that is water, from the signed
+// distance d (texels) interpolated at its centre and its size s (texels of the
+// mask, the longer side): the coast as a straight edge across a box of side s,
+// share = clamp(1/2 + d / s, 0, 1), with s at least 1/4 texel.  The shore is
+// then as smooth as the interpolated distance, below a texel, and sharp at
+// the pixel's scale.
+float water_share(float d, float s) {
+    return clamp(0.5 + d / max(s, 0.25), 0.0, 1.0);
+}
+
+// surface_maps: the ground's albedo rho (surface_albedo) and water share at
+// the pixel's footprint (the water mask only when glint is on, else 0).
 // Dimensionless.  Called for every pixel, outside any branch that depends on
 // the pixel, so the look-ups' derivatives are taken in uniform control flow.
 SurfaceMaps surface_maps(EarthRay ray) {
     SurfaceMaps maps = SurfaceMaps(surface_albedo(ray.lonlat, ray.h.normal, ray.taps), 0.0);
     vec2 uv = day_uv(ray.lonlat);
-    if (u_glint_enabled) maps.water = sample_seamless(u_water, uv, 1.0, ray.taps).r;
+    if (u_glint_enabled) {
+        float code = sample_seamless(u_water, uv, 1.0, ray.taps).r;
+        vec2 size = vec2(textureSize(u_water, 0));
+        float w = fract(uv.x + 0.5) - 0.5;
+        vec2 du = vec2(min(abs(dFdx(uv.x)), abs(dFdx(w))), dFdx(uv.y)) * size;
+        vec2 dv = vec2(min(abs(dFdy(uv.x)), abs(dFdy(w))), dFdy(uv.y)) * size;
+        float footprint = max(length(du), length(dv));
+        maps.water = water_share((code - WATER_SDF_ZERO) * WATER_SDF_TEXELS_PER_UNIT, footprint);
+    }
     return maps;
 }
 
 // CityLights: the city-lights texture at the pixel's surface point, and how
 // far the lights are switched on there.
 struct CityLights {
-    float sharp;   // texture value over the pixel's footprint (radiance / u_lights_radiance)
-    float blur;    // the same over a footprint 16 times wider (under clouds)
+    vec2 sharp;    // texture values over the pixel's footprint: (all, LED) light
+    vec2 blur;     // the same over a footprint 16 times wider (under clouds)
     float fade;    // lights_fade at the ground point, 0..1; 0 on a miss
 };
 
-// city_lights: the texture values (relative radiance, dimensionless: a value
-// v emits v u_lights_radiance cd/m^2) and the fade, all 0 when the layer is
+// lights_colour: the radiance (cd/m^2, linear sRGB) of city-lights texture
+// values v = (all light, the LED part): v.x L_sodium + v.y (L_led - L_sodium),
+// each colour at the scene's intensity (u_lights_radiance, u_lights_led_extra).
+vec3 lights_colour(vec2 v) {
+    return u_lights_radiance * v.x + u_lights_led_extra * v.y;
+}
+
+// city_lights: the texture values (relative radiance, dimensionless:
+// lights_colour turns them into cd/m^2) and the fade, all 0 when the layer is
 // off.  Light leaving the bottom of a cloud has spread over about its height:
 // a footprint 16 times wider (four mip levels) stands in for that.  The fade
 // is lights_fade(sin e), with sin e = n . s the sine of the Sun's elevation
 // above the geodetic horizon (n the normal, s the unit vector to the Sun).
 // Called for every pixel, like surface_maps, for the derivatives' sake.
 CityLights city_lights(EarthRay ray) {
-    CityLights city = CityLights(0.0, 0.0, 0.0);
+    CityLights city = CityLights(vec2(0.0), vec2(0.0), 0.0);
     vec2 uv = day_uv(ray.lonlat);
     if (u_lights_enabled) {
-        city.sharp = sample_seamless(u_lights, uv, 1.0, ray.taps).r;
-        city.blur = sample_seamless(u_lights, uv, 16.0, 1).r;
+        city.sharp = sample_seamless(u_lights, uv, 1.0, ray.taps).rg;
+        city.blur = sample_seamless(u_lights, uv, 16.0, 1).rg;
     }
     if (u_lights_enabled && ray.h.hit) city.fade = lights_fade(dot(ray.h.normal, u_sun_dir));
     return city;
@@ -533,10 +566,10 @@ CloudLayer cloud_layer(EarthRay ray, float t_cloud, AtmoLight sun, AtmoLight moo
 // reflects its light (Lambertian, albedo / pi) and passes on the share
 // `passed` of what lies below, the ground lit and seen through it:
 //   L = L_above + T_above (albedo / pi e_cloud + passed (L_below + T_below ground)
-//                          + T_below L_1 fade c (direct sharp + diffuse blur))
+//                          + T_below L_1 (direct sharp + diffuse blur) fade c)
 // and without one
-//   L = L_above + T_above (ground + L_1 fade sharp c),
-// with L_1 = u_lights_radiance the radiance of city-lights texture value 1
+//   L = L_above + T_above (ground + L_1 sharp fade c),
+// with L_1 v = lights_colour(v) the radiance of city-lights texture values v
 // and c the pixel's coverage.  City lights are point-like: under a cloud the
 // direct beam keeps them sharp, the rest reaches the camera scattered,
 // blurred over the cloud's footprint.
@@ -546,18 +579,17 @@ vec3 composite(EarthRay ray, AirAlongRay air, vec3 ground, CityLights city, Atmo
     vec3 L_above = air.L_above, T_above = air.T_above;
     vec3 L_below = air.L_below, T_below = air.T_below;
     float coverage = ray.coverage;
-    float lights = city.fade, lights_sharp = city.sharp;
+    float lights = city.fade;
     vec3 radiance;
     if (t_cloud > 0.0) {
         CloudLayer cloud = cloud_layer(ray, t_cloud, sun, moon);
-        vec3 lights_seen = T_below * u_lights_radiance * lights * coverage
-                         * (cloud.direct * lights_sharp + cloud.diffuse * city.blur);
+        vec3 lights_seen = T_below * lights * coverage
+                         * lights_colour(cloud.direct * city.sharp + cloud.diffuse * city.blur);
         radiance = L_above + T_above * (cloud.albedo / PI * cloud.e_cloud
                                         + cloud.passed * (L_below + T_below * ground)
                                         + lights_seen);
     } else {
-        radiance = L_above + T_above * (ground + u_lights_radiance * lights * lights_sharp
-                                        * coverage);
+        radiance = L_above + T_above * (ground + lights_colour(city.sharp) * lights * coverage);
     }
     return radiance;
 }
