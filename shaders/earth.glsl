@@ -314,13 +314,14 @@ float water_share(float d, float s) {
 }
 
 // surface_maps: the ground's albedo rho (surface_albedo) and water share at
-// the pixel's footprint (the water mask only when glint is on, else 0).
+// the pixel's footprint (the water mask only when glint or lights are on,
+// else 0).
 // Dimensionless.  Called for every pixel, outside any branch that depends on
 // the pixel, so the look-ups' derivatives are taken in uniform control flow.
 SurfaceMaps surface_maps(EarthRay ray) {
     SurfaceMaps maps = SurfaceMaps(surface_albedo(ray.lonlat, ray.h.normal, ray.taps), 0.0);
     vec2 uv = day_uv(ray.lonlat);
-    if (u_glint_enabled) {
+    if (u_glint_enabled || u_lights_enabled) {
         float code = sample_seamless(u_water, uv, 1.0, ray.taps).r;
         vec2 size = vec2(textureSize(u_water, 0));
         float w = fract(uv.x + 0.5) - 0.5;
@@ -347,19 +348,43 @@ vec3 lights_colour(vec2 v) {
     return u_lights_radiance * v.x + u_lights_led_extra * v.y;
 }
 
+// CITY_DETAIL_KM: the lattice of the sub-texel structure of city lights (a
+// texel of the map is ~5 km; lit blocks, parks and dark yards are ~1 km).
+const float CITY_DETAIL_KM = 1.5;
+
+// city_detail: a factor of mean 1 that breaks a city-lights texel into lit
+// blocks and dark gaps where the pixel resolves them, at the ground point p
+// (ITRS km) for a footprint of footprint_km.  With v(q) clouds.glsl's value
+// noise (mean 1/2, two independent draws so their product has mean 1/4):
+//   detail = 1/2 + 2 v(p / D) v(2.1 p / D + 13),   D = CITY_DETAIL_KM,
+// faded to 1 as the footprint grows from 0.5 to 2.5 km, so the map's average
+// light is kept and a pixel larger than the structure sees none of it.
+float city_detail(vec3 p, float footprint_km) {
+    float a = 1.0 - smoothstep(0.5, 2.5, footprint_km);
+    vec3 q = p / CITY_DETAIL_KM;
+    float detail = 0.5 + 2.0 * value_noise(q) * value_noise(q * 2.1 + 13.0);
+    return mix(1.0, detail, a);
+}
+
 // city_lights: the texture values (relative radiance, dimensionless:
 // lights_colour turns them into cd/m^2) and the fade, all 0 when the layer is
-// off.  Light leaving the bottom of a cloud has spread over about its height:
+// off; the sharp values carry city_detail where the pixel resolves it, and
+// both are cut to the land's share of the footprint (maps.water: the lights
+// map is dark only offshore, so the coast is the water mask's).  Light
+// leaving the bottom of a cloud has spread over about its height:
 // a footprint 16 times wider (four mip levels) stands in for that.  The fade
 // is lights_fade(sin e), with sin e = n . s the sine of the Sun's elevation
 // above the geodetic horizon (n the normal, s the unit vector to the Sun).
 // Called for every pixel, like surface_maps, for the derivatives' sake.
-CityLights city_lights(EarthRay ray) {
+CityLights city_lights(EarthRay ray, SurfaceMaps maps) {
     CityLights city = CityLights(vec2(0.0), vec2(0.0), 0.0);
     vec2 uv = day_uv(ray.lonlat);
     if (u_lights_enabled) {
         city.sharp = sample_seamless(u_lights, uv, 1.0, ray.taps).rg;
         city.blur = sample_seamless(u_lights, uv, 16.0, 1).rg;
+        float mu_v = max(-dot(ray.d, ray.h.normal), 0.02);
+        city.sharp *= city_detail(ray.h.p, ray.h.t / (u_focal_px * mu_v)) * (1.0 - maps.water);
+        city.blur *= 1.0 - maps.water;
     }
     if (u_lights_enabled && ray.h.hit) city.fade = lights_fade(dot(ray.h.normal, u_sun_dir));
     return city;
@@ -611,7 +636,7 @@ void main() {
     // Texture look-ups run for every pixel (misses too) so that derivatives
     // are taken in uniform control flow.
     SurfaceMaps maps = surface_maps(ray);
-    CityLights city = city_lights(ray);
+    CityLights city = city_lights(ray, maps);
     AirAlongRay air = air_along_ray(ray, sun, moon);
     vec3 ground = ground_radiance(ray, maps, sun, moon);
     vec3 radiance = composite(ray, air, ground, city, sun, moon);

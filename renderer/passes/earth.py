@@ -165,7 +165,8 @@ class EarthPass:
                 _srgb_texture(ctx, south, repeat_x=False),
             ]
         self.lights = _shared_texture(ctx, "lights") if earth.night_lights else None
-        self.water = _shared_texture(ctx, "water") if earth.glint else None
+        needs_water = earth.glint or earth.night_lights
+        self.water = _shared_texture(ctx, "water") if needs_water else None
         self.cloud_threshold = cloud_threshold(ctx, earth.clouds) if earth.clouds else 0.0
         layers = earth.airglow.layers if earth.airglow else ()
         if len(layers) > MAX_LAYERS:
@@ -200,7 +201,7 @@ class EarthPass:
             set_uniform(p, "u_lights_radiance", tuple(scale * c for c in SODIUM_RGB))
             led_extra = tuple(scale * (a - b) for a, b in zip(LED_RGB, SODIUM_RGB, strict=True))
             set_uniform(p, "u_lights_led_extra", led_extra)
-        set_uniform(p, "u_glint_enabled", self.water is not None)
+        set_uniform(p, "u_glint_enabled", self.earth.glint is not None)
         if self.water is not None:
             self.water.use(unit)
             set_uniform(p, "u_water", unit)

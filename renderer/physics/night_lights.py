@@ -18,7 +18,8 @@ here and read back by the Earth pass with the decoders here:
     GeoNames districts and suburbs, so its shape follows where people live.
     Only close, large towns (CORRIDOR_MIN_POP, within CORRIDOR_MAX_KM) are
     joined by lit corridors; rural roads across empty land are not lit.
-    The sea is dark.  Calibrated so that a city of a million people
+    The sea is dark beyond 1.5 water-mask texels offshore; the Earth pass
+    cuts the coast along the water mask's shore.  Calibrated so that a city of a million people
     averages ~12 and big city cores reach tens of nW cm^-2 sr^-1
     (shared/REFERENCE.md, "Night lights": VIIRS radiances of cities reach tens
     of nW cm^-2 sr^-1).  The LED share is by country (LED_SHARE, our estimate
@@ -128,6 +129,8 @@ def water_mask_from_lsmask(raw: bytes) -> np.ndarray:
 ARAL_BOX = (43.0, 47.0, 58.0, 62.0)
 # Codes per texel of signed distance in water_mask.png (range +-8 texels).
 WATER_SDF_CODES_PER_TEXEL = 16.0
+# The lights map is dark only farther than this (water-mask texels) offshore.
+LIGHTS_OFFSHORE_TEXELS = 1.5
 # Standard deviation (texels) of the smoothing of the signed distance.
 WATER_SDF_SMOOTH_TEXELS = 0.9
 
@@ -288,8 +291,9 @@ def build_night_lights(
 
     Returns (radiance nW cm^-2 sr^-1, LED share 0..1), float32, LIGHTS_SIZE.
     ``led_share`` gives each place's share of white-LED light (LED_SHARE_DEFAULT
-    for all when None); ``water`` is a water mask (255 = water) of any
-    equirectangular size.
+    for all when None); ``water`` is water_mask.png's codes (water_sdf_codes) of
+    any equirectangular size: the map is dark beyond LIGHTS_OFFSHORE_TEXELS
+    offshore, and the renderer cuts the coast itself.
     """
     from scipy.ndimage import gaussian_filter
 
@@ -368,7 +372,10 @@ def build_night_lights(
     led_grid = gaussian_filter(led_grid * texture, 0.6, mode=("nearest", "wrap"))
     wy = (np.arange(h) + 0.5) / h * water.shape[0]
     wx = (np.arange(w) + 0.5) / w * water.shape[1]
-    land = water[wy.astype(int)][:, wx.astype(int)] < 128
+    # Dark only well offshore: the coast itself is cut in the shader, along the
+    # water mask's sub-texel shore, so the lights' coast is not a staircase.
+    offshore = 128 + WATER_SDF_CODES_PER_TEXEL * LIGHTS_OFFSHORE_TEXELS
+    land = water[wy.astype(int)][:, wx.astype(int)] < offshore
     radiance = np.where(land, grid, 0.0).astype(np.float32)
     share = np.clip(led_grid / np.maximum(grid, 1e-12), 0.0, 1.0)
     return radiance, np.where(land, share, 0.0).astype(np.float32)

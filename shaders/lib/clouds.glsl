@@ -152,6 +152,9 @@ struct CloudField {
 // The first detail octave's wavelength (km), and the persistence (weight
 // ratio of successive octaves) of smooth decks and of convective fields.
 const float DETAIL_KM = 300.0;
+// The finest structure of the field (km): the smallest cumulus and the
+// texture of a deck's top are about a kilometre across; no octave is finer.
+const float CLOUD_FINEST_KM = 1.0;
 const float DECK_GAIN = 0.48;
 const float CUMULUS_GAIN = 0.68;
 
@@ -165,9 +168,9 @@ const float CUMULUS_GAIN = 0.68;
 //   front F = 0.22 (1 - |2 v(0.3 P + 2 w + 11) - 1|)^8
 //   regime c = smoothstep(0.35, 0.65, v(0.8 B + 41)), 0 deck .. 1 cumulus
 //   detail D = sum_k g^k c_k (v(d_k) - 1/2) / 2.2, g = mix(DECK_GAIN, CUMULUS_GAIN, c),
-//       d_0 = (1000 / 300) diag(1, 1, STREET_STRETCH) B, up to 10 octaves while
-//       the wavelength 300 km / 2.03^k exceeds twice the footprint (c_k, the
-//       last fading in)
+//       d_0 = (1000 / 300) diag(1, 1, STREET_STRETCH) B, octaves down to the
+//       wavelength CLOUD_FINEST_KM (about 9), but only while the wavelength
+//       300 km / 2.03^k exceeds twice the footprint (c_k, the last fading in)
 //   value = S + F + latitude_bias + D (1 + 0.6 c)
 //   unresolved = (1 + 0.6 c) sqrt(sum over the octaves left out of
 //       ((1 - c_k) g^k / 2.2)^2 / 12) (a value noise minus 1/2 has a variance
@@ -198,8 +201,9 @@ CloudField cloud_structure(vec3 m, float footprint_km) {
     float gain = mix(DECK_GAIN, CUMULUS_GAIN, regime);
     // Detail: 300 km down to twice the footprint, the last octave fading in;
     // the octaves left out are counted in `unresolved`.
+    float all_octaves = log2(DETAIL_KM / CLOUD_FINEST_KM) / log2(OCTAVE_LACUNARITY) + 1.0;
     float octaves = clamp(log2(DETAIL_KM / (2.0 * max(footprint_km, 0.05)))
-                          / log2(OCTAVE_LACUNARITY) + 1.0, 0.0, 10.0);
+                          / log2(OCTAVE_LACUNARITY) + 1.0, 0.0, all_octaves);
     vec3 d = base * vec3(1.0, 1.0, STREET_STRETCH) * (1000.0 / DETAIL_KM);
     float D = 0.0, var_dropped = 0.0;
     amp = 1.0 / 2.2;
@@ -212,9 +216,10 @@ CloudField cloud_structure(vec3 m, float footprint_km) {
         amp *= gain;
         d = d * OCTAVE_LACUNARITY + OCTAVE_SHIFT;
     }
-    // The octaves k..9 left out: a geometric series of variances.
+    // The octaves from k to the finest left out: a geometric series of variances.
     float g2 = gain * gain;
-    var_dropped += amp * amp / 12.0 * (1.0 - pow(g2, float(10 - k))) / (1.0 - g2);
+    float left = max(all_octaves - float(k), 0.0);
+    var_dropped += amp * amp / 12.0 * (1.0 - pow(g2, left)) / (1.0 - g2);
     CloudField f;
     float boost = 1.0 + 0.6 * regime;
     f.value = S + front + latitude_bias(lat) + D * boost;
@@ -238,12 +243,12 @@ float cloud_field(vec3 n, float footprint_km) {
 // value - threshold that the pixel resolves down to a spread sigma
 // (`unresolved`).  The edge is a step blurred by what the pixel cannot see,
 // half-width e = max(CLOUD_EDGE_MIN, 1.5 sigma), and the cloud thickens inward:
-//   density = smoothstep(-e, e, f) (0.12 + 0.88 smoothstep(0, 0.15, f)):
-// at the edge an optical depth of ~1 (a thin, translucent fringe), inside
-// thickening over the field's detail.
+//   density = smoothstep(-e, e, f) (0.3 + 0.7 smoothstep(0, 0.12, f)):
+// at the edge an optical depth of ~5 (albedo ~0.3: a visible, crisp edge),
+// inside thickening over the field's detail.
 float cloud_density_of(float f, float sigma) {
     float e = max(CLOUD_EDGE_MIN, 1.5 * sigma);
-    return smoothstep(-e, e, f) * (0.12 + 0.88 * smoothstep(0.0, 0.15, f));
+    return smoothstep(-e, e, f) * (0.3 + 0.7 * smoothstep(0.0, 0.12, f));
 }
 
 // cloud_tau: optical depth of the layer for a density (dimensionless):
