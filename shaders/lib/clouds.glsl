@@ -10,17 +10,18 @@
 //      into spirals about rare storm centres (storm_swirl), plus long narrow
 //      frontal bands (the ridges of a warped noise) and a climatological bias
 //      by latitude (the tropical convergence band, dry subtropics, storm tracks);
-//   2. the cloud's own structure, 300 km down to the pixel: fractal noise
-//      stretched east-west (cloud streets and banded decks), whose roughness
-//      depends on the regime: smooth stratiform decks where a regime noise is
-//      low, broken convective cells (popcorn cumulus) where it is high;
+//   2. the cloud's own structure, 300 km down to the pixel (never below
+//      CLOUD_FINEST_KM): fractal noise stretched east-west (cloud streets
+//      and banded decks), whose roughness depends on the regime: smooth
+//      stratiform decks where a regime noise is low, broken convective cells
+//      (popcorn cumulus) where it is high;
 //   3. a crisp edge: the field crosses the threshold through a width set by
 //      what the pixel cannot resolve (the spread of the octaves too fine for
 //      it) and never more, so edges are as sharp as the pixel allows, and a
 //      wider pixel sees the same expected cover (no rings where the octave
 //      count changes with the footprint);
-//   4. cirrus: a thin (optical depth up to ~2) fibrous veil in its own
-//      regions, stretched along the east-west jet, over the low clouds;
+//   4. cirrus: a thin (optical depth up to CIRRUS_MAX_TAU) fibrous veil in
+//      its own regions, stretched along the east-west jet, over the low clouds;
 //   5. a threshold from `coverage`, computed once by renderer/gl/cloud_cover.py
 //      so that the cloudy fraction of the globe's area is `coverage`.
 //
