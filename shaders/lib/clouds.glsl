@@ -249,7 +249,7 @@ float cloud_field(vec3 n, float footprint_km) {
 // inside thickening over the field's detail.
 float cloud_density_of(float f, float sigma) {
     float e = max(CLOUD_EDGE_MIN, 1.5 * sigma);
-    return smoothstep(-e, e, f) * (0.3 + 0.7 * smoothstep(0.0, 0.12, f));
+    return smoothstep(-e, e, f) * (0.3 + 0.7 * smoothstep(0.0, 0.25, f));
 }
 
 // cloud_tau: optical depth of the layer for a density (dimensionless):
