@@ -167,13 +167,21 @@ def render_video(
     quiet: bool = False,
     ctx: moderngl.Context | None = None,
     on_frame: Callable[[int], None] | None = None,
+    frames: range | None = None,
+    encoder: str | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> Path:
-    """Render the whole scene to ``scene.output.path``; returns the path written.
+    """Render the scene (or the frames ``frames`` of it) to ``scene.output.path``; returns
+    the path written.
 
-    The file appears under its name only when complete (VideoWriter renames a
-    temporary file); any failure or Ctrl-C leaves the target as it was.
+    Frame numbers are absolute: frame k is the same picture whatever range holds it, and a
+    PNG folder numbers its files from ``frames.start``. ``encoder`` fixes the encoder (else
+    it is chosen here); ``metadata`` adds container tags. The file appears under its name
+    only when complete (VideoWriter renames a temporary file); any failure or Ctrl-C leaves
+    the target as it was.
     """
     out = scene.output
+    frames = range(out.frame_count) if frames is None else frames
     view = View(out.width, out.height, scene.camera.fov_deg)
     own_ctx = ctx is None
     ctx = ctx or create_headless_context()
@@ -182,7 +190,7 @@ def render_video(
     layout = "yuv420p" if out.codec in EVEN_SIZE_CODECS else "rgb24"
     comp = Compositor(ctx, scene, view, output=layout)
     pbos = [ctx.buffer(reserve=comp.frame_nbytes) for _ in range(2)]
-    progress = None if quiet else Progress(out.frame_count)
+    progress = None if quiet else Progress(len(frames))
     try:
         with VideoWriter(
             out.path,
@@ -194,13 +202,16 @@ def render_video(
             force=force,
             title=scene.title,
             pixel_format=layout,
+            encoder=encoder,
+            metadata=metadata,
+            start_number=frames.start,
         ) as video:
             writer = _Writer(video)
             writer.start()
             try:
                 pending = -1
-                for k, states in enumerate(frame_states(scene, range(out.frame_count))):
-                    comp.render(states, k)
+                for k, states in enumerate(frame_states(scene, frames)):
+                    comp.render(states, frames.start + k)
                     comp.read_frame_into(pbos[k % 2])
                     if pending >= 0:
                         writer.put(pbos[pending % 2].read())
