@@ -30,7 +30,7 @@ from pathlib import Path
 from renderer import __version__
 from renderer.assets import assets_dir, shaders_dir
 from renderer.errors import RenderError
-from renderer.output.ffmpeg import choose_encoder
+from renderer.output.ffmpeg import choose_encoder, frame_rate
 from renderer.output.join import join_parts, part_tag
 from renderer.output.writer import OutputExistsError
 from renderer.scene import Scene
@@ -73,7 +73,8 @@ class Plan:
 
     def tags(self, chunk: Chunk) -> dict[str, str]:
         """The container tags a chunk is written with (``join.py`` reads them back)."""
-        return part_tag(chunk.frames, self.scene_key, self.encoder, self.scene.output.crf)
+        out = self.scene.output
+        return part_tag(chunk.frames, frame_rate(out.fps), self.scene_key, self.encoder, out.crf)
 
     def chunk_scene(self, chunk: Chunk) -> Scene:
         """The scene with its output pointed at the chunk's file."""

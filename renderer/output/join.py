@@ -3,7 +3,7 @@
 Every video orbitlapse writes carries a tag (the container's ``comment``) saying which
 frames of which scene it holds and how they were encoded::
 
-    orbitlapse frames=40:80 scene=3f9c0a1b2c4d5e6f encoder=libx264 crf=18
+    orbitlapse frames=40:80 rate=30/1 scene=3f9c0a1b2c4d5e6f encoder=libx264 crf=18
 
 ``join_parts`` reads that tag and what ffmpeg reports of each part, refuses parts that
 cannot make one video (another codec, size, rate, scene or encoder setting; a gap or an
@@ -39,17 +39,23 @@ from renderer.output.writer import OutputExistsError
 #: The container tag that describes a part.
 PART_TAG = "comment"
 _TAG = re.compile(
-    r"^orbitlapse frames=(\d+):(\d+) scene=([0-9a-f]+) encoder=([\w.-]+) crf=(-?\d+)$"
+    r"^orbitlapse frames=(\d+):(\d+) rate=(\d+)/(\d+) scene=([0-9a-f]+) "
+    r"encoder=([\w.-]+) crf=(-?\d+)$"
 )
 _PNG_FILE = re.compile(r"^frame_(\d{6,})\.png$")
 _STREAM = re.compile(r"^\s*Stream #0:\d+\S*: Video: (.*)$")
 _META = re.compile(r"^\s{4}(\w+)\s*: (.*)$")
 
 
-def part_tag(frames: range, scene_key: str, encoder: str, crf: int) -> dict[str, str]:
-    """The container tags of a video holding ``frames`` of the scene with ``scene_key``."""
-    text = f"orbitlapse frames={frames.start}:{frames.stop} scene={scene_key} "
-    return {PART_TAG: text + f"encoder={encoder} crf={crf}"}
+def part_tag(
+    frames: range, rate: Fraction, scene_key: str, encoder: str, crf: int
+) -> dict[str, str]:
+    """The container tags of a video holding ``frames`` of the scene with ``scene_key``.
+
+    The exact rate is stated because Matroska's millisecond clock cannot show it.
+    """
+    text = f"orbitlapse frames={frames.start}:{frames.stop} rate={rate.numerator}/"
+    return {PART_TAG: text + f"{rate.denominator} scene={scene_key} encoder={encoder} crf={crf}"}
 
 
 @dataclass(frozen=True)
@@ -118,14 +124,17 @@ def read_part(path: Path | str) -> Part:
             f"orbitlapse join: {path}: holds {len(pts)} frames, its tag says {stop - start} "
             "(a truncated or edited file)"
         )
-    rate = _rate(pts, time_base)
+    rate = Fraction(int(match.group(3)), int(match.group(4)))
+    measured = _rate(pts, time_base)
+    if measured is not None and measured != rate:
+        raise UsageError(f"orbitlapse join: {path}: plays at {measured} fps, its tag says {rate}")
     return Part(
         path=path,
         start=start,
         stop=stop,
-        scene=match.group(3),
-        encoder=match.group(4),
-        crf=int(match.group(5)),
+        scene=match.group(5),
+        encoder=match.group(6),
+        crf=int(match.group(7)),
         codec=stream[0],
         pix_fmt=stream[1],
         width=stream[2],
@@ -152,7 +161,7 @@ def _input_description(stderr: str) -> tuple[dict[str, str], tuple[str, str, int
         if line.startswith("  Duration:"):
             in_global = False
         if in_global and (m := _META.match(line)):
-            tags.setdefault(m.group(1), m.group(2))
+            tags.setdefault(m.group(1).lower(), m.group(2))
         if stream is None and (m := _STREAM.match(line)):
             stream = _stream_fields(m.group(1))
         if line.startswith("Output #") or line.startswith("Stream mapping"):
@@ -292,7 +301,8 @@ def _join_video(parts: list[Part], out: Path, force: bool) -> None:
     assert first.rate is not None
     temp = out.parent / f".{out.stem}.join-{os.getpid()}{out.suffix}"
     muxer = MUXERS[out.suffix.lower()]
-    joined = part_tag(range(first.start, parts[-1].stop), first.scene, first.encoder, first.crf)
+    whole = range(first.start, parts[-1].stop)
+    joined = part_tag(whole, first.rate, first.scene, first.encoder, first.crf)
     with tempfile.TemporaryDirectory(prefix="orbitlapse-join-") as tmp:
         listing = Path(tmp) / "parts.txt"
         lines = ["ffconcat version 1.0"]
