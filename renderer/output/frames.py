@@ -54,6 +54,8 @@ class Progress:
     label: str = "render"
     stream: TextIO = sys.stderr
     log_every_s: float = 5.0
+    #: Shown after the timing (a farm's "3 workers busy").
+    detail: str = ""
 
     def __post_init__(self) -> None:
         self.start = time.monotonic()
@@ -85,6 +87,7 @@ class Progress:
         return (
             f"{self.label} [{bar}] {self.done}/{self.total} frames  "
             f"{fps:5.1f} fps  {_clock(elapsed)} elapsed  {eta} left"
+            + (f"  {self.detail}" if self.detail else "")
         )
 
     def finish(self) -> None:
