@@ -273,6 +273,13 @@ def _render(args: argparse.Namespace) -> int:
             f"{out.fps:g} fps, {out.codec} -> {out.path}",
             file=sys.stderr,
         )
+    farm = None
+    if args.ray is not None:
+        from renderer.output.ray_farm import RayFarm
+
+        farm = RayFarm(args.ray, gpus_per_chunk=args.gpus_per_chunk, quiet=args.quiet)
+    elif args.gpus_per_chunk is not None:
+        raise UsageError("orbitlapse render: --gpus-per-chunk: only with --ray")
     path = render_chunked(
         scene,
         frames=frames,
@@ -280,8 +287,7 @@ def _render(args: argparse.Namespace) -> int:
         force=args.force,
         quiet=args.quiet,
         keep_chunks=args.keep_chunks,
-        ray_address=args.ray,
-        gpus_per_chunk=args.gpus_per_chunk,
+        farm=farm,
     )
     if not args.quiet:
         print(f"orbitlapse: wrote {path}", file=sys.stderr)
@@ -357,6 +363,12 @@ def _info(args: argparse.Namespace) -> int:
         print(f"GL version: {info.version}")
         print(f"max texture size: {info.max_texture_size}")
         ctx.release()
+    from renderer.gl.devices import egl_devices
+
+    devices = egl_devices()
+    print("EGL devices:" if devices else "EGL devices: none listed (no EGL_EXT_device_enumeration)")
+    for device in devices:
+        print(f"  {device.index}: {device.describe()}")
     print(f"ffmpeg: {ffmpeg_exe()}")
     listed = available_encoders()
     print("encoders:")

@@ -26,6 +26,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from renderer import __version__
 from renderer.assets import assets_dir, shaders_dir
@@ -41,6 +42,14 @@ DEFAULT_CHUNK_SECONDS = 4.0
 
 #: Called with the number of frames of one chunk done so far.
 FrameCallback = Callable[[int], None]
+
+
+class Farm(Protocol):
+    """Somewhere else to render chunks: it chooses the encoder once and renders a list."""
+
+    def choose_encoder(self, codec: str, width: int, height: int) -> str: ...
+    def render(self, plan: Plan, todo: list[Chunk]) -> None: ...
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -162,30 +171,23 @@ def render_chunked(
     force: bool = False,
     quiet: bool = False,
     keep_chunks: bool = False,
-    ray_address: str | None = None,
-    gpus_per_chunk: float | None = None,
+    farm: Farm | None = None,
 ) -> Path:
     """Render ``frames`` of the scene (all by default) in chunks, reusing complete ones,
     and join them into ``scene.output.path``; returns the path written.
 
-    ``ray_address`` runs the chunks as Ray tasks on that cluster (``"local"`` starts one
-    on this machine); otherwise they are rendered here, one after another.
+    ``farm`` renders the chunks elsewhere (``ray_farm.RayFarm``) and is closed here;
+    without one they are rendered here, one after another.
     """
     out = scene.output
     path = Path(out.path)
     frames = range(out.frame_count) if frames is None else frames
-    if not path.parent.is_dir():
-        raise RenderError(f"{path.parent}: output folder does not exist")
-    if os.path.lexists(path) and not force:
-        raise OutputExistsError(path)
     chunk_frames = chunk_frames or default_chunk_frames(out.fps)
-
-    farm = None
-    if ray_address is not None:
-        from renderer.output.ray_farm import RayFarm
-
-        farm = RayFarm(ray_address, gpus_per_chunk=gpus_per_chunk, quiet=quiet)
     try:
+        if not path.parent.is_dir():
+            raise RenderError(f"{path.parent}: output folder does not exist")
+        if os.path.lexists(path) and not force:
+            raise OutputExistsError(path)
         # The encoder is chosen once, by the driver (or one probe on the cluster), and
         # every chunk is written with it.
         encoder = (
