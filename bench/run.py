@@ -36,8 +36,10 @@ sys.path.insert(0, str(REPO))
 
 from renderer.frame_state import FrameState, View  # noqa: E402
 from renderer.gl.context import create_headless_context, gl_info  # noqa: E402
+from renderer.output.chunks import chunk_folder, render_chunked  # noqa: E402
 from renderer.output.codecs import EVEN_SIZE_CODECS  # noqa: E402
 from renderer.output.frames import frame_states, render_video  # noqa: E402
+from renderer.output.join import join_parts  # noqa: E402
 from renderer.output.writer import VideoWriter  # noqa: E402
 from renderer.passes.compositor import Compositor  # noqa: E402
 from renderer.scene import Scene, load_scene, with_overrides  # noqa: E402
@@ -142,16 +144,68 @@ def peak_rss_mib(scene_path: Path, width: int, height: int, duration_s: float, o
     return json.loads(proc.stdout.strip().splitlines()[-1]) / 1024.0
 
 
+def time_chunked(scene: Scene, frames: int, chunk_frames: int, tmp: Path) -> dict[str, float]:
+    """The chunked path against one plain ``render_video`` of the same frames.
+
+    Returns seconds: ``plain``, ``chunked`` (chunks rendered and joined), ``join`` (joining
+    the kept chunks once more), the number of ``chunks`` and the ``per_chunk`` start-up
+    (what the chunked render costs beyond the plain one and the join, per chunk).
+    """
+    t0 = time.perf_counter()
+    render_video(replace(scene, output=replace(scene.output, path=tmp / "plain.mp4")), quiet=True)
+    plain = time.perf_counter() - t0
+    out = tmp / "chunked.mp4"
+    t0 = time.perf_counter()
+    render_chunked(
+        replace(scene, output=replace(scene.output, path=out)),
+        chunk_frames=chunk_frames,
+        quiet=True,
+        keep_chunks=True,
+    )
+    chunked = time.perf_counter() - t0
+    parts = sorted(p for p in chunk_folder(out).iterdir() if not p.name.startswith("."))
+    t0 = time.perf_counter()
+    join_parts(parts, tmp / "joined.mp4")
+    join = time.perf_counter() - t0
+    n = len(parts)
+    return {
+        "plain": plain,
+        "chunked": chunked,
+        "join": join,
+        "chunks": n,
+        "per_chunk": (chunked - plain - join) / n,
+    }
+
+
+def print_chunked(scene: Scene, frames: int, chunk_frames: int, tmp: Path) -> None:
+    """One line: the chunked path's overhead over a plain render."""
+    out = scene.output
+    t = time_chunked(scene, frames, chunk_frames, tmp)
+    print(
+        f"chunked at {out.width}x{out.height}, {frames} frames in {t['chunks']:.0f} chunks "
+        f"of {chunk_frames}: plain {t['plain']:.1f} s, chunked {t['chunked']:.1f} s "
+        f"({t['chunked'] / t['plain'] - 1:+.0%}); start-up {t['per_chunk']:.2f} s a chunk, "
+        f"join {t['join']:.2f} s"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer frames, smaller sizes")
     ap.add_argument("--scene", default=str(REPO / "scenes" / "progress-ms10.toml"))
+    ap.add_argument("--chunked-only", action="store_true", help="only the chunked path's line")
     args = ap.parse_args(argv)
     scene_path = Path(args.scene)
     base = load_scene(scene_path)
     sizes = [(320, 180)] if args.quick else [(640, 360), (1280, 720)]
     frames = 40 if args.quick else 120
+    if args.chunked_only:
+        with tempfile.TemporaryDirectory() as d:
+            w, h = sizes[0]
+            scene = _sized(base, w, h, frames, Path(d) / "x.mp4")
+            print_chunked(scene, frames, frames // 4, Path(d))
+        return 0
 
     ctx = create_headless_context()
     info = gl_info(ctx)
@@ -175,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             slowest = max(t["render"], t["readback"], t["encode"])
             ratio = t["end-to-end"] / slowest
+        w, h = sizes[0]
+        print()
+        print_chunked(_sized(base, w, h, frames, tmp / "x.mp4"), frames, frames // 4, tmp)
         short_s, long_s = (2.0, 20.0) if args.quick else (5.0, 60.0)
         pw, ph = sizes[0]
         short = peak_rss_mib(scene_path, pw, ph, short_s, tmp / "short.mp4")

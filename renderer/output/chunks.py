@@ -223,11 +223,14 @@ def _render_here(plan: Plan, todo: list[Chunk], *, quiet: bool) -> None:
     if not todo:
         return
     from renderer.gl.context import create_headless_context
-    from renderer.output.frames import Progress, render_video
+    from renderer.output.frames import Progress, render_video, video_compositor
 
     progress = None if quiet else Progress(sum(len(c.frames) for c in todo))
     ctx = create_headless_context()
+    comp = None
     try:
+        # One compositor for every chunk: the scene (bar the output's name) is the same.
+        comp = video_compositor(ctx, plan.scene)
         base = 0
         for chunk in todo:
 
@@ -243,9 +246,12 @@ def _render_here(plan: Plan, todo: list[Chunk], *, quiet: bool) -> None:
                 frames=chunk.frames,
                 encoder=plan.encoder,
                 metadata=None if plan.scene.output.codec == "png" else plan.tags(chunk),
+                compositor=comp,
             )
             base += len(chunk.frames)
     finally:
+        if comp is not None:
+            comp.release()
         ctx.release()
     if progress is not None:
         progress.finish()

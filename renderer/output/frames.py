@@ -173,25 +173,24 @@ def render_video(
     frames: range | None = None,
     encoder: str | None = None,
     metadata: dict[str, str] | None = None,
+    compositor: Compositor | None = None,
 ) -> Path:
     """Render the scene (or the frames ``frames`` of it) to ``scene.output.path``; returns
     the path written.
 
     Frame numbers are absolute: frame k is the same picture whatever range holds it, and a
     PNG folder numbers its files from ``frames.start``. ``encoder`` fixes the encoder (else
-    it is chosen here); ``metadata`` adds container tags. The file appears under its name
-    only when complete (VideoWriter renames a temporary file); any failure or Ctrl-C leaves
-    the target as it was.
+    it is chosen here); ``metadata`` adds container tags; ``compositor`` (made by
+    ``video_compositor`` on ``ctx``) is reused instead of building one. The file appears
+    under its name only when complete (VideoWriter renames a temporary file); any failure
+    or Ctrl-C leaves the target as it was.
     """
     out = scene.output
     frames = range(out.frame_count) if frames is None else frames
-    view = View(out.width, out.height, scene.camera.fov_deg)
     own_ctx = ctx is None
     ctx = ctx or create_headless_context()
-    # The 4:2:0 codecs get their planes from the GPU; PNG and ProRes (4:2:2,
-    # 10 bit) take RGB and let ffmpeg convert.
-    layout = "yuv420p" if out.codec in EVEN_SIZE_CODECS else "rgb24"
-    comp = Compositor(ctx, scene, view, output=layout)
+    layout = _layout(scene)
+    comp = compositor or video_compositor(ctx, scene)
     pbos = [ctx.buffer(reserve=comp.frame_nbytes) for _ in range(2)]
     progress = None if quiet else Progress(len(frames))
     try:
@@ -237,12 +236,27 @@ def render_video(
     finally:
         for b in pbos:
             b.release()
-        comp.release()
+        if compositor is None:
+            comp.release()
         if own_ctx:
             ctx.release()
     if progress is not None:
         progress.finish()
     return Path(out.path)
+
+
+def _layout(scene: Scene) -> str:
+    # The 4:2:0 codecs get their planes from the GPU; PNG and ProRes (4:2:2,
+    # 10 bit) take RGB and let ffmpeg convert.
+    return "yuv420p" if scene.output.codec in EVEN_SIZE_CODECS else "rgb24"
+
+
+def video_compositor(ctx: moderngl.Context, scene: Scene) -> Compositor:
+    """The compositor ``render_video`` draws the scene's video with (for reuse across
+    chunks of one scene: its start-up is the GPU tables, not the frames)."""
+    out = scene.output
+    view = View(out.width, out.height, scene.camera.fov_deg)
+    return Compositor(ctx, scene, view, output=_layout(scene))
 
 
 def _tick(progress: Progress | None, on_frame: Callable[[int], None] | None, done: int) -> None:
