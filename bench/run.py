@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -144,48 +145,63 @@ def peak_rss_mib(scene_path: Path, width: int, height: int, duration_s: float, o
     return json.loads(proc.stdout.strip().splitlines()[-1]) / 1024.0
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process and its finished children (ffmpeg): less disturbed by
+    other work on a shared machine than wall time."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed(fn) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), _cpu_s()
+    fn()
+    return time.perf_counter() - wall, _cpu_s() - cpu
+
+
 def time_chunked(scene: Scene, frames: int, chunk_frames: int, tmp: Path) -> dict[str, float]:
     """The chunked path against one plain ``render_video`` of the same frames.
 
-    Returns seconds: ``plain``, ``chunked`` (chunks rendered and joined), ``join`` (joining
-    the kept chunks once more), the number of ``chunks`` and the ``per_chunk`` start-up
-    (what the chunked render costs beyond the plain one and the join, per chunk).
+    Returns wall and CPU seconds of the ``plain`` render, the ``chunked`` one (chunks
+    rendered and joined) and a second ``join`` of the kept chunks, and the number of
+    ``chunks``. What the chunked render costs beyond the plain one and the join, per
+    chunk, is the start-up of a chunk.
     """
-    t0 = time.perf_counter()
-    render_video(replace(scene, output=replace(scene.output, path=tmp / "plain.mp4")), quiet=True)
-    plain = time.perf_counter() - t0
+    plain_scene = replace(scene, output=replace(scene.output, path=tmp / "plain.mp4"))
     out = tmp / "chunked.mp4"
-    t0 = time.perf_counter()
-    render_chunked(
-        replace(scene, output=replace(scene.output, path=out)),
-        chunk_frames=chunk_frames,
-        quiet=True,
-        keep_chunks=True,
+    chunked_scene = replace(scene, output=replace(scene.output, path=out))
+    plain = _timed(lambda: render_video(plain_scene, quiet=True))
+    chunked = _timed(
+        lambda: render_chunked(
+            chunked_scene, chunk_frames=chunk_frames, quiet=True, keep_chunks=True
+        )
     )
-    chunked = time.perf_counter() - t0
     parts = sorted(p for p in chunk_folder(out).iterdir() if not p.name.startswith("."))
-    t0 = time.perf_counter()
-    join_parts(parts, tmp / "joined.mp4")
-    join = time.perf_counter() - t0
-    n = len(parts)
+    join = _timed(lambda: join_parts(parts, tmp / "joined.mp4"))
     return {
-        "plain": plain,
-        "chunked": chunked,
-        "join": join,
-        "chunks": n,
-        "per_chunk": (chunked - plain - join) / n,
+        "plain": plain[0],
+        "chunked": chunked[0],
+        "join": join[0],
+        "plain_cpu": plain[1],
+        "chunked_cpu": chunked[1],
+        "join_cpu": join[1],
+        "chunks": len(parts),
     }
 
 
 def print_chunked(scene: Scene, frames: int, chunk_frames: int, tmp: Path) -> None:
-    """One line: the chunked path's overhead over a plain render."""
+    """One line: the chunked path's overhead over a plain render (wall, then CPU time)."""
     out = scene.output
     t = time_chunked(scene, frames, chunk_frames, tmp)
+    n = t["chunks"]
+    per_wall = (t["chunked"] - t["plain"] - t["join"]) / n
+    per_cpu = (t["chunked_cpu"] - t["plain_cpu"] - t["join_cpu"]) / n
     print(
-        f"chunked at {out.width}x{out.height}, {frames} frames in {t['chunks']:.0f} chunks "
-        f"of {chunk_frames}: plain {t['plain']:.1f} s, chunked {t['chunked']:.1f} s "
-        f"({t['chunked'] / t['plain'] - 1:+.0%}); start-up {t['per_chunk']:.2f} s a chunk, "
-        f"join {t['join']:.2f} s"
+        f"chunked at {out.width}x{out.height}, {frames} frames in {n:.0f} chunks of "
+        f"{chunk_frames}: wall plain {t['plain']:.1f} s, chunked {t['chunked']:.1f} s, "
+        f"join {t['join']:.2f} s, {per_wall:+.2f} s a chunk; CPU plain {t['plain_cpu']:.1f} s, "
+        f"chunked {t['chunked_cpu']:.1f} s, join {t['join_cpu']:.2f} s, "
+        f"{per_cpu:+.2f} s a chunk"
     )
 
 
