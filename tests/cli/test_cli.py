@@ -236,10 +236,10 @@ def _start_long_render(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
         text=True,
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
     )
-    # Wait until frames are flowing into ffmpeg's temporary file.
+    # Wait until frames are flowing into ffmpeg's temporary file (in the chunk folder).
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        temps = [p for p in tmp_path.iterdir() if p.name not in ("long.toml",)]
+        temps = [p for p in tmp_path.rglob("*") if p.name not in ("long.toml",)]
         if any(p.stat().st_size > 0 for p in temps if p.is_file()):
             break
         assert proc.poll() is None, proc.communicate()
