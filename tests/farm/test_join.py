@@ -112,6 +112,12 @@ def test_h264_parts_join_to_exact_frames_and_duration(tmp_path, fps):
     assert info["title"] == "A title"
     assert (info["color_range"], info["color_space"]) == ("tv", "bt709")
     assert (read_part(out).start, read_part(out).stop) == (0, 97)
+    # Every part starts with a keyframe (packets without flags are keyframes in framecrc).
+    done = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(out), "-map", "0:v",
+                           "-c", "copy", "-f", "framecrc", "-"], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    rows = [line for line in done.stdout.splitlines() if line and not line.startswith("#")]
+    assert [i for i, row in enumerate(rows) if "F=" not in row][:3] == [0, 40, 80]
 
 
 def test_parts_given_out_of_order_are_joined_in_frame_order(tmp_path):

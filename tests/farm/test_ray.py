@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 
 import numpy as np
@@ -111,3 +112,18 @@ def test_a_node_removed_mid_render_still_gives_a_complete_output(cluster, refere
     assert proc.returncode == 0, err
     assert np.array_equal(decode_frames(tmp_path / "ray"), reference)
     assert not folder.exists()
+
+
+def test_ray_is_imported_only_for_ray_renders():
+    code = (
+        "import sys\n"
+        "from renderer.cli import build_parser\n"
+        "import renderer.output.chunks, renderer.output.join\n"
+        "build_parser().parse_args(['render', 'x.toml'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ray'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
