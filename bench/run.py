@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -36,8 +37,10 @@ sys.path.insert(0, str(REPO))
 
 from renderer.frame_state import FrameState, View  # noqa: E402
 from renderer.gl.context import create_headless_context, gl_info  # noqa: E402
+from renderer.output.chunks import chunk_folder, render_chunked  # noqa: E402
 from renderer.output.codecs import EVEN_SIZE_CODECS  # noqa: E402
 from renderer.output.frames import frame_states, render_video  # noqa: E402
+from renderer.output.join import join_parts  # noqa: E402
 from renderer.output.writer import VideoWriter  # noqa: E402
 from renderer.passes.compositor import Compositor  # noqa: E402
 from renderer.scene import Scene, load_scene, with_overrides  # noqa: E402
@@ -142,16 +145,83 @@ def peak_rss_mib(scene_path: Path, width: int, height: int, duration_s: float, o
     return json.loads(proc.stdout.strip().splitlines()[-1]) / 1024.0
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process and its finished children (ffmpeg): less disturbed by
+    other work on a shared machine than wall time."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed(fn) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), _cpu_s()
+    fn()
+    return time.perf_counter() - wall, _cpu_s() - cpu
+
+
+def time_chunked(scene: Scene, frames: int, chunk_frames: int, tmp: Path) -> dict[str, float]:
+    """The chunked path against one plain ``render_video`` of the same frames.
+
+    Returns wall and CPU seconds of the ``plain`` render, the ``chunked`` one (chunks
+    rendered and joined) and a second ``join`` of the kept chunks, and the number of
+    ``chunks``. What the chunked render costs beyond the plain one and the join, per
+    chunk, is the start-up of a chunk.
+    """
+    plain_scene = replace(scene, output=replace(scene.output, path=tmp / "plain.mp4"))
+    out = tmp / "chunked.mp4"
+    chunked_scene = replace(scene, output=replace(scene.output, path=out))
+    plain = _timed(lambda: render_video(plain_scene, quiet=True))
+    chunked = _timed(
+        lambda: render_chunked(
+            chunked_scene, chunk_frames=chunk_frames, quiet=True, keep_chunks=True
+        )
+    )
+    parts = sorted(p for p in chunk_folder(out).iterdir() if not p.name.startswith("."))
+    join = _timed(lambda: join_parts(parts, tmp / "joined.mp4"))
+    return {
+        "plain": plain[0],
+        "chunked": chunked[0],
+        "join": join[0],
+        "plain_cpu": plain[1],
+        "chunked_cpu": chunked[1],
+        "join_cpu": join[1],
+        "chunks": len(parts),
+    }
+
+
+def print_chunked(scene: Scene, frames: int, chunk_frames: int, tmp: Path) -> None:
+    """One line: the chunked path's overhead over a plain render (wall, then CPU time)."""
+    out = scene.output
+    t = time_chunked(scene, frames, chunk_frames, tmp)
+    n = t["chunks"]
+    per_wall = (t["chunked"] - t["plain"] - t["join"]) / n
+    per_cpu = (t["chunked_cpu"] - t["plain_cpu"] - t["join_cpu"]) / n
+    print(
+        f"chunked at {out.width}x{out.height}, {frames} frames in {n:.0f} chunks of "
+        f"{chunk_frames}: wall plain {t['plain']:.1f} s, chunked {t['chunked']:.1f} s, "
+        f"join {t['join']:.2f} s, {per_wall:+.2f} s a chunk; CPU plain {t['plain_cpu']:.1f} s, "
+        f"chunked {t['chunked_cpu']:.1f} s, join {t['join_cpu']:.2f} s, "
+        f"{per_cpu:+.2f} s a chunk"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer frames, smaller sizes")
     ap.add_argument("--scene", default=str(REPO / "scenes" / "progress-ms10.toml"))
+    ap.add_argument("--chunked-only", action="store_true", help="only the chunked path's line")
     args = ap.parse_args(argv)
     scene_path = Path(args.scene)
     base = load_scene(scene_path)
     sizes = [(320, 180)] if args.quick else [(640, 360), (1280, 720)]
     frames = 40 if args.quick else 120
+    if args.chunked_only:
+        with tempfile.TemporaryDirectory() as d:
+            w, h = sizes[0]
+            scene = _sized(base, w, h, frames, Path(d) / "x.mp4")
+            print_chunked(scene, frames, frames // 4, Path(d))
+        return 0
 
     ctx = create_headless_context()
     info = gl_info(ctx)
@@ -175,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             slowest = max(t["render"], t["readback"], t["encode"])
             ratio = t["end-to-end"] / slowest
+        w, h = sizes[0]
+        print()
+        print_chunked(_sized(base, w, h, frames, tmp / "x.mp4"), frames, frames // 4, tmp)
         short_s, long_s = (2.0, 20.0) if args.quick else (5.0, 60.0)
         pw, ph = sizes[0]
         short = peak_rss_mib(scene_path, pw, ph, short_s, tmp / "short.mp4")

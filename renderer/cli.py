@@ -81,6 +81,59 @@ def _utc(text: str) -> datetime:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _add_farm_options(r: argparse.ArgumentParser) -> None:
+    r.add_argument(
+        "--frames",
+        metavar="A:B",
+        help="render only frames A to B-1 (absolute numbers) as a standalone video",
+    )
+    r.add_argument(
+        "--chunk-frames",
+        type=_positive_int,
+        metavar="N",
+        default=None,
+        help="frames per resumable chunk (default: 4 s of video)",
+    )
+    r.add_argument(
+        "--keep-chunks", action="store_true", help="keep the .NAME.chunks folder after joining"
+    )
+    r.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        default=None,
+        metavar="ADDRESS",
+        help="render the chunks as Ray tasks on a cluster (ADDRESS as ray.init takes it; "
+        "'local' starts one here; none: RAY_ADDRESS or the running cluster)",
+    )
+    r.add_argument(
+        "--gpus-per-chunk",
+        type=_positive_float,
+        metavar="G",
+        default=None,
+        help="GPUs each Ray task asks for (with --ray)",
+    )
+
+
+def _frame_range(text: str | None, count: int) -> range:
+    """``A:B`` (either end may be left out) as a range within the video's frames."""
+    if text is None:
+        return range(count)
+    first, sep, last = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        a = int(first) if first.strip() else 0
+        b = int(last) if last.strip() else count
+    except ValueError:
+        raise UsageError(f"orbitlapse render: --frames: expected A:B, got {text!r}") from None
+    if not 0 <= a < b <= count:
+        raise UsageError(
+            f"orbitlapse render: --frames: {a}:{b} is not within the video's frames 0:{count}"
+        )
+    return range(a, b)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     p = _Parser(
@@ -103,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--duration", metavar="S", help="seconds of video")
     r.add_argument("--force", action="store_true", help="replace an existing output")
     r.add_argument("--quiet", action="store_true", help="no progress on standard error")
+    _add_farm_options(r)
 
     s = sub.add_parser("still", help="render one frame to PNG", epilog=EPILOG)
     s.add_argument("scene", metavar="SCENE")
@@ -156,6 +210,15 @@ def build_parser() -> argparse.ArgumentParser:
     # Commands (the keys' command lines, plus status/sync/screenshot) from standard
     # input ("-") or a FIFO, answered on standard output: for tests and scripts.
     v.add_argument("--control", metavar="FILE", default=None, help=argparse.SUPPRESS)
+
+    j = sub.add_parser(
+        "join",
+        help="join rendered frame ranges into one video without re-encoding",
+        epilog=EPILOG,
+    )
+    j.add_argument("parts", metavar="PART", nargs="+", help="videos (or PNG folders) to join")
+    j.add_argument("-o", "--output", required=True, metavar="OUT", help="the joined video")
+    j.add_argument("--force", action="store_true", help="replace an existing output")
 
     c = sub.add_parser("check", help="validate and summarise the scene", epilog=EPILOG)
     c.add_argument("scene", metavar="SCENE")
@@ -256,6 +319,7 @@ def _run(argv: list[str] | None) -> int:
         "preview": _preview,
         "check": _check,
         "info": _info,
+        "join": _join,
     }[args.command]
     return handler(args)
 
@@ -280,7 +344,7 @@ def _prepare_target(scene: object, path: Path, key: str, *, folder: bool, force:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from renderer.output.frames import render_video
+    from renderer.output.chunks import render_chunked
     from renderer.scene import with_overrides
 
     scene = with_overrides(
@@ -294,14 +358,38 @@ def _render(args: argparse.Namespace) -> int:
     out = scene.output
     key = "-o" if args.output is not None else "output.path"
     _prepare_target(scene, Path(out.path), key, folder=out.codec == "png", force=args.force)
+    frames = _frame_range(args.frames, out.frame_count)
     if not args.quiet:
         _say(
-            f"orbitlapse: rendering {out.frame_count} frames at {out.width}x{out.height}, "
+            f"orbitlapse: rendering {len(frames)} frames at {out.width}x{out.height}, "
             f"{out.fps:g} fps, {out.codec} -> {out.path}"
         )
-    path = render_video(scene, force=args.force, quiet=args.quiet)
+    farm = None
+    if args.ray is not None:
+        from renderer.output.ray_farm import RayFarm
+
+        farm = RayFarm(args.ray, gpus_per_chunk=args.gpus_per_chunk, quiet=args.quiet)
+    elif args.gpus_per_chunk is not None:
+        raise UsageError("orbitlapse render: --gpus-per-chunk: only with --ray")
+    path = render_chunked(
+        scene,
+        frames=frames,
+        chunk_frames=args.chunk_frames,
+        force=args.force,
+        quiet=args.quiet,
+        keep_chunks=args.keep_chunks,
+        farm=farm,
+    )
     if not args.quiet:
         _say(f"orbitlapse: wrote {path}")
+    return 0
+
+
+def _join(args: argparse.Namespace) -> int:
+    from renderer.output.join import join_parts
+
+    path = join_parts([Path(p) for p in args.parts], Path(args.output), force=args.force)
+    _say(f"orbitlapse: wrote {path}")
     return 0
 
 
@@ -389,6 +477,12 @@ def _info(args: argparse.Namespace) -> int:
         print(f"GL version: {info.version}")
         print(f"max texture size: {info.max_texture_size}")
         ctx.release()
+    from renderer.gl.devices import egl_devices
+
+    devices = egl_devices()
+    print("EGL devices:" if devices else "EGL devices: none listed (no EGL_EXT_device_enumeration)")
+    for device in devices:
+        print(f"  {device.index}: {device.describe()}")
     print(f"ffmpeg: {ffmpeg_exe()}")
     listed = available_encoders()
     print("encoders:")

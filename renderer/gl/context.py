@@ -7,7 +7,8 @@ compute shaders for the later passes); llvmpipe and current GPU drivers have it,
 and the same code runs on both.
 
 ``ORBITLAPSE_EGL_DEVICE`` picks an EGL device index by hand when a machine has
-several (the default, 0, is the first device EGL enumerates).
+several. Otherwise a ``CUDA_VISIBLE_DEVICES`` (set by Ray and other schedulers) picks the
+EGL device on that GPU (``devices.py``); else the first device EGL enumerates.
 """
 
 from __future__ import annotations
@@ -49,7 +50,13 @@ def create_headless_context() -> moderngl.Context:
 
     Raises RenderError with a one-line reason when EGL or GL 4.3 is missing.
     """
-    device = int(os.environ.get("ORBITLAPSE_EGL_DEVICE", "0"))
+    chosen = os.environ.get("ORBITLAPSE_EGL_DEVICE")
+    if chosen is not None:
+        device = int(chosen)
+    else:
+        from renderer.gl.devices import egl_device_for_cuda
+
+        device = egl_device_for_cuda() or 0
     try:
         ctx = moderngl.create_standalone_context(
             backend="egl", require=GL_REQUIRED, device_index=device

@@ -118,6 +118,17 @@ def is_own_frames_folder(path: Path) -> bool:
     return True
 
 
+def remove_own_frames(folder: Path) -> None:
+    """Remove orbitlapse's ``frame_NNNNNN.png`` files from ``folder``, then the folder if
+    that left it empty; anything else in it stays, and so does the folder."""
+    with contextlib.suppress(OSError):
+        with os.scandir(folder) as entries:
+            for e in entries:
+                if _OWN_FRAME.fullmatch(e.name) and e.is_file(follow_symlinks=False):
+                    (folder / e.name).unlink()
+        folder.rmdir()
+
+
 def _remove_own(folder: Path) -> None:
     """Remove a work folder: only the names orbitlapse puts there; anything else stays."""
     with contextlib.suppress(OSError):

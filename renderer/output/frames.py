@@ -55,6 +55,8 @@ class Progress:
     label: str = "render"
     stream: TextIO = sys.stderr
     log_every_s: float = 5.0
+    #: Shown after the timing (a farm's "3 workers busy").
+    detail: str = ""
 
     def __post_init__(self) -> None:
         self.start = time.monotonic()
@@ -86,6 +88,7 @@ class Progress:
         return (
             f"{self.label} [{bar}] {self.done}/{self.total} frames  "
             f"{fps:5.1f} fps  {_clock(elapsed)} elapsed  {eta} left"
+            + (f"  {self.detail}" if self.detail else "")
         )
 
     def finish(self) -> None:
@@ -168,17 +171,24 @@ def render_video(
     quiet: bool = False,
     ctx: moderngl.Context | None = None,
     on_frame: Callable[[int], None] | None = None,
+    frames: range | None = None,
+    encoder: str | None = None,
+    metadata: dict[str, str] | None = None,
+    compositor: Compositor | None = None,
 ) -> Path:
-    """Render the whole scene to ``scene.output.path``; returns the path written.
+    """Render the scene (or the frames ``frames`` of it) to ``scene.output.path``; returns
+    the path written.
 
-    The file appears under its name only when complete (VideoWriter renames a
-    temporary file); any failure or Ctrl-C leaves the target as it was.
+    Frame numbers are absolute: frame k is the same picture whatever range holds it, and a
+    PNG folder numbers its files from ``frames.start``. ``encoder`` fixes the encoder (else
+    it is chosen here); ``metadata`` adds container tags; ``compositor`` (made by
+    ``video_compositor`` on ``ctx``) is reused instead of building one. The file appears
+    under its name only when complete (VideoWriter renames a temporary file); any failure
+    or Ctrl-C leaves the target as it was.
     """
     out = scene.output
-    view = View(out.width, out.height, scene.camera.fov_deg)
-    # The 4:2:0 codecs get their planes from the GPU; PNG and ProRes (4:2:2,
-    # 10 bit) take RGB and let ffmpeg convert.
-    layout = "yuv420p" if out.codec in EVEN_SIZE_CODECS else "rgb24"
+    frames = range(out.frame_count) if frames is None else frames
+    layout = _layout(scene)
     progress: Progress | None = None
     own_ctx = ctx is None
     # The writer first: a target that may not be written is refused before the GL set-up.
@@ -192,20 +202,24 @@ def render_video(
         force=force,
         title=scene.title,
         pixel_format=layout,
+        encoder=encoder,
+        metadata=metadata,
+        start_number=frames.start,
     ) as video:
         ctx = ctx or create_headless_context()
-        comp: Compositor | None = None
+        comp: Compositor | None = compositor
         pbos: list[moderngl.Buffer] = []
         try:
             with gl_failures(f"setting up the GL passes at {out.width}x{out.height}"):
-                comp = Compositor(ctx, scene, view, output=layout)
+                if comp is None:
+                    comp = video_compositor(ctx, scene)
                 pbos = [ctx.buffer(reserve=comp.frame_nbytes) for _ in range(2)]
-            progress = None if quiet else Progress(out.frame_count)
-            _frame_loop(scene, comp, pbos, video, progress, on_frame, ctx)
+            progress = None if quiet else Progress(len(frames))
+            _frame_loop(scene, frames, comp, pbos, video, progress, on_frame, ctx)
         finally:
             for b in pbos:
                 b.release()
-            if comp is not None:
+            if comp is not None and compositor is None:
                 comp.release()
             if own_ctx:
                 ctx.release()
@@ -216,6 +230,7 @@ def render_video(
 
 def _frame_loop(
     scene: Scene,
+    frames: range,
     comp: Compositor,
     pbos: list[moderngl.Buffer],
     video: VideoWriter,
@@ -227,15 +242,16 @@ def _frame_loop(
     writer.start()
     try:
         pending = -1
-        for k, states in enumerate(frame_states(scene, range(scene.output.frame_count))):
-            with gl_failures(f"drawing frame {k}"):
-                comp.render(states, k)
+        for k, states in enumerate(frame_states(scene, frames)):
+            number = frames.start + k
+            with gl_failures(f"drawing frame {number}"):
+                comp.render(states, number)
                 comp.read_frame_into(pbos[k % 2])
             if pending >= 0:
                 writer.put(pbos[pending % 2].read())
                 _tick(progress, on_frame, pending + 1)
             pending = k
-            check_gl_error(ctx, f"frame {k}")
+            check_gl_error(ctx, f"frame {number}")
         if pending >= 0:
             writer.put(pbos[pending % 2].read())
             _tick(progress, on_frame, pending + 1)
@@ -249,6 +265,20 @@ def _frame_loop(
     writer.close()
     if writer.error is not None:
         raise writer.error
+
+
+def _layout(scene: Scene) -> str:
+    # The 4:2:0 codecs get their planes from the GPU; PNG and ProRes (4:2:2,
+    # 10 bit) take RGB and let ffmpeg convert.
+    return "yuv420p" if scene.output.codec in EVEN_SIZE_CODECS else "rgb24"
+
+
+def video_compositor(ctx: moderngl.Context, scene: Scene) -> Compositor:
+    """The compositor ``render_video`` draws the scene's video with (for reuse across
+    chunks of one scene: its start-up is the GPU tables, not the frames)."""
+    out = scene.output
+    view = View(out.width, out.height, scene.camera.fov_deg)
+    return Compositor(ctx, scene, view, output=_layout(scene))
 
 
 def _tick(progress: Progress | None, on_frame: Callable[[int], None] | None, done: int) -> None:

@@ -98,6 +98,9 @@ class VideoWriter:
         force: bool = False,
         pixel_format: str = "rgb24",
         title: str = "",
+        encoder: str | None = None,
+        metadata: dict[str, str] | None = None,
+        start_number: int = 0,
     ) -> None:
         self.path = Path(path)
         self.width = int(width)
@@ -108,6 +111,10 @@ class VideoWriter:
         self.force = force
         self.pixel_format = pixel_format
         self.title = title
+        # Tags beside the title (a rendered range's description); PNG folders carry none.
+        self.metadata = dict(metadata or {})
+        # The number of the first PNG written: a frame range keeps its absolute numbers.
+        self.start_number = int(start_number)
         self.frames_written = 0
         self.rate = frame_rate(self.fps)
         self._state: _State = "aborted"  # until ffmpeg is running; makes __del__ harmless
@@ -118,7 +125,9 @@ class VideoWriter:
         self._work: WorkFolder | None = None
 
         self._validate()
-        self.encoder = choose_encoder(codec, self.width, self.height)
+        # A farm's driver chooses once and hands the same encoder to every chunk, so no
+        # worker falls back to another encoder on its own.
+        self.encoder = encoder or choose_encoder(codec, self.width, self.height)
         self.frame_bytes = int(PIXEL_FORMATS[pixel_format] * self.width * self.height)
         remove_stale_work(self.path.parent)
         check_target(self.path, folder=self.codec == "png", force=self.force)
@@ -217,7 +226,7 @@ class VideoWriter:
             "-fps_mode", "passthrough",
         ]  # fmt: skip
         if self.codec == "png":
-            cmd += ["-f", "image2", "-start_number", "0", "-y",
+            cmd += ["-f", "image2", "-start_number", str(self.start_number), "-y",
                     image2_pattern(self.temp_path, PNG_PATTERN)]  # fmt: skip
             return cmd
         if self.encoder.endswith("_nvenc"):
@@ -260,6 +269,8 @@ class VideoWriter:
                 cmd += ["-tag:v", "hvc1"]
         if self.title:
             cmd += ["-metadata", f"title={self.title}"]
+        for key, value in self.metadata.items():
+            cmd += ["-metadata", f"{key}={value}"]
         # -y is safe: the name is inside this run's private work folder.
         cmd += ["-f", muxer, "-y", ffmpeg_output_name(self.temp_path)]
         return cmd

@@ -233,7 +233,7 @@ def _default_signals() -> None:
 
 
 def _work_files(folder: Path) -> list[Path]:
-    return [p for p in folder.glob(".orbitlapse-work-*/**/*") if p.is_file()]
+    return [p for p in folder.rglob(".orbitlapse-work-*/**/*") if p.is_file()]
 
 
 def _start_long_render(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, Path]:
@@ -249,7 +249,7 @@ def _start_long_render(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, P
         preexec_fn=_default_signals,
     )
     # Wait until frames are flowing into ffmpeg's temporary file (the marker file does
-    # not count: it is not the video).
+    # not count: it is not the video); chunked renders keep theirs in the chunk folder.
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if any(p.stat().st_size > 0 and p.name != "owner" for p in _work_files(tmp_path)):
