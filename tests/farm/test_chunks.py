@@ -142,3 +142,27 @@ def test_join_refuses_mismatched_parts_from_the_command_line(tmp_path):
     assert done.stderr.strip().count("\n") == 0
     assert "frames 5:6 are missing" in done.stderr
     assert not (tmp_path / "j.mp4").exists()
+
+
+def test_the_chunk_folder_is_never_a_planted_symlink_and_keeps_foreign_files(tmp_path):
+    scene = tiny_scene(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "important.txt").write_text("keep me")
+    # A chunk folder planted as a symlink: refused, nothing written or deleted there.
+    (tmp_path / ".planted.chunks").symlink_to(elsewhere)
+    done = run("render", str(scene), "-o", str(tmp_path / "planted"), "--chunk-frames", "10")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "not using it" in done.stderr.strip().splitlines()[-1]
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["important.txt"]
+    assert not (tmp_path / "planted").exists()
+    # A real chunk folder holding a file of someone else's: the render completes, its own
+    # chunks go, the foreign file and so the folder stay.
+    own = tmp_path / ".kept.chunks"
+    own.mkdir()
+    (own / "notes.txt").write_text("mine")
+    done = run("render", str(scene), "-o", str(tmp_path / "kept"), "--chunk-frames", "10")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in own.iterdir()) == ["notes.txt"]
+    assert len(list((tmp_path / "kept").iterdir())) == 20
