@@ -11,6 +11,7 @@ leave no partial output.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -333,10 +334,18 @@ def _load(args: argparse.Namespace) -> object:
 def _prepare_target(scene: object, path: Path, key: str, *, folder: bool, force: bool) -> None:
     """Refuse, before GL starts, an output that cannot or may not be written (exit 2);
     and remove the work folders a killed earlier run left beside it."""
+    from renderer.output.chunks import chunk_folder
     from renderer.output.files import TargetRefused, check_target, remove_stale_work
     from renderer.output.writer import OutputExistsError
 
     remove_stale_work(path.parent)
+    # A killed chunked render leaves its unfinished chunk's work folder in the chunk
+    # folder; complete chunks stay there for the next run, an emptied folder goes.
+    chunks = chunk_folder(path)
+    if chunks.is_dir() and not chunks.is_symlink():
+        remove_stale_work(chunks)
+        with contextlib.suppress(OSError):
+            chunks.rmdir()
     try:
         check_target(path, folder=folder, force=force)
     except (TargetRefused, OutputExistsError) as exc:

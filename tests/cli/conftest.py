@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SCENES = REPO / "scenes"
+
+
+def default_signals() -> None:
+    """``preexec_fn`` for a child the test signals: a suite started with `&` or nohup runs
+    with SIGINT (or SIGHUP) ignored, and the child would inherit that."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def orbitlapse_command() -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.cli.conftest import REPO, SCENES, orbitlapse_command, run
+from tests.cli.conftest import REPO, SCENES, default_signals, orbitlapse_command, run
 from tests.video_probe import decode_frames, probe_video
 
 TLE = [
@@ -225,13 +225,6 @@ def test_overrides_are_validated(tmp_path):
 # ---------------------------------------------------------------------------
 
 
-def _default_signals() -> None:
-    # A suite started with `&` or nohup runs with SIGINT (or SIGHUP) ignored, and the
-    # child would inherit that; the tests send these signals, so give it the defaults.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_DFL)
-
-
 def _work_files(folder: Path) -> list[Path]:
     return [p for p in folder.rglob(".orbitlapse-work-*/**/*") if p.is_file()]
 
@@ -246,7 +239,7 @@ def _start_long_render(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, P
         stderr=subprocess.PIPE,
         text=True,
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
-        preexec_fn=_default_signals,
+        preexec_fn=default_signals,
     )
     # Wait until frames are flowing into ffmpeg's temporary file (the marker file does
     # not count: it is not the video); chunked renders keep theirs in the chunk folder.

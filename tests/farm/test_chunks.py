@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.cli.conftest import SCENES, orbitlapse_command, run
+from tests.cli.conftest import SCENES, default_signals, orbitlapse_command, run
 from tests.video_probe import decode_frames, probe_video
 
 NOISY = "\n[camera.noise]\nseed = 7\n"
@@ -88,6 +88,7 @@ def test_interrupted_render_resumes_from_its_chunks_and_a_changed_scene_reuses_n
         stderr=subprocess.PIPE,
         text=True,
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        preexec_fn=default_signals,
     )
     deadline = time.monotonic() + 120
     while len(_chunk_files(folder)) < 3:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -110,7 +111,8 @@ def test_lights_fade_in_through_twilight(ctx):
 
 def test_cities_stand_10_to_100_times_above_the_moonlit_ground(ctx):
     # REFERENCE.md: cities are 10 to 100 times brighter than moonlit clouds.  In the
-    # flagship at 10 s (Central Asia at night, the Moon 61 % lit and low), with the
+    # flagship's view at 18:11:40 UTC (Central Asia at night, the Moon 61 % lit and
+    # low; a fixed instant, whatever the scene's own timing), with the
     # clouds and airglow off, the ground's median radiance is the moonlit ground, and
     # the brightest 1 % of the Earth's pixels with the lights on (less the same view
     # without them) are the city cores: their median radiance over the ground's.
@@ -121,7 +123,9 @@ def test_cities_stand_10_to_100_times_above_the_moonlit_ground(ctx):
     from renderer.timeline import build_timeline
 
     base = load_scene(Path(__file__).resolve().parents[2] / "scenes" / "progress-ms10.toml")
-    tl = build_timeline(base, np.array([10.0 * base.time.speed]))
+    instant = datetime(2018, 11, 16, 18, 11, 40, tzinfo=UTC)
+    base = dataclasses.replace(base, time=dataclasses.replace(base.time, start_utc=instant))
+    tl = build_timeline(base, np.array([0.0]))
     st = FrameState.from_timeline(tl, 0)
     earth = dataclasses.replace(base.earth, clouds=None, airglow=None)
     lit = dataclasses.replace(base, earth=earth, stars=None, launches=())
