@@ -12,10 +12,15 @@
 //    (1 = saturation, which at the scene's ISO is FW = full well * base ISO /
 //    ISO electrons) collects N = x FW; photon shot noise (Poisson, sqrt(N)) and
 //    read noise r add in quadrature: sigma_x = sqrt(N + r^2) / FW, per channel.
-// 2. Tone map: a filmic curve (Hable's rational "toe + shoulder" form) scaled
-//    so that x = 1 (sensor saturation) maps to display white; values above clip,
-//    as a sensor does.  The toe keeps the night sky black rather than grey.
-// 3. Encode: the sRGB transfer function.
+// 2. Display rendering ([camera] tone; renderer/physics/camera.py gives the
+//    reasoning and the constants):
+//    "camera" (default), as a camera's JPEG engine renders: a black point b,
+//      x' = clamp((x - b) / (1 - b), 0, 1) (white clips at saturation, as the
+//      sensor does), the sRGB encoding v = sRGB(x'), then a mild S-curve in the
+//      encoded value, v' = mix(v, smoothstep(0, 1, v), s).
+//    "filmic": a filmic curve (Hable's rational "toe + shoulder" form) scaled
+//      so that x = 1 maps to display white, then the sRGB encoding; it lifts
+//      the shadows one to two stops above what a camera records.
 // 4. Dither: triangular noise of +-1 code value, from a hash of the pixel and
 //    the frame index (deterministic: the same scene gives the same frames), so
 //    dark gradients such as the limb do not band at 8 bits.
@@ -38,6 +43,9 @@ uniform bool u_noise;
 uniform float u_full_well;       // electrons at saturation at this ISO
 uniform float u_read_noise;      // electrons RMS
 uniform uint u_noise_seed;
+uniform bool u_filmic;           // [camera] tone = "filmic"
+uniform float u_black_point;     // the camera rendering's b, fraction of saturation
+uniform float u_s_curve;         // the camera rendering's s
 
 out vec4 frag_color;
 
@@ -63,6 +71,13 @@ vec3 srgb_encode(vec3 c) {
     return mix(lo, hi, step(vec3(0.0031308), c));
 }
 
+// camera_render: sensor value x (1 = saturation) to encoded display value
+// [0, 1], as a camera's JPEG engine renders it (see the header, step 2).
+vec3 camera_render(vec3 x) {
+    vec3 v = srgb_encode(clamp((x - u_black_point) / (1.0 - u_black_point), 0.0, 1.0));
+    return mix(v, smoothstep(0.0, 1.0, v), u_s_curve);
+}
+
 // gaussian_pair: two independent standard normal numbers (Box-Muller) from a seed.
 vec2 gaussian_pair(uvec3 seed) {
     float u1 = max(rand01(seed), 1e-7);
@@ -83,7 +98,7 @@ void main() {
         vec3 sigma = sqrt(max(x, 0.0) * u_full_well + u_read_noise * u_read_noise) / u_full_well;
         x += sigma * vec3(g1, g2.x);
     }
-    vec3 v = srgb_encode(tone_map(x));
+    vec3 v = u_filmic ? srgb_encode(tone_map(x)) : camera_render(x);
     // Pure black stays black: there is no gradient to hide there.
     if (u_dither && max(v.r, max(v.g, v.b)) > 0.0) {
         uvec3 seed = uvec3(uint(gl_FragCoord.x), uint(gl_FragCoord.y), u_frame);

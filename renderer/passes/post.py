@@ -1,11 +1,15 @@
-"""The camera: exposure, sensor noise, tone map, sRGB and dither (``shaders/post.glsl``)."""
+"""The camera: exposure, sensor noise, display rendering and dither (``shaders/post.glsl``)."""
 
 from __future__ import annotations
 
 import moderngl
 
 from renderer.gl.shaders import build_program, set_uniform
-from renderer.physics.camera import saturation_luminance
+from renderer.physics.camera import (
+    CAMERA_BLACK_POINT,
+    CAMERA_S_CURVE,
+    saturation_luminance,
+)
 from renderer.scene import Camera, Exposure
 
 
@@ -18,7 +22,8 @@ class PostPass:
         self.ctx = ctx
         self.program = build_program(ctx, "post.glsl")
         self.vao = ctx.vertex_array(self.program, [])
-        # A bare Exposure (older callers, tests) means no bloom and no noise.
+        # A bare Exposure (older callers, tests) means no bloom, no noise and the
+        # camera rendering.
         self.camera = camera if isinstance(camera, Camera) else None
         self.exposure = camera.exposure if isinstance(camera, Camera) else camera
         self.dither = dither
@@ -44,6 +49,10 @@ class PostPass:
         set_uniform(p, "u_exposure", 1.0 / saturation_luminance(self.exposure))
         set_uniform(p, "u_frame", frame_index & 0xFFFFFFFF)
         set_uniform(p, "u_dither", self.dither)
+        tone = self.camera.tone if self.camera is not None else "camera"
+        set_uniform(p, "u_filmic", tone == "filmic")
+        set_uniform(p, "u_black_point", CAMERA_BLACK_POINT)
+        set_uniform(p, "u_s_curve", CAMERA_S_CURVE)
         self.vao.render(moderngl.TRIANGLES, vertices=3)
 
     def release(self) -> None:

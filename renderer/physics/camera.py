@@ -1,5 +1,6 @@
-"""The camera: the luminance that saturates it, and its colour response, what colour a
-spectral line is in the picture (EV100 itself is in ``renderer.physics.exposure``).
+"""The camera: the luminance that saturates it, its colour response (what colour a
+spectral line is in the picture), and its display rendering, how a linear sensor value
+becomes an 8-bit code (EV100 itself is in ``renderer.physics.exposure``).
 
 Saturation: 1.2 * 2^EV100 cd/m^2 (ISO 12232's saturation-based speed, L_sat = 78 N^2 /
 (q S t) with q = 0.65).
@@ -34,6 +35,23 @@ camera_response``) holds:
 Only a line's chromaticity comes from here; its brightness stays photometric
 (the CIE luminous efficiency V(lambda), renderer/physics/airglow.py), like every other
 radiance in the renderer (DESIGN.md, "One radiometric scale").
+
+Display rendering (``[camera] tone``; shaders/post.glsl applies it):
+
+* ``"camera"`` (the default) renders as a camera's JPEG engine does (DESIGN.md, "A
+  camera's picture"): the sensor value x (1 = saturation) less a small black point b,
+  x' = (x - b) / (1 - b) clipped to [0, 1] (white clips where the sensor does), then the
+  sRGB encoding v = sRGB(x') (IEC 61966-2-1), then a mild S-curve in the encoded value,
+  v' = v + s (smoothstep(v) - v) = v - s v (1 - v) (1 - 2 v): slope 1 - s at black and
+  white, 1 + s/2 at mid-grey, so shadows sit a little below plain sRGB and mid-tones gain
+  a few per cent of contrast, as a camera's "standard" picture style does.  The black
+  point b = 0.0002 (12.3 stops below clipping, two thirds of an sRGB code) sets the
+  faintest signal that leaves black; with s = 0.08 the codes stay within 10 % of plain
+  sRGB from x = 0.005 up.  Sensor values 0.001, 0.01, 0.04, 0.10 become codes 2, 24, 54,
+  88 (plain sRGB: 3, 25, 56, 89).
+* ``"filmic"``: the earlier film-like curve (Hable's rational toe and shoulder, its white
+  point at saturation, then sRGB), which lifts shadows by one to two stops: 14, 58, 110,
+  156 for the same four values.
 """
 
 from __future__ import annotations
@@ -49,6 +67,10 @@ from renderer.physics.colour import LUMINANCE_WEIGHTS
 from renderer.physics.exposure import ExposureSettings, ev100
 
 CAMERA_RESPONSE_FILE = "camera_response.json"
+
+# The camera rendering's black point (fraction of saturation) and S-curve strength.
+CAMERA_BLACK_POINT = 0.0002
+CAMERA_S_CURVE = 0.08
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from renderer.scene.fields import (
     _POSITIVE,
     _T,
     _bool,
+    _choice,
     _Ctx,
     _fmt_num,
     _got,
@@ -39,6 +40,7 @@ from renderer.scene.fields import (
 from renderer.scene.schema import (
     EV100_RANGE,
     MAX_MOTION_BLUR_SAMPLES,
+    TONE_CURVES,
     Bloom,
     Camera,
     ElementsOrbit,
@@ -53,7 +55,7 @@ from renderer.scene.schema import (
     TleOrbit,
 )
 
-_CAMERA_KEYS = ("fov_deg", "orbit", "look", "exposure", "motion_blur", "noise", "bloom")
+_CAMERA_KEYS = ("fov_deg", "orbit", "look", "exposure", "motion_blur", "noise", "bloom", "tone")
 _NOISE_KEYS = ("seed", "full_well_e", "read_noise_e", "base_iso")
 _BLOOM_KEYS = ("fraction",)
 _ORBIT_FORMS = ("tle", "elements", "over")
@@ -275,7 +277,8 @@ def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int) -> Camera:
             _num(ctx, _table(ctx, t, w, _BLOOM_KEYS), w, "fraction", _Range(0.0, 0.5), 0.02)
         ),
     )
-    return Camera(orbit, fov, look, exposure, blur, noise, bloom)
+    tone = _choice(ctx, cam, p, "tone", TONE_CURVES, "camera")
+    return Camera(orbit, fov, look, exposure, blur, noise, bloom, tone)
 
 
 def _optional_layer(

@@ -158,6 +158,7 @@ class Camera:
     motion_blur: MotionBlur = field(default_factory=MotionBlur)
     noise: Noise | None = None
     bloom: Bloom | None = field(default_factory=Bloom)
+    tone: str = "camera"  # one of TONE_CURVES
 
 
 @dataclass(frozen=True)
@@ -311,6 +312,9 @@ MAX_AIRGLOW_LAYERS = 8  # so the airglow pass can use a fixed-size uniform array
 MAX_MOTION_BLUR_SAMPLES = 64
 MAX_STAGE_COUNT = 64
 EV100_RANGE = (-20.0, 30.0)  # far beyond any real night (-5) or sunlit (15) exposure
+# ``[camera] tone``: a camera's JPEG rendering (the default) or the older filmic curve
+# (renderer/physics/camera.py describes both).
+TONE_CURVES = ("camera", "filmic")
 MAX_SCENE_BYTES = 1 << 20
 
 # DE421, the ephemeris skyfield loads, covers 1899-07-29 to 2053-10-09 (JD 2414864.5 to

@@ -991,6 +991,17 @@ def test_motion_blur(tmp_path):
     assert load_scene(write(tmp_path, doc)).camera.motion_blur == MotionBlur(8, 360.0)
 
 
+def test_tone_is_the_camera_rendering_unless_filmic_is_asked_for(tmp_path):
+    assert load_scene(write(tmp_path, example_doc())).camera.tone == "camera"
+    for tone in ("camera", "filmic"):
+        doc = edit(example_doc(), "camera.tone", tone)
+        assert load_scene(write(tmp_path, doc)).camera.tone == tone
+    err = error(tmp_path, edit(example_doc(), "camera.tone", "film"))
+    assert_error(err, "camera.tone", 'must be one of camera, filmic, got "film"')
+    assert "did you mean 'filmic'?" in err.message
+    assert_error(error(tmp_path, edit(example_doc(), "camera.tone", 1)), "camera.tone", "got 1")
+
+
 # ---------------------------------------------------------------------------
 # earth and stars
 # ---------------------------------------------------------------------------
