@@ -65,6 +65,7 @@ import numpy as np
 from renderer.assets import asset_path
 from renderer.physics.colour import LUMINANCE_WEIGHTS
 from renderer.physics.exposure import ExposureSettings, ev100
+from renderer.scene import Exposure, Noise
 
 CAMERA_RESPONSE_FILE = "camera_response.json"
 
@@ -103,6 +104,14 @@ class CameraResponse:
         """
         return in_gamut_chromaticity(self.matrix @ self.raw(wavelength_nm))
 
+    @property
+    def channel_gain(self) -> np.ndarray:
+        """Raw signal of each channel per unit of white-balanced raw, relative to the
+        channel that saturates first on white (green): white_raw / max(white_raw).  A
+        channel with a gain below 1 collects fewer electrons for the same picture value,
+        so the white balance amplifies its noise."""
+        return self.white_raw / self.white_raw.max()
+
 
 @cache
 def camera_response() -> CameraResponse:
@@ -131,6 +140,36 @@ def in_gamut_chromaticity(rgb: np.ndarray) -> np.ndarray:
     s = float(np.max(-rgb[neg] / (y - rgb[neg]))) if neg.any() else 0.0
     out = rgb + s * (y - rgb)
     return np.clip(out, 0.0, None) / y
+
+
+@dataclass(frozen=True)
+class SensorNoise:
+    """A scene's sensor noise as one output pixel sees it (shaders/post.glsl applies it).
+
+    An output pixel W pixels wide gathers n = (sensor_width_px / W)^2 photosites (at
+    least one): n times the electrons, sqrt(n) times the read noise, and n chances of
+    holding a hot photosite, whose charge is then spread over the whole pixel.
+    """
+
+    full_well_e: float  # electrons of the green channel at saturation, per output pixel
+    read_noise_e: float  # electrons RMS per channel, per output pixel
+    hot_fraction: float  # probability that an output pixel holds a hot photosite
+    hot_mean_e: float  # mean dark charge of a hot photosite during the exposure, electrons
+
+
+def sensor_noise(noise: Noise, exposure: Exposure, width_px: int) -> SensorNoise:
+    """The output pixel's noise parameters for a frame ``width_px`` wide.
+
+    With the exposure given as EV100 alone the ISO is unknown: the sensor's base ISO.
+    """
+    iso = noise.base_iso if exposure.ev100 is not None else exposure.iso
+    n = max((noise.sensor_width_px / max(width_px, 1)) ** 2, 1.0)
+    return SensorNoise(
+        full_well_e=noise.full_well_e * noise.base_iso / max(iso, 1e-6) * n,
+        read_noise_e=noise.read_noise_e * n**0.5,
+        hot_fraction=min(noise.hot_pixel_fraction * n, 1.0),
+        hot_mean_e=noise.hot_pixel_e_per_s * exposure.shutter_s,
+    )
 
 
 def saturation_luminance(exposure: ExposureSettings) -> float:
