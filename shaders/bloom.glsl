@@ -5,19 +5,23 @@
 //
 //     L'(x) = (1 - F) L(x) + F sum_j a_j (G_j * L)(x),      sum_j a_j = 1,
 //
-// where the G_j are unit-area Gaussians of ANGULAR widths sigma_j (radians,
-// passes/bloom.py): from a narrow core to a halo degrees wide, weighted so
-// their sum falls off like a power law, as real glare does.  Being defined in
-// angle, the halo covers the same part of the sky and holds the same share of
-// the energy at any resolution.  Gaussians have no edge, so even the Sun
-// (~1e9 cd/m^2) shows a round, smoothly fading halo rather than the outline of
-// a kernel's support.
+// where the G_j are unit-area Gaussians of ANGULAR widths sigma_j (radians)
+// whose weights a_j ~ sigma_j^(2 - n) make their sum follow a power law
+// theta^-n: the outer aureole of a measured fast lens's point-spread function
+// (passes/bloom.py gives the measurement, n = 2.2, and where the law starts and
+// ends).  Being defined in angle, the halo covers the same part of the sky and
+// holds the same share of the energy at any resolution.  Gaussians have no
+// edge, so even the Sun (~1e9 cd/m^2) shows a round, smoothly fading halo
+// rather than the outline of a kernel's support.
 //
-// Each G_j * L is computed at the mip level L_j of the radiance buffer where
+// SANITIZE first copies the radiance with every non-finite value (NaN,
+// infinity) set to zero: the glare's mip averages and blurs would otherwise
+// spread one bad pixel over the frame (a NaN turns every sum it enters into
+// NaN).  Each G_j * L is then computed at the mip level L_j of that copy where
 // sigma_j spans 2 to 4 texels (cheap: a level is 4^L_j times smaller), as two
 // 1-D Gaussian passes (BLUR_H, BLUR_V) with weights normalised to 1; the
-// COMPOSITE pass then reads each blurred level with bilinear filtering, which
-// is smooth because each is blurred by at least two texels.  Mip averages,
+// COMPOSITE pass reads each blurred level with bilinear filtering, which is
+// smooth because each is blurred by at least two texels.  Mip averages,
 // normalised weights and bilinear reads all keep the total light unchanged
 // (energy-conserving) away from the image edges.
 
@@ -30,7 +34,22 @@ void main() { fullscreen_vertex(); }
 
 out vec4 frag_color;
 
-#if defined(BLUR_H) || defined(BLUR_V)
+#if defined(SANITIZE)
+uniform sampler2D u_src;      // the radiance buffer (level 0, padded)
+
+// finite: false for NaN and the infinities, whose exponent bits are all ones
+// (tested on the bits, which no compiler's fast-math may fold away).
+bvec3 finite(vec3 v) {
+    uvec3 e = floatBitsToUint(v) & uvec3(0x7f800000u);
+    return notEqual(e, uvec3(0x7f800000u));
+}
+
+void main() {
+    vec3 v = texelFetch(u_src, ivec2(gl_FragCoord.xy), 0).rgb;
+    frag_color = vec4(all(finite(v)) ? v : vec3(0.0), 1.0);
+}
+
+#elif defined(BLUR_H) || defined(BLUR_V)
 uniform sampler2D u_src;      // BLUR_H: the radiance buffer (read at u_level); BLUR_V: the H result
 uniform int u_level;          // mip level read by BLUR_H
 uniform float u_sigma;        // Gaussian sigma in texels of this level
@@ -63,7 +82,7 @@ void main() {
 }
 
 #else  // COMPOSITE
-uniform sampler2D u_hdr;                 // radiance, level 0 (may be padded beyond the view)
+uniform sampler2D u_hdr;                 // SANITIZE's radiance, level 0 (padded beyond the view)
 uniform sampler2D u_halo[NUM_GLARE];     // each component, blurred at its own level
 uniform float u_weight[NUM_GLARE];       // a_j
 uniform float u_fraction;                // F

@@ -133,7 +133,9 @@ void main() {
     // Flip rows within the view (the input may be padded beyond it).
     ivec2 src = ivec2(gl_FragCoord.x, u_height - gl_FragCoord.y);
     vec3 radiance = texelFetch(u_hdr, src, 0).rgb;
-    if (any(isnan(radiance)) || any(isinf(radiance))) radiance = vec3(0.0);
+    // NaN and the infinities have all exponent bits set (a bit test no fast-math folds).
+    uvec3 bits = floatBitsToUint(radiance) & uvec3(0x7f800000u);
+    if (any(equal(bits, uvec3(0x7f800000u)))) radiance = vec3(0.0);
     vec3 x = radiance * u_exposure;
     if (u_noise) x = sensor_noise(x, src);
     vec3 v = u_filmic ? srgb_encode(tone_map(x)) : camera_render(x);

@@ -151,9 +151,10 @@ class Noise:
 @dataclass(frozen=True)
 class Bloom:
     """``[camera.bloom]``: the fraction of each pixel's light the lens and sensor spread
-    into a wide halo (energy-conserving: the rest stays in the pixel)."""
+    into a wide halo (energy-conserving: the rest stays in the pixel).  The default is a
+    measured fast lens's share beyond 100 arcsec (renderer/passes/bloom.py)."""
 
-    fraction: float = 0.02
+    fraction: float = 0.013
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer
 from renderer.output.frames import render_still, render_video
 from renderer.output.writer import VideoWriter
-from renderer.passes.bloom import BloomPass
+from renderer.passes.bloom import GLARE_SIGMA_RAD, GLARE_WEIGHT, BloomPass
 from renderer.passes.compositor import Compositor, padded_size
 from renderer.passes.post import PostPass
 from renderer.scene import Bloom, Camera, Exposure, MotionBlur, Noise, load_scene
@@ -184,15 +184,32 @@ def _encircled(img, view, angles_deg):
     return np.array([img[theta <= a].sum() for a in angles_deg]) / img.sum()
 
 
+def _kept_in_block(view, fraction):
+    """Share of a source spread evenly over a 2x2 pixel block that the glare kernel
+    (1 - F) delta + F sum_j a_j G_j leaves in that block: for each Gaussian, the chance
+    that a point uniform on [-1, 1] px lands in [-1, 1] px, squared (x and y)."""
+    from math import erf, sqrt
+
+    u = np.linspace(-1.0, 1.0, 2001)
+    phi = np.vectorize(lambda z: 0.5 * (1.0 + erf(z / sqrt(2.0))))
+    kept = 0.0
+    for sigma_rad, a in zip(GLARE_SIGMA_RAD, GLARE_WEIGHT, strict=True):
+        s = sigma_rad * view.focal_px
+        kept += a * float(np.mean(phi((1 - u) / s) - phi((-1 - u) / s))) ** 2
+    return 1.0 - fraction + fraction * kept
+
+
 def test_glare_conserves_energy_and_spreads_a_fixed_share(ctx):
     view = View(640, 360, 60.0)
     before, after = _glare(ctx, view, fraction=0.1)
     assert after.sum() == pytest.approx(before.sum(), rel=0.01)
-    # 90 % stays in the source's own pixels, 10 % goes into the halo.
+    # 90 % stays in the source's own pixels, 10 % goes into the halo, less the part of
+    # the halo that falls within those pixels (its narrowest Gaussians, 100 arcsec and
+    # up, are sub-pixel at this size): 93 % stays.
     cy, cx = view.height // 2, view.width // 2
-    assert after[cy - 1 : cy + 1, cx - 1 : cx + 1].sum() / before.sum() == pytest.approx(
-        0.9, abs=0.03
-    )
+    kept = after[cy - 1 : cy + 1, cx - 1 : cx + 1].sum() / before.sum()
+    assert kept == pytest.approx(_kept_in_block(view, 0.1), abs=0.01)
+    assert 0.9 < kept < 0.95
     assert _encircled(after, view, [0.3])[0] < 0.97  # a real halo beyond 0.3 deg
 
 
