@@ -285,7 +285,7 @@ def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int) -> Camera:
         "bloom",
         True,
         lambda t, w: Bloom(
-            _num(ctx, _table(ctx, t, w, _BLOOM_KEYS), w, "fraction", _Range(0.0, 0.5), 0.013)
+            _num(ctx, _table(ctx, t, w, _BLOOM_KEYS), w, "fraction", _Range(0.0, 0.5), 0.014)
         ),
     )
     tone = _choice(ctx, cam, p, "tone", TONE_CURVES, "camera")

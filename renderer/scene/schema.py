@@ -154,7 +154,7 @@ class Bloom:
     into a wide halo (energy-conserving: the rest stays in the pixel).  The default is a
     measured fast lens's share beyond 100 arcsec (renderer/passes/bloom.py)."""
 
-    fraction: float = 0.013
+    fraction: float = 0.014
 
 
 @dataclass(frozen=True)
