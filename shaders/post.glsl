@@ -8,14 +8,31 @@
 //    No layer has a gain of its own: this is the only scale between radiance
 //    and pixel values (DESIGN.md).
 // 0. Glare is already in the radiance (shaders/bloom.glsl runs before this).
-// 1b. Sensor noise (optional, seeded): in electrons, a pixel at exposure x
-//    (1 = saturation, which at the scene's ISO is FW = full well * base ISO /
-//    ISO electrons) collects N = x FW; photon shot noise (Poisson, sqrt(N)) and
-//    read noise r add in quadrature: sigma_x = sqrt(N + r^2) / FW, per channel.
-// 2. Tone map: a filmic curve (Hable's rational "toe + shoulder" form) scaled
-//    so that x = 1 (sensor saturation) maps to display white; values above clip,
-//    as a sensor does.  The toe keeps the night sky black rather than grey.
-// 3. Encode: the sRGB transfer function.
+// 1a. A radiance that is not a finite number (NaN, infinity) counts as black: one
+//    bad pixel must not reach the frame (the glare pass has already kept it from
+//    spreading).
+// 1b. Sensor noise (on by default at high ISO, seeded per frame), in the raw
+//    channels of a Bayer sensor (renderer/physics/camera.py, SensorNoise):
+//    the linear sRGB value x goes back through the camera's colour matrix M to
+//    white-balanced raw, r = M^-1 x; channel c then holds e_c = r_c g_c FW
+//    electrons, FW the output pixel's full well at this ISO (the green
+//    channel's, 1 = saturation) and g_c the channel's gain relative to green
+//    (the white balance amplifies red's and blue's noise).  Photon shot noise
+//    (Poisson, sqrt(e)) and read noise R add in quadrature, independently per
+//    channel: sigma_c = sqrt(e_c + R^2).  Hot photosites add dark charge to one
+//    channel (red, green, green or blue of the Bayer cell), exponentially
+//    distributed, at pixels fixed by the seed alone.  Back through M, the
+//    per-channel noise becomes the colour (chroma) noise of high-ISO pictures:
+//    x' = x + M (de / (g FW)).
+// 2. Display rendering ([camera] tone; renderer/physics/camera.py gives the
+//    reasoning and the constants):
+//    "camera" (default), as a camera's JPEG engine renders: a black point b,
+//      x' = clamp((x - b) / (1 - b), 0, 1) (white clips at saturation, as the
+//      sensor does), the sRGB encoding v = sRGB(x'), then a mild S-curve in the
+//      encoded value, v' = mix(v, smoothstep(0, 1, v), s).
+//    "filmic": a filmic curve (Hable's rational "toe + shoulder" form) scaled
+//      so that x = 1 maps to display white, then the sRGB encoding; it lifts
+//      the shadows one to two stops above what a camera records.
 // 4. Dither: triangular noise of +-1 code value, from a hash of the pixel and
 //    the frame index (deterministic: the same scene gives the same frames), so
 //    dark gradients such as the limb do not band at 8 bits.
@@ -35,9 +52,17 @@ uniform uint u_frame;         // frame index, seeds the dither and the noise
 uniform bool u_dither;
 uniform float u_height;          // the view's height in pixels
 uniform bool u_noise;
-uniform float u_full_well;       // electrons at saturation at this ISO
-uniform float u_read_noise;      // electrons RMS
-uniform uint u_noise_seed;
+uniform float u_full_well;       // green electrons at saturation at this ISO, per output pixel
+uniform float u_read_noise;      // electrons RMS per channel, per output pixel
+uniform uint u_noise_seed;       // the camera's: fixes the hot pixels, seeds the grain
+uniform mat3 u_srgb_from_raw;    // M: white-balanced raw -> linear sRGB
+uniform mat3 u_raw_from_srgb;    // M^-1
+uniform vec3 u_raw_gain;         // g: each raw channel's gain relative to green
+uniform float u_hot_fraction;    // probability that a pixel holds a hot photosite
+uniform float u_hot_mean_e;      // mean dark charge of a hot photosite, electrons
+uniform bool u_filmic;           // [camera] tone = "filmic"
+uniform float u_black_point;     // the camera rendering's b, fraction of saturation
+uniform float u_s_curve;         // the camera rendering's s
 
 out vec4 frag_color;
 
@@ -63,6 +88,13 @@ vec3 srgb_encode(vec3 c) {
     return mix(lo, hi, step(vec3(0.0031308), c));
 }
 
+// camera_render: sensor value x (1 = saturation) to encoded display value
+// [0, 1], as a camera's JPEG engine renders it (see the header, step 2).
+vec3 camera_render(vec3 x) {
+    vec3 v = srgb_encode(clamp((x - u_black_point) / (1.0 - u_black_point), 0.0, 1.0));
+    return mix(v, smoothstep(0.0, 1.0, v), u_s_curve);
+}
+
 // gaussian_pair: two independent standard normal numbers (Box-Muller) from a seed.
 vec2 gaussian_pair(uvec3 seed) {
     float u1 = max(rand01(seed), 1e-7);
@@ -71,19 +103,42 @@ vec2 gaussian_pair(uvec3 seed) {
     return r * vec2(cos(2.0 * PI * u2), sin(2.0 * PI * u2));
 }
 
+// hot_charge: the dark charge (electrons, per raw channel) of the hot photosite
+// this pixel holds, if any.  A function of the pixel and the camera's seed
+// alone: the same pixels glow in every frame.
+vec3 hot_charge(ivec2 p) {
+    uvec3 h = uvec3(uint(p.x), uint(p.y), u_noise_seed ^ 0x5bd1e995u);
+    if (rand01(h) >= u_hot_fraction) return vec3(0.0);
+    float bayer = rand01(h + uvec3(0u, 0u, 0x27d4eb2fu));
+    int c = bayer < 0.25 ? 0 : (bayer < 0.75 ? 1 : 2);
+    vec3 e = vec3(0.0);
+    e[c] = -u_hot_mean_e * log(max(rand01(h + uvec3(0u, 0u, 0x165667b1u)), 1e-7));
+    return e;
+}
+
+// sensor_noise: x (linear sRGB, 1 = saturation) with the sensor's noise for
+// this pixel and frame (see the header, step 1b).
+vec3 sensor_noise(vec3 x, ivec2 p) {
+    vec3 scale = u_raw_gain * u_full_well;             // electrons per unit of raw
+    vec3 hot = hot_charge(p);
+    vec3 e = max(u_raw_from_srgb * x, 0.0) * scale + hot;
+    uvec3 seed = uvec3(uint(p.x), uint(p.y), u_frame * 0x9e3779b1u ^ u_noise_seed);
+    vec2 g1 = gaussian_pair(seed);
+    vec2 g2 = gaussian_pair(seed ^ uvec3(0x85ebca6bu));
+    vec3 de = hot + sqrt(e + u_read_noise * u_read_noise) * vec3(g1, g2.x);
+    return x + u_srgb_from_raw * (de / scale);
+}
+
 void main() {
     // Flip rows within the view (the input may be padded beyond it).
     ivec2 src = ivec2(gl_FragCoord.x, u_height - gl_FragCoord.y);
     vec3 radiance = texelFetch(u_hdr, src, 0).rgb;
+    // NaN and the infinities have all exponent bits set (a bit test no fast-math folds).
+    uvec3 bits = floatBitsToUint(radiance) & uvec3(0x7f800000u);
+    if (any(equal(bits, uvec3(0x7f800000u)))) radiance = vec3(0.0);
     vec3 x = radiance * u_exposure;
-    if (u_noise) {
-        uvec3 seed = uvec3(uint(src.x), uint(src.y), u_frame * 0x9e3779b1u ^ u_noise_seed);
-        vec2 g1 = gaussian_pair(seed);
-        vec2 g2 = gaussian_pair(seed ^ uvec3(0x85ebca6bu));
-        vec3 sigma = sqrt(max(x, 0.0) * u_full_well + u_read_noise * u_read_noise) / u_full_well;
-        x += sigma * vec3(g1, g2.x);
-    }
-    vec3 v = srgb_encode(tone_map(x));
+    if (u_noise) x = sensor_noise(x, src);
+    vec3 v = u_filmic ? srgb_encode(tone_map(x)) : camera_render(x);
     // Pure black stays black: there is no gradient to hide there.
     if (u_dither && max(v.r, max(v.g, v.b)) > 0.0) {
         uvec3 seed = uvec3(uint(gl_FragCoord.x), uint(gl_FragCoord.y), u_frame);

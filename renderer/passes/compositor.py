@@ -145,7 +145,7 @@ class Compositor:
         self.render_radiance(substates)
         radiance = self.bloom.draw(self.hdr) if self.bloom is not None else self.hdr
         self.ldr_fbo.use()
-        self.post.draw(radiance, frame_index, self.view.height)
+        self.post.draw(radiance, frame_index, self.view.height, self.view.width)
         if self.yuv is not None:
             self.yuv.draw(self.ldr)
 

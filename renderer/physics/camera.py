@@ -1,5 +1,6 @@
-"""The camera: the luminance that saturates it, and its colour response, what colour a
-spectral line is in the picture (EV100 itself is in ``renderer.physics.exposure``).
+"""The camera: the luminance that saturates it, its colour response (what colour a
+spectral line is in the picture), and its display rendering, how a linear sensor value
+becomes an 8-bit code (EV100 itself is in ``renderer.physics.exposure``).
 
 Saturation: 1.2 * 2^EV100 cd/m^2 (ISO 12232's saturation-based speed, L_sat = 78 N^2 /
 (q S t) with q = 0.65).
@@ -34,6 +35,23 @@ camera_response``) holds:
 Only a line's chromaticity comes from here; its brightness stays photometric
 (the CIE luminous efficiency V(lambda), renderer/physics/airglow.py), like every other
 radiance in the renderer (DESIGN.md, "One radiometric scale").
+
+Display rendering (``[camera] tone``; shaders/post.glsl applies it):
+
+* ``"camera"`` (the default) renders as a camera's JPEG engine does (DESIGN.md, "A
+  camera's picture"): the sensor value x (1 = saturation) less a small black point b,
+  x' = (x - b) / (1 - b) clipped to [0, 1] (white clips where the sensor does), then the
+  sRGB encoding v = sRGB(x') (IEC 61966-2-1), then a mild S-curve in the encoded value,
+  v' = v + s (smoothstep(v) - v) = v - s v (1 - v) (1 - 2 v): slope 1 - s at black and
+  white, 1 + s/2 at mid-grey, so shadows sit a little below plain sRGB and mid-tones gain
+  a few per cent of contrast, as a camera's "standard" picture style does.  The black
+  point b = 0.0002 (12.3 stops below clipping, two thirds of an sRGB code) sets the
+  faintest signal that leaves black; with s = 0.08 the codes stay within 10 % of plain
+  sRGB from x = 0.005 up.  Sensor values 0.001, 0.01, 0.04, 0.10 become codes 2, 24, 54,
+  88 (plain sRGB: 3, 25, 56, 89).
+* ``"filmic"``: the earlier film-like curve (Hable's rational toe and shoulder, its white
+  point at saturation, then sRGB), which lifts shadows by one to two stops: 14, 58, 110,
+  156 for the same four values.
 """
 
 from __future__ import annotations
@@ -47,8 +65,13 @@ import numpy as np
 from renderer.assets import asset_path
 from renderer.physics.colour import LUMINANCE_WEIGHTS
 from renderer.physics.exposure import ExposureSettings, ev100
+from renderer.scene import Exposure, Noise
 
 CAMERA_RESPONSE_FILE = "camera_response.json"
+
+# The camera rendering's black point (fraction of saturation) and S-curve strength.
+CAMERA_BLACK_POINT = 0.0002
+CAMERA_S_CURVE = 0.08
 
 
 @dataclass(frozen=True)
@@ -81,6 +104,14 @@ class CameraResponse:
         """
         return in_gamut_chromaticity(self.matrix @ self.raw(wavelength_nm))
 
+    @property
+    def channel_gain(self) -> np.ndarray:
+        """Raw signal of each channel per unit of white-balanced raw, relative to the
+        channel that saturates first on white (green): white_raw / max(white_raw).  A
+        channel with a gain below 1 collects fewer electrons for the same picture value,
+        so the white balance amplifies its noise."""
+        return self.white_raw / self.white_raw.max()
+
 
 @cache
 def camera_response() -> CameraResponse:
@@ -109,6 +140,36 @@ def in_gamut_chromaticity(rgb: np.ndarray) -> np.ndarray:
     s = float(np.max(-rgb[neg] / (y - rgb[neg]))) if neg.any() else 0.0
     out = rgb + s * (y - rgb)
     return np.clip(out, 0.0, None) / y
+
+
+@dataclass(frozen=True)
+class SensorNoise:
+    """A scene's sensor noise as one output pixel sees it (shaders/post.glsl applies it).
+
+    An output pixel W pixels wide gathers n = (sensor_width_px / W)^2 photosites (at
+    least one): n times the electrons, sqrt(n) times the read noise, and n chances of
+    holding a hot photosite, whose charge is then spread over the whole pixel.
+    """
+
+    full_well_e: float  # electrons of the green channel at saturation, per output pixel
+    read_noise_e: float  # electrons RMS per channel, per output pixel
+    hot_fraction: float  # probability that an output pixel holds a hot photosite
+    hot_mean_e: float  # mean dark charge of a hot photosite during the exposure, electrons
+
+
+def sensor_noise(noise: Noise, exposure: Exposure, width_px: int) -> SensorNoise:
+    """The output pixel's noise parameters for a frame ``width_px`` wide.
+
+    With the exposure given as EV100 alone the ISO is unknown: the sensor's base ISO.
+    """
+    iso = noise.base_iso if exposure.ev100 is not None else exposure.iso
+    n = max((noise.sensor_width_px / max(width_px, 1)) ** 2, 1.0)
+    return SensorNoise(
+        full_well_e=noise.full_well_e * noise.base_iso / max(iso, 1e-6) * n,
+        read_noise_e=noise.read_noise_e * n**0.5,
+        hot_fraction=min(noise.hot_pixel_fraction * n, 1.0),
+        hot_mean_e=noise.hot_pixel_e_per_s * exposure.shutter_s,
+    )
 
 
 def saturation_luminance(exposure: ExposureSettings) -> float:

@@ -22,6 +22,7 @@ from renderer.scene.fields import (
     _POSITIVE,
     _T,
     _bool,
+    _choice,
     _Ctx,
     _fmt_num,
     _got,
@@ -39,6 +40,8 @@ from renderer.scene.fields import (
 from renderer.scene.schema import (
     EV100_RANGE,
     MAX_MOTION_BLUR_SAMPLES,
+    NOISE_DEFAULT_MIN_ISO,
+    TONE_CURVES,
     Bloom,
     Camera,
     ElementsOrbit,
@@ -53,8 +56,16 @@ from renderer.scene.schema import (
     TleOrbit,
 )
 
-_CAMERA_KEYS = ("fov_deg", "orbit", "look", "exposure", "motion_blur", "noise", "bloom")
-_NOISE_KEYS = ("seed", "full_well_e", "read_noise_e", "base_iso")
+_CAMERA_KEYS = ("fov_deg", "orbit", "look", "exposure", "motion_blur", "noise", "bloom", "tone")
+_NOISE_KEYS = (
+    "seed",
+    "full_well_e",
+    "read_noise_e",
+    "base_iso",
+    "sensor_width_px",
+    "hot_pixel_fraction",
+    "hot_pixel_e_per_s",
+)
 _BLOOM_KEYS = ("fraction",)
 _ORBIT_FORMS = ("tle", "elements", "over")
 _ELEMENTS_KEYS = ("altitude_km", "inclination_deg", "raan_deg", "arg_latitude_deg", "epoch_utc")
@@ -264,7 +275,9 @@ def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int) -> Camera:
         samples=_int(ctx, blur_tbl, bp, "samples", _Range(1, MAX_MOTION_BLUR_SAMPLES), 1),
         shutter_angle_deg=_num(ctx, blur_tbl, bp, "shutter_angle_deg", _Range(0, 360), 180.0),
     )
-    noise = _optional_layer(ctx, cam, p, "noise", False, lambda t, w: _parse_noise(ctx, t, w))
+    # High-ISO frames are grainy: noise is on by default where the exposure names such an ISO.
+    high_iso = exposure.ev100 is None and exposure.iso >= NOISE_DEFAULT_MIN_ISO
+    noise = _optional_layer(ctx, cam, p, "noise", high_iso, lambda t, w: _parse_noise(ctx, t, w))
     bloom = _optional_layer(
         ctx,
         cam,
@@ -272,10 +285,11 @@ def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int) -> Camera:
         "bloom",
         True,
         lambda t, w: Bloom(
-            _num(ctx, _table(ctx, t, w, _BLOOM_KEYS), w, "fraction", _Range(0.0, 0.5), 0.02)
+            _num(ctx, _table(ctx, t, w, _BLOOM_KEYS), w, "fraction", _Range(0.0, 0.5), 0.014)
         ),
     )
-    return Camera(orbit, fov, look, exposure, blur, noise, bloom)
+    tone = _choice(ctx, cam, p, "tone", TONE_CURVES, "camera")
+    return Camera(orbit, fov, look, exposure, blur, noise, bloom, tone)
 
 
 def _optional_layer(
@@ -306,4 +320,7 @@ def _parse_noise(ctx: _Ctx, value: dict[str, Any], where: str) -> Noise:
         full_well_e=_num(ctx, tbl, where, "full_well_e", _Range(100.0, 1e7), 60000.0),
         read_noise_e=_num(ctx, tbl, where, "read_noise_e", _Range(0.0, 1000.0), 2.5),
         base_iso=_num(ctx, tbl, where, "base_iso", _Range(25.0, 12800.0), 100.0),
+        sensor_width_px=_int(ctx, tbl, where, "sensor_width_px", _Range(1, 100000), 5568),
+        hot_pixel_fraction=_num(ctx, tbl, where, "hot_pixel_fraction", _Range(0.0, 0.01), 1e-4),
+        hot_pixel_e_per_s=_num(ctx, tbl, where, "hot_pixel_e_per_s", _Range(0.0, 1e6), 100.0),
     )

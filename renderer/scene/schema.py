@@ -126,25 +126,35 @@ class MotionBlur:
 
 @dataclass(frozen=True)
 class Noise:
-    """``[camera.noise]``: seeded sensor noise, photon shot noise and read noise.
+    """``[camera.noise]``: seeded sensor noise: photon shot noise, read noise and hot
+    pixels, per colour channel of a Bayer sensor (so colour noise after its colour matrix).
 
     The sensor holds ``full_well_e`` electrons at saturation at ``base_iso``; at a
     higher ISO the analogue gain reaches saturation with proportionally fewer
-    electrons, so shot noise grows as the ISO does.  Off unless the key is given.
+    electrons, so shot noise grows as the ISO does.  An output pixel gathers the
+    photosites of a sensor ``sensor_width_px`` wide scaled to the frame's width, so a
+    smaller frame is less grainy, as a downscaled photograph is.  A fraction
+    ``hot_pixel_fraction`` of the photosites are hot: each collects dark charge at a
+    mean rate of ``hot_pixel_e_per_s`` (exponentially distributed), fixed per seed.
+    On by default at ISO ``NOISE_DEFAULT_MIN_ISO`` and above (see the parser).
     """
 
     seed: int = 0
     full_well_e: float = 60000.0
     read_noise_e: float = 2.5
     base_iso: float = 100.0
+    sensor_width_px: int = 5568
+    hot_pixel_fraction: float = 1e-4
+    hot_pixel_e_per_s: float = 100.0
 
 
 @dataclass(frozen=True)
 class Bloom:
     """``[camera.bloom]``: the fraction of each pixel's light the lens and sensor spread
-    into a wide halo (energy-conserving: the rest stays in the pixel)."""
+    into a wide halo (energy-conserving: the rest stays in the pixel).  The default is a
+    measured fast lens's share beyond 100 arcsec (renderer/passes/bloom.py)."""
 
-    fraction: float = 0.02
+    fraction: float = 0.014
 
 
 @dataclass(frozen=True)
@@ -158,6 +168,7 @@ class Camera:
     motion_blur: MotionBlur = field(default_factory=MotionBlur)
     noise: Noise | None = None
     bloom: Bloom | None = field(default_factory=Bloom)
+    tone: str = "camera"  # one of TONE_CURVES
 
 
 @dataclass(frozen=True)
@@ -311,6 +322,12 @@ MAX_AIRGLOW_LAYERS = 8  # so the airglow pass can use a fixed-size uniform array
 MAX_MOTION_BLUR_SAMPLES = 64
 MAX_STAGE_COUNT = 64
 EV100_RANGE = (-20.0, 30.0)  # far beyond any real night (-5) or sunlit (15) exposure
+# Without a [camera.noise] key, noise is on when the exposure names an ISO this high or
+# higher (high-ISO frames shimmer with grain); an exposure given as ev100 alone names none.
+NOISE_DEFAULT_MIN_ISO = 1600.0
+# ``[camera] tone``: a camera's JPEG rendering (the default) or the older filmic curve
+# (renderer/physics/camera.py describes both).
+TONE_CURVES = ("camera", "filmic")
 MAX_SCENE_BYTES = 1 << 20
 # ffmpeg's frame rate is a fraction with a denominator up to 1001 (output/ffmpeg.py): a
 # rate below half of 1/1001 would round to zero frames a second.  0.01 (a frame every

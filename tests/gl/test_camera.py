@@ -12,7 +12,7 @@ from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer
 from renderer.output.frames import render_still, render_video
 from renderer.output.writer import VideoWriter
-from renderer.passes.bloom import BloomPass
+from renderer.passes.bloom import GLARE_SIGMA_RAD, GLARE_WEIGHT, BloomPass
 from renderer.passes.compositor import Compositor, padded_size
 from renderer.passes.post import PostPass
 from renderer.scene import Bloom, Camera, Exposure, MotionBlur, Noise, load_scene
@@ -184,15 +184,32 @@ def _encircled(img, view, angles_deg):
     return np.array([img[theta <= a].sum() for a in angles_deg]) / img.sum()
 
 
+def _kept_in_block(view, fraction):
+    """Share of a source spread evenly over a 2x2 pixel block that the glare kernel
+    (1 - F) delta + F sum_j a_j G_j leaves in that block: for each Gaussian, the chance
+    that a point uniform on [-1, 1] px lands in [-1, 1] px, squared (x and y)."""
+    from math import erf, sqrt
+
+    u = np.linspace(-1.0, 1.0, 2001)
+    phi = np.vectorize(lambda z: 0.5 * (1.0 + erf(z / sqrt(2.0))))
+    kept = 0.0
+    for sigma_rad, a in zip(GLARE_SIGMA_RAD, GLARE_WEIGHT, strict=True):
+        s = sigma_rad * view.focal_px
+        kept += a * float(np.mean(phi((1 - u) / s) - phi((-1 - u) / s))) ** 2
+    return 1.0 - fraction + fraction * kept
+
+
 def test_glare_conserves_energy_and_spreads_a_fixed_share(ctx):
     view = View(640, 360, 60.0)
     before, after = _glare(ctx, view, fraction=0.1)
     assert after.sum() == pytest.approx(before.sum(), rel=0.01)
-    # 90 % stays in the source's own pixels, 10 % goes into the halo.
+    # 90 % stays in the source's own pixels, 10 % goes into the halo, less the part of
+    # the halo that falls within those pixels (its narrowest Gaussians, 100 arcsec and
+    # up, are sub-pixel at this size): 93 % stays.
     cy, cx = view.height // 2, view.width // 2
-    assert after[cy - 1 : cy + 1, cx - 1 : cx + 1].sum() / before.sum() == pytest.approx(
-        0.9, abs=0.03
-    )
+    kept = after[cy - 1 : cy + 1, cx - 1 : cx + 1].sum() / before.sum()
+    assert kept == pytest.approx(_kept_in_block(view, 0.1), abs=0.01)
+    assert 0.9 < kept < 0.95
     assert _encircled(after, view, [0.3])[0] < 0.97  # a real halo beyond 0.3 deg
 
 
@@ -205,8 +222,9 @@ def test_glare_looks_the_same_at_any_resolution(ctx):
     np.testing.assert_allclose(small, large, atol=0.01)
 
 
-def _noisy_frame(ctx, iso, seed=0, frame=0, x=0.1):
-    """8-bit output of a uniform field at exposure x (1 = saturation) with noise on."""
+def _noisy_frame(ctx, iso, seed=0, frame=0, x=0.1, read_noise_e=2.5):
+    """8-bit output of a uniform field at exposure x (1 = saturation) with noise on: one
+    photosite per output pixel and no hot pixels, the shot and read noise alone."""
     view = View(128, 128, 60.0)
     exposure = Exposure(iso=iso, shutter_s=0.5, f_number=1.4)
     from renderer.physics.camera import saturation_luminance
@@ -216,7 +234,10 @@ def _noisy_frame(ctx, iso, seed=0, frame=0, x=0.1):
     tex = ctx.texture((view.width, view.height), 4, img.tobytes(), dtype="f4")
     target = ctx.texture((view.width, view.height), 4)
     fbo = ctx.framebuffer(color_attachments=[target])
-    camera = Camera(orbit=None, exposure=exposure, noise=Noise(seed=seed))
+    noise = Noise(
+        seed=seed, read_noise_e=read_noise_e, sensor_width_px=view.width, hot_pixel_fraction=0.0
+    )
+    camera = Camera(orbit=None, exposure=exposure, noise=noise)
     post = PostPass(ctx, camera, dither=False)
     try:
         fbo.use()
@@ -231,10 +252,13 @@ def _noisy_frame(ctx, iso, seed=0, frame=0, x=0.1):
 
 def test_sensor_noise_grows_as_the_square_root_of_iso(ctx):
     # Shot noise: at a fixed exposure x the sensor collects x * FW electrons with
-    # FW = 60000 * 100 / ISO, so the relative noise grows as sqrt(ISO); read
-    # noise (2.5 e-) is small next to it here.  At the same operating point the
-    # tone curve's slope is the same, so output codes scale alike.
-    low, high = _noisy_frame(ctx, 1600), _noisy_frame(ctx, 12800)
+    # FW = 60000 * 100 / ISO, so the relative noise grows as sqrt(ISO).  Read noise
+    # is left out: at ISO 12800 the red channel (white-balance gain 1.7) collects only
+    # 27 electrons at x = 0.1, where 2.5 e- of read noise would add a fifth to the
+    # variance.  At the same operating point the tone curve's slope is the same, so
+    # output codes scale alike.
+    low = _noisy_frame(ctx, 1600, read_noise_e=0.0)
+    high = _noisy_frame(ctx, 12800, read_noise_e=0.0)
     ratio = high.std() / low.std()
     assert low.std() > 0.5
     assert ratio == pytest.approx(np.sqrt(12800 / 1600), rel=0.12)

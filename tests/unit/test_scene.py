@@ -32,6 +32,7 @@ from renderer.scene import (
     LaunchTarget,
     MotionBlur,
     NightLights,
+    Noise,
     OverOrbit,
     Scene,
     Stars,
@@ -995,6 +996,42 @@ def test_ev100_formula():
 def test_motion_blur(tmp_path):
     doc = edit(example_doc(), "camera.motion_blur", {"samples": 8, "shutter_angle_deg": 360})
     assert load_scene(write(tmp_path, doc)).camera.motion_blur == MotionBlur(8, 360.0)
+
+
+def test_noise_is_on_by_default_at_high_iso_and_can_be_turned_off(tmp_path):
+    doc = example_doc()  # ISO 12800
+    assert load_scene(write(tmp_path, doc)).camera.noise == Noise()
+    doc = edit(example_doc(), "camera.exposure.iso", 800)
+    assert load_scene(write(tmp_path, doc)).camera.noise is None
+    doc = edit(example_doc(), "camera.exposure", {"ev100": -5})  # the ISO is not named
+    assert load_scene(write(tmp_path, doc)).camera.noise is None
+    doc = edit(example_doc(), "camera.noise", False)
+    assert load_scene(write(tmp_path, doc)).camera.noise is None
+    doc = edit(edit(example_doc(), "camera.exposure.iso", 800), "camera.noise", True)
+    assert load_scene(write(tmp_path, doc)).camera.noise == Noise()
+    table = {"seed": 7, "sensor_width_px": 4000, "hot_pixel_fraction": 0, "hot_pixel_e_per_s": 5}
+    doc = edit(example_doc(), "camera.noise", table)
+    assert load_scene(write(tmp_path, doc)).camera.noise == Noise(
+        seed=7, sensor_width_px=4000, hot_pixel_fraction=0.0, hot_pixel_e_per_s=5.0
+    )
+    for key, value, fragment in (
+        ("sensor_width_px", 0, "from 1 to 100000"),
+        ("hot_pixel_fraction", 0.5, "from 0 to 0.01"),
+        ("hot_pixel_e_per_s", -1, "from 0 to 1000000"),
+    ):
+        err = error(tmp_path, edit(example_doc(), f"camera.noise.{key}", value))
+        assert_error(err, f"camera.noise.{key}", fragment)
+
+
+def test_tone_is_the_camera_rendering_unless_filmic_is_asked_for(tmp_path):
+    assert load_scene(write(tmp_path, example_doc())).camera.tone == "camera"
+    for tone in ("camera", "filmic"):
+        doc = edit(example_doc(), "camera.tone", tone)
+        assert load_scene(write(tmp_path, doc)).camera.tone == tone
+    err = error(tmp_path, edit(example_doc(), "camera.tone", "film"))
+    assert_error(err, "camera.tone", 'must be one of camera, filmic, got "film"')
+    assert "did you mean 'filmic'?" in err.message
+    assert_error(error(tmp_path, edit(example_doc(), "camera.tone", 1)), "camera.tone", "got 1")
 
 
 # ---------------------------------------------------------------------------

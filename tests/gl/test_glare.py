@@ -1,0 +1,144 @@
+"""Glare measured from the glare pass's output against the lens point-spread function it
+stands for (renderer/passes/bloom.py: a measured fast lens's outer aureole, intensity
+~ theta^-2.2 from 100 arcsec), written out here independently as that power law; and
+the pass's guard against non-finite radiance."""
+
+from __future__ import annotations
+
+import math
+
+import moderngl
+import numpy as np
+import pytest
+
+from renderer.frame_state import View
+from renderer.passes.bloom import BloomPass
+from renderer.passes.compositor import padded_size
+from renderer.scene import Bloom
+
+INDEX = 2.2  # Liu et al. 2022's outer aureole of the Dragonfly lenses (bloom.py)
+INNER = math.radians(100 / 3600)  # where that law starts
+OUTER = 0.1  # rad, where the renderer ends it
+SHARE = 0.0118  # the measured aureole's share of the light between INNER and OUTER
+
+
+def measured_psf(theta: np.ndarray) -> np.ndarray:
+    """The measured aureole as a pure power law holding SHARE of the light between INNER
+    and OUTER (sr^-1; flat inside INNER, where the renderer keeps the light in place)."""
+    a = (2.0 - INDEX) / (2 * math.pi * (OUTER ** (2 - INDEX) - INNER ** (2 - INDEX)))
+    return SHARE * a * np.clip(theta, INNER, None) ** -INDEX
+
+
+def glare_of(ctx, img: np.ndarray, view: View, fraction: float) -> np.ndarray:
+    """The glare pass applied to an (H, W, 3) radiance image, row 0 at the bottom."""
+    pw, ph = padded_size(view)
+    buf = np.zeros((ph, pw, 4), np.float32)
+    buf[: view.height, : view.width, :3] = img
+    tex = ctx.texture((pw, ph), 4, buf.tobytes(), dtype="f4")
+    tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
+    bloom = BloomPass(ctx, Bloom(fraction), view, padded_size(view))
+    try:
+        out = np.frombuffer(bloom.draw(tex).read(), np.float32)
+        return out.reshape(view.height, view.width, 4)[..., :3].astype(np.float64)
+    finally:
+        bloom.release()
+        tex.release()
+
+
+def angles(view: View, cy: float, cx: float) -> np.ndarray:
+    """Angle (rad) of every pixel centre from the direction through (cx, cy) at the
+    image centre (pinhole geometry)."""
+    y, x = np.mgrid[0 : view.height, 0 : view.width] + 0.5
+    r = np.hypot(x - cx, y - cy)
+    return np.arctan(r / view.focal_px)
+
+
+def test_glare_falls_off_as_the_measured_lens_psf(ctx):
+    # A point source of flux 1 (cd/m^2 sr) at the centre of a 1280 px, 60 deg frame, the
+    # default glare: between 0.5 and 3 deg its radiance is the measured PSF's, slope -2.2
+    # in log-log and level within 8 %.
+    view = View(1280, 720, 60.0)
+    img = np.zeros((view.height, view.width, 3))
+    cy, cx = view.height // 2, view.width // 2
+    omega = 1.0 / view.focal_px**2  # a pixel's solid angle at the centre, sr
+    img[cy - 1 : cy + 1, cx - 1 : cx + 1] = 1.0 / (4 * omega)
+    out = glare_of(ctx, img, view, Bloom().fraction)[..., 0]
+    theta = angles(view, cy, cx)
+    rings = np.radians(np.geomspace(0.5, 3.0, 10))
+    width = np.maximum(0.02 * rings, 0.7 / view.focal_px)  # rings at least 1.4 px wide
+    rendered = np.array(
+        [out[np.abs(theta - t) < w].mean() for t, w in zip(rings, width, strict=True)]
+    )
+    slope = np.polyfit(np.log(rings), np.log(rendered), 1)[0]
+    assert slope == pytest.approx(-INDEX, abs=0.1)
+    np.testing.assert_allclose(rendered, measured_psf(rings), rtol=0.08)
+    # Past the end of the law (0.1 rad) the glare fades out: at 20 deg it is below a
+    # tenth of the law's value.
+    far = out[np.abs(theta - math.radians(20)) < 0.005].mean()
+    assert far < 0.1 * measured_psf(np.array([math.radians(20)]))[0]
+
+
+def disc_glare_saturated_radius(x_disc: float, radius: float) -> float:
+    """Radius (rad) out to which a uniform disc at sensor value ``x_disc`` saturates
+    (x >= 1) outside itself through the measured PSF: the disc convolved with the power
+    law on a polar grid, independently of the renderer."""
+    r = (np.arange(400) + 0.5) / 400 * radius
+    phi = (np.arange(360) + 0.5) / 360 * 2 * math.pi
+    rr, pp = np.meshgrid(r, phi)
+    area = (radius / 400) * (2 * math.pi / 360) * rr  # polar area elements, sr
+    for rho in np.linspace(radius, 20 * radius, 2000):
+        d = np.hypot(rr * np.cos(pp) - rho, rr * np.sin(pp))
+        x = x_disc * float((measured_psf(d) * area).sum())
+        if x < 1.0:
+            return rho
+    return math.inf
+
+
+def test_a_bright_disc_saturates_out_to_where_the_lens_psf_puts_it(ctx):
+    # A Moon-sized disc (0.52 deg) holding the flagship Moon's light at the flagship
+    # exposure (x times solid angle 1.05 sr: its lit 61 % at ISO 12800, 0.5 s, f/1.4, a
+    # 16-stop overexposure), default glare: the saturated region reaches as far as the
+    # disc convolved with the lens's PSF says, no farther and no nearer (within a pixel).
+    view = View(960, 540, 20.0)  # 0.021 deg per pixel
+    radius = math.radians(0.26)
+    x_disc = 1.05 / (math.pi * radius**2)
+    cy, cx = view.height / 2, view.width / 2
+    theta = angles(view, cy, cx)
+    img = np.zeros((view.height, view.width, 3))
+    img[theta <= radius] = x_disc
+    out = glare_of(ctx, img, view, Bloom().fraction)[..., 1]
+    saturated = out >= 1.0
+    rendered = math.atan(math.sqrt(saturated.sum() / math.pi) / view.focal_px)
+    expected = disc_glare_saturated_radius(x_disc, radius)
+    pixel = 1.0 / view.focal_px
+    assert rendered == pytest.approx(expected, abs=1.5 * pixel)
+    # The glare of a 16-stop overexposure does widen it: to 2.0 deg across, where 1/50,000
+    # of the disc's light per pixel still saturates.
+    assert 1.8 < math.degrees(2 * rendered) < 2.2
+
+
+def test_non_finite_radiance_does_not_spread(ctx):
+    # A bright source, and beside it a NaN, +inf and -inf pixel: the glare is what it is
+    # without them, and every value is finite (those pixels themselves count as black).
+    view = View(320, 180, 60.0)
+    img = np.zeros((view.height, view.width, 3))
+    img[90:92, 160:162] = 1e6
+    clean = glare_of(ctx, img, view, 0.05)
+    bad = img.copy()
+    bad[60, 100] = np.nan
+    bad[61, 100, 1] = np.inf
+    bad[62, 100, 2] = -np.inf
+    out = glare_of(ctx, bad, view, 0.05)
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out, clean, rtol=1e-5, atol=1e-6 * clean.max())
+
+
+@pytest.mark.parametrize("size", [(32, 18), (64, 36)])
+def test_glare_works_on_frames_so_small_that_one_mip_level_holds_it(ctx, size):
+    # At 32 px across 60 deg every Gaussian of the kernel is at level 0: one halo.
+    view = View(*size, 60.0)
+    img = np.zeros((view.height, view.width, 3))
+    img[view.height // 2, view.width // 2] = 1e4
+    out = glare_of(ctx, img, view, 0.1)
+    assert np.isfinite(out).all()
+    assert out.sum() == pytest.approx(img.sum(), rel=0.02)
