@@ -3,7 +3,7 @@
 # (orbitlapse still at 480x270, saved as JPEG, quality 85, no chroma subsampling, under
 # docs/gallery/) and the animated preview of the flagship (docs/flagship-preview.webp: 61 frames at 320x180
 # spread over its 90 s, rendered by orbitlapse render to PNG frames, one of them at
-# the core-stage separation flash, T+286 s).  tests/cli/test_gallery.py re-renders
+# the core-stage separation, T+286 s).  tests/cli/test_gallery.py re-renders
 # every "still" line of this file and checks the JPEG is that image.
 # Needs orbitlapse on PATH and Pillow in $PYTHON (default python3).
 set -euo pipefail
@@ -26,18 +26,18 @@ still() {  # scene name (scenes/NAME.toml), seconds of video
 }
 
 mkdir -p docs/gallery
-still progress-ms10 53.4          # T+286 s: the core-stage flash, the Moon above
+still progress-ms10 19.13         # T+288 s: the core-stage separation's burst, 4 frames on
 still himalaya-day 9              # the Himalaya at lower left, glint on the Bay of Bengal
 still pacific-sunrise 17          # the Sun clearing the airglow height
 still europe-nile-night 30        # the Nile delta, Cairo and the valley
 still cape-twilight-launch 17     # T+400 s: the sunlit exhaust cloud
 
-# The animation: the flagship as PNG frames, 14.83 s of simulated time apart (fps
-# 10/14.8333), so that frame 36 falls at 18:18:54 UTC, T+286 s, the staging flash.
+# The animation: the flagship as PNG frames 19/13 s of video apart (fps 13/19), so that
+# frame 13 falls at 19.0 s of video, T+286 s, the core-stage separation.
 sed -e 's/^codec = .*/codec = "png"/' -e 's/^path = .*/path = "frames"/' \
   scenes/progress-ms10.toml > "$tmp/flagship.toml"
 orbitlapse render "$tmp/flagship.toml" -o "$tmp/frames" --width 320 --height 180 \
-  --fps 0.67415730 --force --quiet
+  --fps 0.68421053 --force --quiet
 "$PYTHON" - "$tmp/frames" docs/flagship-preview.webp <<'PY'
 import sys
 from pathlib import Path
