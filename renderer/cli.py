@@ -1,7 +1,7 @@
 """The ``orbitlapse`` command: render, still, preview, check, info.
 
 Exit status: 0 success, 1 a failure while rendering, 2 a bad scene or bad
-arguments (SCENE_FORMAT.md).  A bad input is reported as one line on standard
+arguments (docs/scenes.md).  A bad input is reported as one line on standard
 error, never as a Python traceback; so is any failure while rendering (set
 ``ORBITLAPSE_DEBUG=1`` to see the traceback of an unexpected one).  Ctrl-C,
 SIGTERM and SIGHUP stop cleanly with status 128 + the signal (130, 143, 129) and
@@ -23,7 +23,7 @@ from renderer.errors import OrbitlapseError, SceneError, UsageError
 
 EPILOG = """\
 exit status: 0 success, 1 failure while rendering, 2 bad scene or arguments.
-The scene format is documented in docs/scenes.md and SCENE_FORMAT.md."""
+The scene format is documented in docs/scenes.md, the physics in docs/physics.md."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -27,7 +27,7 @@ class View:
 
     @property
     def focal_px(self) -> float:
-        """Pinhole focal length in pixels: (W/2) / tan(fov/2) (SCENE_FORMAT.md)."""
+        """Pinhole focal length in pixels: (W/2) / tan(fov/2) (docs/scenes.md)."""
         return 0.5 * self.width / math.tan(math.radians(self.fov_deg) / 2.0)
 
     def project(

@@ -29,7 +29,7 @@ one per entry of ``sim_s``.  World space is the GCRS in km; km/s for velocities.
 A pixel with centre (px, py), px from the left edge, py from the BOTTOM edge (GL's
 gl_FragCoord convention), looks along
     forward + (px - W/2)/f * right + (py - H/2)/f * up,   f = (W/2) / tan(fov_deg/2)
-which is SCENE_FORMAT.md's pinhole (x = W/2 (1 + tan a / tan(fov/2))).
+which is docs/scenes.md's pinhole (x = W/2 (1 + tan a / tan(fov/2))).
 """
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ vec2 polar_cap_uv(vec3 n, bool north) {
 // point.  Blue Marble's linearised colour is used as the reflectance outright:
 // it is a cloud-free composite of MODIS surface reflectance, tone-mapped for
 // display, so it is close to (not exactly) the true albedo.  Grey 0.1
-// (REFERENCE.md's ground albedo) stands in when the layer is off.
+// (docs/physics.md's ground albedo) stands in when the layer is off.
 // Above CAP_BLEND_END the polar caps alone are sampled.  The derivatives are
 // taken everywhere (they need uniform control flow), but each texture's
 // footprint is scaled by its weight, so the equirectangular texture's huge

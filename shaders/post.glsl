@@ -6,7 +6,7 @@
 //    with lens transmittance q = 0.65, and 78/0.65 = 120 = 1.2 * 100).  The CPU
 //    passes u_exposure = 1 / L_sat, so x = L * u_exposure is 1 at saturation.
 //    No layer has a gain of its own: this is the only scale between radiance
-//    and pixel values (DESIGN.md).
+//    and pixel values (the README).
 // 0. Glare is already in the radiance (shaders/bloom.glsl runs before this).
 // 1a. A radiance that is not a finite number (NaN, infinity) counts as black: one
 //    bad pixel must not reach the frame (the glare pass has already kept it from

@@ -20,7 +20,7 @@
 // segment, its light shared evenly along it (a streak holds exactly the light of
 // the still point).
 //
-// Radiometry (DESIGN.md, "One radiometric scale").  A source of illuminance E
+// Radiometry (the README, "One radiometric scale").  A source of illuminance E
 // (lux) seen through a pixel of solid angle Omega_px (sr) has the radiance
 // E / Omega_px (cd/m^2) if all its light falls in that pixel; the PSF shares
 // it out, its weights over the pixels summing to 1.  For the pinhole,

@@ -87,7 +87,7 @@ def elements_states(orbit: ElementsOrbit, t: Time) -> tuple[FloatArray, FloatArr
     """Circular orbit from ``camera.orbit.elements``: GCRS km and km/s, ``(N, 3)``.
 
     Radius 6378.137 km + altitude; node and inclination relative to the GCRS equator
-    and x axis (SCENE_FORMAT.md).
+    and x axis (docs/scenes.md).
     """
     dt = seconds_between(t, time_at(orbit.epoch_utc))
     return circular_states(

@@ -5,7 +5,7 @@ physical intensities); this module projects them on the image in float64 and han
 each to ``shaders/plume.glsl`` as one instance of a screen-aligned quad, which adds
 the atmosphere, the Earth's shadow and occlusion and writes radiance.
 
-Projection of a source: its centre by the pinhole of SCENE_FORMAT.md (sub-pixel, from
+Projection of a source: its centre by the pinhole of docs/scenes.md (sub-pixel, from
 camera-relative float64 positions), its 3-D covariance through the projection's
 Jacobian at the centre, J S J^T, plus the point spread function below (a Gaussian of
 FWHM 2 px), so that a distant plume is a small round dot whose summed flux is its

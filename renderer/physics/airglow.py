@@ -1,7 +1,7 @@
 """Airglow layers as the Earth pass draws them: rayleighs to radiance, spectral lines to colour.
 
 Radiance of a column emission of B rayleighs at wavelength lambda:
-1 R = 1e10 / (4 pi) photons s^-1 m^-2 sr^-1 (shared/REFERENCE.md, "Airglow"),
+1 R = 1e10 / (4 pi) photons s^-1 m^-2 sr^-1 (docs/physics.md, "Airglow"),
 each photon carrying hc/lambda joules, so the radiance is
 B * 1e10 / (4 pi) * hc / lambda  W m^-2 sr^-1, and its luminance is that times
 683 lm/W * V(lambda) (the CIE photopic luminous efficiency at the line).  For
@@ -38,7 +38,7 @@ from renderer.physics.colour import (
 )
 from renderer.scene import AirglowLayer
 
-PHOTONS_PER_RAYLEIGH = 1e10 / (4.0 * math.pi)  # photons s^-1 m^-2 sr^-1, REFERENCE.md
+PHOTONS_PER_RAYLEIGH = 1e10 / (4.0 * math.pi)  # photons s^-1 m^-2 sr^-1, docs/physics.md
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 MAX_LAYERS = 8
 

@@ -34,11 +34,11 @@ camera_response``) holds:
 
 Only a line's chromaticity comes from here; its brightness stays photometric
 (the CIE luminous efficiency V(lambda), renderer/physics/airglow.py), like every other
-radiance in the renderer (DESIGN.md, "One radiometric scale").
+radiance in the renderer (the README, "One radiometric scale").
 
 Display rendering (``[camera] tone``; shaders/post.glsl applies it):
 
-* ``"camera"`` (the default) renders as a camera's JPEG engine does (DESIGN.md, "A
+* ``"camera"`` (the default) renders as a camera's JPEG engine does (the README, "A
   camera's picture"): the sensor value x (1 = saturation) less a small black point b,
   x' = (x - b) / (1 - b) clipped to [0, 1] (white clips where the sensor does), then the
   sRGB encoding v = sRGB(x') (IEC 61966-2-1), then a mild S-curve in the encoded value,

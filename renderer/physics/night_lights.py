@@ -21,7 +21,7 @@ here and read back by the Earth pass with the decoders here:
     The sea is dark beyond 1.5 water-mask texels offshore; the Earth pass
     cuts the coast along the water mask's shore.  Calibrated so that a city of a million people
     averages ~12 and big city cores reach tens of nW cm^-2 sr^-1
-    (shared/REFERENCE.md, "Night lights": VIIRS radiances of cities reach tens
+    (docs/physics.md, "Night lights": VIIRS radiances of cities reach tens
     of nW cm^-2 sr^-1).  The LED share is by country (LED_SHARE, our estimate
     of street-lighting conversion around 2018).  What this cannot know: how
     bright each country lights its streets per inhabitant (North Korea is as

@@ -19,7 +19,7 @@ MAG0_LOG_LUX = -14.18 / 2.5
 
 # Illuminance of sunlight outside the atmosphere at 1 au: the luminous solar
 # constant, 133.8 klx (Darula, Kittler & Gueymard 2005, Solar Energy 79:559).
-# Not in REFERENCE.md; scaled by (1 au / distance)^2 for the date.
+# Not in docs/physics.md; scaled by (1 au / distance)^2 for the date.
 SOLAR_ILLUMINANCE_1AU_LUX = 133_800.0
 
 
@@ -42,7 +42,7 @@ def lunar_illuminance_lux(moon_km: np.ndarray, sun_km: np.ndarray) -> float:
 
     The Moon's V magnitude at phase angle alpha (degrees) and mean distance,
     m = -12.73 + 0.026 |alpha| + 4e-9 alpha^4 (Allen's Astrophysical Quantities),
-    converted with E = 10^((-14.18 - m) / 2.5) lux (shared/REFERENCE.md, "Stars"),
+    converted with E = 10^((-14.18 - m) / 2.5) lux (docs/physics.md, "Stars"),
     then scaled by (mean distance / distance)^2.  Full Moon: 0.26 lux.
     """
     to_sun = sun_km - moon_km

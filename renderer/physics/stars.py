@@ -11,8 +11,8 @@ What this module computes, all in float64 NumPy with no GL:
   their proper motions, then (optionally) aberrated by the Earth's barycentric
   velocity, so they are GCRS directions as seen from the moving Earth -- the same
   "apparent" convention as ``ephemeris.body_gcrs_km`` for the Sun and the Moon;
-* flux: illuminance E = 10^((-14.18 - V) / 2.5) lux (shared/REFERENCE.md, "Stars");
-* colour: B-V -> temperature (Ballesteros 2012, REFERENCE.md) -> Planck spectrum ->
+* flux: illuminance E = 10^((-14.18 - V) / 2.5) lux (docs/physics.md, "Stars");
+* colour: B-V -> temperature (Ballesteros 2012, docs/physics.md) -> Planck spectrum ->
   CIE 1931 XYZ -> linear sRGB, normalised to luminance Y = 1 so that the flux alone
   sets the brightness.
 """
@@ -92,7 +92,7 @@ def hp_to_v(hp: npt.ArrayLike, bv: npt.ArrayLike) -> FloatArray:
 def bv_to_temperature(bv: npt.ArrayLike) -> FloatArray:
     """Effective temperature (K) of a blackbody with colour index B-V (Ballesteros 2012).
 
-    T = 4600 K (1 / (0.92 (B-V) + 1.7) + 1 / (0.92 (B-V) + 0.62)) (REFERENCE.md,
+    T = 4600 K (1 / (0.92 (B-V) + 1.7) + 1 / (0.92 (B-V) + 0.62)) (docs/physics.md,
     "Stars").  B-V is clamped to [-0.4, 2.0], 2,500 K to 40,000 K or so, where
     the formula stays meaningful (hip2.dat has a few heavily reddened stars at B-V
     up to 5.5).

@@ -133,7 +133,7 @@ def _parse_text(ctx: _Ctx, text: str, source: Path) -> Scene:
 
 
 def load_scene(path: str | Path) -> Scene:
-    """Read, parse and validate a scene file (SCENE_FORMAT.md, version 1).
+    """Read, parse and validate a scene file (docs/scenes.md, version 1).
 
     Returns the frozen :class:`Scene`.  Every problem with the file or its content, from
     a missing file to an unknown key, raises :class:`SceneError` naming the file, the

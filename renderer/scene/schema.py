@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 # ---------------------------------------------------------------------------
-# The schema as types.  Defaults here are the defaults of SCENE_FORMAT.md.
+# The schema as types.  Defaults here are the defaults of docs/scenes.md.
 # ---------------------------------------------------------------------------
 
 
@@ -98,7 +98,7 @@ class LaunchTarget:
 
 @dataclass(frozen=True)
 class Look:
-    """``[camera.look]``: pointing in the orbit's local frame (see SCENE_FORMAT.md)."""
+    """``[camera.look]``: pointing in the orbit's local frame (see docs/scenes.md)."""
 
     azimuth_deg: float = 0.0
     elevation_deg: float = -20.0
@@ -307,7 +307,7 @@ class Scene:
 
 
 # ---------------------------------------------------------------------------
-# Limits of the format.  Where SCENE_FORMAT.md gives no bound, these are sanity bounds
+# Limits of the format.  Where docs/scenes.md gives no bound, these are sanity bounds
 # that keep later arithmetic (frame counts, exp2 of EV100, timedelta) finite.
 # ---------------------------------------------------------------------------
 
@@ -362,22 +362,22 @@ MAX_CLOUD_DRIFT = 100.0
 EPHEMERIS_FIRST = datetime(1899, 7, 30, tzinfo=UTC)
 EPHEMERIS_LAST = datetime(2053, 10, 8, tzinfo=UTC)
 
-# The four layers of shared/REFERENCE.md's Airglow table.  The lines give their wavelength,
+# The four layers of docs/physics.md's Airglow table.  The lines give their wavelength,
 # not an RGB triple, so that the camera's colour response alone decides their colour.
 DEFAULT_AIRGLOW_LAYERS: tuple[AirglowLayer, ...] = (
-    # REFERENCE.md: 97 km, about 10 km wide, 250 to 320 R; the low end, a quiet night.
+    # docs/physics.md: 97 km, about 10 km wide, 250 to 320 R; the low end, a quiet night.
     AirglowLayer("O I 557.7 nm", 97.0, 10.0, 250.0, wavelength_nm=557.7),
-    # REFERENCE.md: 92 km, rms 4.3 km, so FWHM = 2.355 * 4.3 = 10.1 km.  REFERENCE.md has
+    # docs/physics.md: 92 km, rms 4.3 km, so FWHM = 2.355 * 4.3 = 10.1 km.  docs/physics.md has
     # no source for its brightness: 50 R is a typical mid-latitude Na D nightglow (tens to
-    # about 150 R through the year), our choice, not a REFERENCE.md figure.
+    # about 150 R through the year), our choice, not a docs/physics.md figure.
     AirglowLayer("Na D 589 nm", 92.0, 10.1, 50.0, wavelength_nm=589.0),
-    # REFERENCE.md: 87 to 90 km, about 8 km, 90 to 1,620 R per band.  Most OH power is in
+    # docs/physics.md: 87 to 90 km, about 8 km, 90 to 1,620 R per band.  Most OH power is in
     # near-infrared bands that a camera's IR-cut filter removes; what it records are the
     # weak high-overtone bands between about 590 and 700 nm.  We count three such bands at
-    # the low end of REFERENCE.md's per-band range (3 x 90 = 270 R) and place them at
+    # the low end of docs/physics.md's per-band range (3 x 90 = 270 R) and place them at
     # 650 nm, their middle, which the camera renders red as photographs show it.
     AirglowLayer("OH Meinel", 87.0, 8.0, 270.0, wavelength_nm=650.0),
-    # REFERENCE.md: about 245 km, "broad", about 160 R.  The F-region layer is tens of km
+    # docs/physics.md: about 245 km, "broad", about 160 R.  The F-region layer is tens of km
     # thick; 60 km FWHM is our choice within that.
     AirglowLayer("O I 630.0 nm", 245.0, 60.0, 160.0, wavelength_nm=630.0),
 )

@@ -13,7 +13,7 @@
 // = E_i s_i sqrt(2 pi), is the layer's zenith brightness in rayleighs
 // converted to luminance.  The radiance seen along a ray is the line integral
 // of e over the visible part of the ray: no painted band, so limb
-// brightening (the van Rhijn effect, shared/REFERENCE.md "Airglow") and the
+// brightening (the van Rhijn effect, docs/physics.md "Airglow") and the
 // band's height above the hard limb follow from the geometry alone.
 //
 // The integral.  With p the ray's closest approach to the centre, distance

@@ -8,7 +8,7 @@
 // model (Hillaire 2020, "A Scalable and Production Ready Sky and Atmosphere
 // Rendering Technique", EGSR): an exponential Rayleigh and Mie atmosphere
 // with an ozone layer, the constants of Bruneton's 2017 demo
-// (shared/REFERENCE.md, "Atmosphere").
+// (docs/physics.md, "Atmosphere").
 //
 // Geometry.  The atmosphere is a shell ATMO_THICKNESS_KM thick above the
 // WGS84 ellipsoid.  Every computation happens in "sphere space": ITRS axes
@@ -35,7 +35,7 @@ uniform sampler2D u_atmo_multiscatter;
 uniform sampler2D u_atmo_irradiance;
 
 // ---------------------------------------------------------------------------
-// Constants (shared/REFERENCE.md, "Atmosphere (Bruneton 2017 demo
+// Constants (docs/physics.md, "Atmosphere (Bruneton 2017 demo
 // constants)"), converted from m^-1 to km^-1.  Channels are the R, G, B
 // wavelengths 680, 550, 440 nm.
 // ---------------------------------------------------------------------------
@@ -131,9 +131,9 @@ float mie_phase(float nu) {
 // (Bruneton's GetTextureCoordFromUnitRange), so a table's first and last
 // texels hold the exact boundary values.
 // ---------------------------------------------------------------------------
-const vec2 TRANSMITTANCE_SIZE = vec2(256.0, 64.0);   // (mu, r), REFERENCE.md table size
+const vec2 TRANSMITTANCE_SIZE = vec2(256.0, 64.0);   // (mu, r), docs/physics.md table size
 const vec2 MULTISCATTER_SIZE = vec2(32.0, 32.0);     // (mu_s, r)
-const vec2 IRRADIANCE_SIZE = vec2(64.0, 16.0);       // (mu_s, r), REFERENCE.md table size
+const vec2 IRRADIANCE_SIZE = vec2(64.0, 16.0);       // (mu_s, r), docs/physics.md table size
 
 // coord_from_unit / unit_from_coord: x in [0, 1] to the texture coordinate
 // u = 1 / (2 n) + x (1 - 1 / n) of a table n texels wide, so x = 0 and x = 1
@@ -216,7 +216,7 @@ vec3 transmittance_lut(float r, float mu) {
     return textureLod(u_atmo_transmittance, transmittance_uv(r, mu), 0.0).rgb;
 }
 
-// SUN_ANGULAR_RADIUS: rad (shared/REFERENCE.md, "Atmosphere").
+// SUN_ANGULAR_RADIUS: rad (docs/physics.md, "Atmosphere").
 const float SUN_ANGULAR_RADIUS = 0.00467;
 
 // light_transmittance: the transmittance toward a light at direction cosine

@@ -3,7 +3,7 @@
 // Units: lengths in kilometres, angles in radians, radiance in cd m^-2 sr^0
 // (photometric luminance carried in linear sRGB, so that
 // Y = 0.2126 R + 0.7152 G + 0.0722 B is the luminance in cd/m^2).  Illuminance
-// in lux.  See DESIGN.md "One radiometric scale".
+// in lux.  See the README "One radiometric scale".
 //
 // Frames: world space is the GCRS (inertial), but every position that reaches a
 // shader has been made camera-relative on the CPU in float64 first, so float32
@@ -13,13 +13,13 @@
 
 const float PI = 3.14159265358979;
 
-// WGS84 (shared/REFERENCE.md, "Earth"): a = 6378.137 km, f = 1/298.257223563.
+// WGS84 (docs/physics.md, "Earth"): a = 6378.137 km, f = 1/298.257223563.
 const float WGS84_A = 6378.137;
 const float WGS84_B = 6378.137 * (1.0 - 1.0 / 298.257223563);  // 6356.752 km
 
 // Camera: a pinhole with the focal length in pixels, f = (W/2) / tan(fov/2).
 // A pixel centre (px, py), py counted from the bottom row (gl_FragCoord), looks
-// along forward + (px - W/2)/f right + (py - H/2)/f up: SCENE_FORMAT.md's
+// along forward + (px - W/2)/f right + (py - H/2)/f up: docs/scenes.md's
 // x = W/2 (1 + tan a / tan(fov/2)).
 uniform vec2 u_resolution;      // W, H in pixels
 uniform float u_focal_px;       // f in pixels

@@ -214,13 +214,13 @@ def test_the_merge_keeps_what_a_fragment_says():
 
 
 # ---------------------------------------------------------------------------
-# The flagship's framing against REFERENCE.md's description of the footage
+# The flagship's framing against docs/physics.md's description of the footage
 # ---------------------------------------------------------------------------
 
 
 def test_flagship_framing_follows_the_footage():
     """Camera aft, Earth at lower left (so stars at upper right), the Soyuz in the frame
-    and in front of the Earth from T+130 s to the end (REFERENCE.md, "The event")."""
+    and in front of the Earth from T+130 s to the end (docs/physics.md, "The event")."""
     from renderer.scene import load_scene
     from renderer.timeline import build_timeline, project_to_pixels
 
@@ -229,7 +229,7 @@ def test_flagship_framing_follows_the_footage():
     video_s = np.arange(0.0, scene.output.duration_s + 1e-9, 1.0)
     tl = build_timeline(scene, video_s * scene.time.speed)
     liftoff_s = (scene.launches[0].time_utc - scene.time.start_utc).total_seconds()
-    a, b = 6378.137, 6356.752  # WGS84 (REFERENCE.md)
+    a, b = 6378.137, 6356.752  # WGS84 (docs/physics.md)
     for i, t in enumerate(video_s):
         cam = tl.camera_pos_km[i]
         right, up, fwd = tl.camera_right[i], tl.camera_up[i], tl.camera_forward[i]

@@ -1,4 +1,4 @@
-"""Airglow measured from rendered pixels against the geometry and radiometry of REFERENCE.md."""
+"""Airglow measured from rendered pixels against the geometry and radiometry of docs/physics.md."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from renderer.frame_state import View
 from renderer.physics import airglow
 from tests.helpers import A, minimal_scene, render_hdr, state
 
-H_CAM = 406.0  # REFERENCE.md: the ISS at 406 km
+H_CAM = 406.0  # docs/physics.md: the ISS at 406 km
 GREEN = sc.AirglowLayer("O I 557.7 nm", 97.0, 10.0, 250.0, wavelength_nm=557.7)
 
 
@@ -106,7 +106,7 @@ def test_hard_limb_is_where_the_circle_puts_it(limb_and_band):
 
 
 def test_green_band_peaks_2_56_degrees_above_the_hard_limb(limb_and_band):
-    # REFERENCE.md: from 406 km the 97 km tangent point is 2.56 deg above the
+    # docs/physics.md: from 406 km the 97 km tangent point is 2.56 deg above the
     # hard limb.  Both measured from pixels, converted with the pinhole.
     y_limb, lum, _ = limb_and_band
     assert lum.max() > 0, "no airglow drawn"

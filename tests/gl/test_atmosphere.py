@@ -15,7 +15,7 @@ from tests.helpers import A, B, minimal_scene, render_hdr, state
 
 H_CAM = 406.0
 
-# shared/REFERENCE.md, "Atmosphere (Bruneton 2017 demo constants)", per km.
+# docs/physics.md, "The atmosphere", per km.
 RAYLEIGH = np.array([5.802e-3, 1.3558e-2, 3.310e-2])
 MIE_EXT = 4.44e-3
 OZONE = np.array([6.50e-4, 1.881e-3, 8.50e-5])

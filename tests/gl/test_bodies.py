@@ -262,7 +262,7 @@ def test_planet_is_a_point_at_its_place_and_magnitude(ctx, name):
     cx, cy = (lum * jj).sum() / lum.sum(), (lum * ii).sum() / lum.sum()
     assert math.hypot(cx - view.width / 2, cy - view.height / 2) < 0.05
     e = float((lum * pixel_solid_angles(view)).sum())
-    assert e == pytest.approx(10 ** ((-14.18 - mag) / 2.5), rel=0.01)  # REFERENCE.md
+    assert e == pytest.approx(10 ** ((-14.18 - mag) / 2.5), rel=0.01)  # docs/physics.md
 
 
 def test_faint_planets_follow_the_star_field(ctx):

@@ -1,4 +1,4 @@
-"""The flagship's picture measured as a camera would record it (issue 17): moonlit ground,
+"""The flagship's picture measured as a camera would record it: moonlit ground,
 sea and cloud at the codes a camera's rendering gives for their sensor values, the night
 ground after moonset near black, the airglow's green and gold bands without a crimson
 630 nm band.  Sensor values are read from the glare pass's output (the light on the

@@ -99,8 +99,8 @@ def test_camera_rendering_is_srgb_with_a_mild_s_curve(ctx):
     assert 1.0 < ours / srgb_slope < 1.1
 
 
-def test_the_issues_sensor_values_get_a_cameras_codes(ctx):
-    # Issue 17: sensor fractions 0.001, 0.01, 0.04, 0.10 came out as 14, 58, 110, 156
+def test_dark_sensor_values_get_a_cameras_codes(ctx):
+    # Sensor fractions 0.001, 0.01, 0.04, 0.10 came out as 14, 58, 110, 156
     # under the filmic curve, where a camera's sRGB rendering gives about 3, 25, 56, 89.
     x = np.array([0.001, 0.01, 0.04, 0.10])
     camera = render_codes(ctx, x)[:, 0]

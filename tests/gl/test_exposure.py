@@ -1,6 +1,6 @@
-"""The camera's exposure alone decides what shows (DESIGN.md: one radiometric scale).
+"""The camera's exposure alone decides what shows (the README: one radiometric scale).
 
-At a D5-like night setting (ISO 12800, 0.5 s, f/1.4; REFERENCE.md, ISS night
+At a D5-like night setting (ISO 12800, 0.5 s, f/1.4; docs/physics.md, ISS night
 photography), as in the ISS night photographs: a big city's lights saturate,
 the airglow band is a visible mid-tone (neither black nor clipped), and the
 same exposure blows out a sunlit limb.  Measured on the 8-bit frames a user gets.

@@ -36,7 +36,7 @@ ISS_TLE = (
     'tle = ["1 25544U 98067A   18315.44449074  .00003271  00000-0  56997-4 0  9997", '
     '"2 25544  51.6420   4.8937 0005168  36.0917 153.8179 15.53950133141417"]'
 )
-LIFTOFF = "2018-11-16T18:14:08Z"  # Progress MS-10 (REFERENCE.md)
+LIFTOFF = "2018-11-16T18:14:08Z"  # Progress MS-10 (docs/physics.md)
 
 
 def launch_scene(
@@ -125,7 +125,7 @@ def illuminance(img: np.ndarray, view: View, mask: np.ndarray | None = None) -> 
 
 
 def project(st: FrameState, view: View, gcrs_km: np.ndarray) -> tuple[float, float]:
-    """Pixel (x from the left, y from the top) of a GCRS point: SCENE_FORMAT.md's pinhole."""
+    """Pixel (x from the left, y from the top) of a GCRS point: docs/scenes.md's pinhole."""
     rel = gcrs_km - st.camera_pos_km
     z = rel @ st.camera_forward
     f = view.focal_px
@@ -211,7 +211,7 @@ def test_tracked_plume_is_at_the_image_centre_and_absent_before_liftoff(ctx, tmp
 @pytest.mark.parametrize(("t_s", "d_range_km"), [(100.0, (600, 800)), (250.0, (1200, 1500))])
 def test_plume_magnitude_from_the_iss(ctx, tmp_path, t_s, d_range_km):
     # Brief: a Soyuz plume at night from orbit is roughly magnitude -3 to -6 at 700 to
-    # 1,400 km.  E = 10^((-14.18 - m) / 2.5) lux (REFERENCE.md).
+    # 1,400 km.  E = 10^((-14.18 - m) / 2.5) lux (docs/physics.md).
     scene = launch_scene(tmp_path, size=48, fov=10.0)
     view = view_of(scene)
     (st,) = states(scene, [t_s])
@@ -465,7 +465,7 @@ def cloud_scene(tmp_path, liftoff: str):
     ("liftoff", "sun_at_pad_deg"),
     [
         ("2018-11-16T13:10:00Z", -9.8),  # twilight: the Sun still lights 150 km up
-        ("2018-11-16T18:14:08Z", -58.6),  # the flagship launch (REFERENCE.md): deep night
+        ("2018-11-16T18:14:08Z", -58.6),  # the flagship launch (docs/physics.md): deep night
     ],
 )
 def test_exhaust_cloud_glows_only_where_the_sun_reaches_it(ctx, tmp_path, liftoff, sun_at_pad_deg):

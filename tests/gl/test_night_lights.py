@@ -33,7 +33,7 @@ def peak_near(radiance, lat, lon, km=15.0):
 
 
 def test_big_cities_reach_tens_of_nanowatts_and_the_sea_is_dark():
-    # REFERENCE.md: VIIRS radiances of cities reach tens of nW cm^-2 sr^-1.
+    # docs/physics.md: VIIRS radiances of cities reach tens of nW cm^-2 sr^-1.
     lights = lights_map()
     for name, lat, lon in [
         ("Paris", 48.857, 2.352),
@@ -110,7 +110,7 @@ def test_lights_fade_in_through_twilight(ctx):
 
 
 def test_cities_stand_10_to_100_times_above_the_moonlit_ground(ctx):
-    # REFERENCE.md: cities are 10 to 100 times brighter than moonlit clouds.  In the
+    # docs/physics.md: cities are 10 to 100 times brighter than moonlit clouds.  In the
     # flagship's view at 18:11:40 UTC (Central Asia at night, the Moon 61 % lit and
     # low; a fixed instant, whatever the scene's own timing), with the
     # clouds and airglow off, the ground's median radiance is the moonlit ground, and

@@ -1,11 +1,11 @@
-"""The star field measured from pixels against skyfield, REFERENCE.md and CPU geometry.
+"""The star field measured from pixels against skyfield, docs/physics.md and CPU geometry.
 
 Positions: catalogue RA/Dec and proper motions go through skyfield's own ``Star``
 (space motion, annual aberration) and a pinhole written here, never through the
 renderer's code.  Brightness: the integral of the radiance over the image's solid
 angle against E = 10^((-14.18 - m) / 2.5) lux.  Colour: the chromaticity of a star's
 light against Kim et al.'s published fit of the Planckian locus.  The limb: a star
-stepped down behind the Earth, against a Beer-Lambert integral of REFERENCE.md's
+stepped down behind the Earth, against a Beer-Lambert integral of docs/physics.md's
 atmosphere computed here in float64.
 """
 
@@ -62,7 +62,7 @@ def pixel_solid_angles(view: View) -> np.ndarray:
 
 
 def project(dirs: np.ndarray, st: FrameState, view: View) -> tuple[np.ndarray, np.ndarray]:
-    """Pinhole of SCENE_FORMAT.md: x from the left edge, y from the TOP edge, pixels."""
+    """Pinhole of docs/scenes.md: x from the left edge, y from the TOP edge, pixels."""
     z = dirs @ st.camera_forward
     x = view.width / 2 + view.focal_px * (dirs @ st.camera_right) / z
     y = view.height / 2 - view.focal_px * (dirs @ st.camera_up) / z
@@ -211,7 +211,7 @@ def test_proper_motion_and_aberration_are_applied(ctx):
 
 def test_flux_follows_magnitude_on_axis_and_off_axis(ctx):
     # The integral of radiance over solid angle is the star's illuminance,
-    # E = 10^((-14.18 - m) / 2.5) lux (REFERENCE.md), in the centre of the image and
+    # E = 10^((-14.18 - m) / 2.5) lux (docs/physics.md), in the centre of the image and
     # in a corner (where a pixel subtends a smaller solid angle).
     view = View(160, 120, 60.0)
     src = PointSources(ctx, 2, Exposure(ev100=0.0))
@@ -307,7 +307,7 @@ def test_star_colour_is_its_blackbody(ctx, hip, name):
     )
     xyz = srgb_to_xyz @ rgb
     bv = float(rec["bv"][0])
-    t = 4600.0 * (1 / (0.92 * bv + 1.7) + 1 / (0.92 * bv + 0.62))  # REFERENCE.md
+    t = 4600.0 * (1 / (0.92 * bv + 1.7) + 1 / (0.92 * bv + 0.62))  # docs/physics.md
     x_ref, y_ref = kim_planckian_xy(t)
     assert xyz[0] / xyz.sum() == pytest.approx(x_ref, abs=0.004), name
     assert xyz[1] / xyz.sum() == pytest.approx(y_ref, abs=0.004), name
@@ -317,14 +317,14 @@ def test_star_colour_is_its_blackbody(ctx, hip, name):
 # The limb
 # ---------------------------------------------------------------------------
 
-# REFERENCE.md, "Atmosphere (Bruneton 2017 demo constants)", per km; R, G, B.
+# docs/physics.md, "Atmosphere (Bruneton 2017 demo constants)", per km; R, G, B.
 RAYLEIGH = np.array([5.802e-3, 1.3558e-2, 3.310e-2])
 MIE_EXT = 4.44e-3
 OZONE = np.array([6.50e-4, 1.881e-3, 8.50e-5])
 
 
 def reference_transmittance(o: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """exp(-optical depth) from o along d through REFERENCE.md's atmosphere, float64,
+    """exp(-optical depth) from o along d through docs/physics.md's atmosphere, float64,
     spherical Earth of radius a (the camera is over the equator, in the equatorial
     plane, where the ellipsoid's section is that circle)."""
     t = np.linspace(0.0, 6000.0, 600_001)
@@ -381,7 +381,7 @@ def test_star_setting_behind_the_limb_fades_reddens_then_vanishes(ctx):
     assert np.all(np.diff(red_over_blue[above][1:]) > 0), red_over_blue
     assert green[above[-1]] < 0.2 and red_over_blue[above[-1]] > 3
     assert np.all(fluxes[len(above) :] == 0.0)
-    # By the transmittance along its ray: REFERENCE.md's atmosphere, integrated here.
+    # By the transmittance along its ray: docs/physics.md's atmosphere, integrated here.
     for k in above:
         t_ref = reference_transmittance(o, direction(heights[k]))
         np.testing.assert_allclose(

@@ -1,5 +1,5 @@
 """renderer.astro against independent references: skyfield's own geodesy and frames,
-published numbers from shared/REFERENCE.md, and hand calculations."""
+published numbers from docs/physics.md, and hand calculations."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from skyfield.units import AU_KM
 from renderer.astro import ephemeris, geodesy, orbits
 from renderer.scene import ElementsOrbit, OverOrbit, TleOrbit
 
-# shared/REFERENCE.md, "The ISS that night": the 2018-11-11 TLE.
+# docs/physics.md, "The ISS that night": the 2018-11-11 TLE.
 ISS_L1 = "1 25544U 98067A   18315.44449074  .00003271  00000-0  56997-4 0  9997"
 ISS_L2 = "2 25544  51.6420   4.8937 0005168  36.0917 153.8179 15.53950133141417"
 LIFTOFF = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)
-# Baikonur Site 1/5 (REFERENCE.md).
+# Baikonur Site 1/5 (docs/physics.md).
 PAD_LAT, PAD_LON = 45.920, 63.342
 
 
@@ -144,7 +144,7 @@ def test_earth_turns_once_per_sidereal_day():
 
 
 # ---------------------------------------------------------------------------
-# The ISS from its TLE (REFERENCE.md)
+# The ISS from its TLE (docs/physics.md)
 # ---------------------------------------------------------------------------
 
 
@@ -153,7 +153,7 @@ def test_iss_tle_at_liftoff_matches_reference_and_skyfield():
     pos, vel = orbits.camera_orbit_states(TleOrbit(ISS_L1, ISS_L2), t)
     assert pos.shape == vel.shape == (1, 3)
     lat, lon, h = geodesy.itrs_to_geodetic(ephemeris.gcrs_to_itrs(ephemeris.itrs_from_gcrs(t), pos))
-    # REFERENCE.md: sub-point 45.49 N 62.28 E, 406.3 km, 7.675 km/s.  These match the
+    # docs/physics.md: sub-point 45.49 N 62.28 E, 406.3 km, 7.675 km/s.  These match the
     # geodetic latitude (the geocentric one is 0.18 deg lower, 45.31).
     assert lat[0] == pytest.approx(45.49, abs=0.3)
     assert lon[0] == pytest.approx(62.28, abs=0.3)
@@ -284,7 +284,7 @@ def test_over_equatorial_orbit():
 
 
 # ---------------------------------------------------------------------------
-# Sun and Moon at the pad at lift-off (REFERENCE.md)
+# Sun and Moon at the pad at lift-off (docs/physics.md)
 # ---------------------------------------------------------------------------
 
 
@@ -310,7 +310,7 @@ def test_sun_and_moon_at_the_pad_at_liftoff():
         ephemeris.itrs_from_gcrs(t), geodesy.geodetic_to_itrs(PAD_LAT, PAD_LON, 0.0)[None]
     )
     lit = ephemeris.illuminated_fraction(sun, moon, pad_gcrs)[0]
-    # REFERENCE.md: the Sun 58.6 deg below the horizon, the Moon 61 % lit and 14 deg up.
+    # docs/physics.md: the Sun 58.6 deg below the horizon, the Moon 61 % lit and 14 deg up.
     assert sun_alt == pytest.approx(-58.6, abs=0.5)
     assert moon_alt == pytest.approx(14.0, abs=2.0)
     assert lit == pytest.approx(0.61, abs=0.03)

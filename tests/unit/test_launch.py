@@ -1,6 +1,6 @@
 """Launch trajectories and spent stages (renderer/physics/launch/), without GL.
 
-Expectations come from shared/REFERENCE.md ("Soyuz-FG ascent", the launch azimuth
+Expectations come from docs/physics.md ("Soyuz-FG ascent", the launch azimuth
 calc) and from hand calculations done here with formulas that share no code with
 the module: geodetic latitude by Bowring's iteration, distances and bearings on a
 sphere of 6371 km, orbit elements from the vis-viva equation, an inertial-frame
@@ -25,8 +25,8 @@ OMEGA = 7.292115e-5
 MU = 398600.4418
 R_MEAN = 6371.0
 
-BAIKONUR = Site(45.920, 63.342, "baikonur-1/5")  # REFERENCE.md
-LIFTOFF = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)  # REFERENCE.md
+BAIKONUR = Site(45.920, 63.342, "baikonur-1/5")  # docs/physics.md
+LIFTOFF = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)  # docs/physics.md
 PROGRESS_MS10 = Launch("soyuz-fg", BAIKONUR, LIFTOFF, target_inclination_deg=51.64)
 
 
@@ -90,7 +90,7 @@ def last_finite(x: np.ndarray) -> np.ndarray:
     return x[np.isfinite(x[:, 0])][-1]
 
 
-# --- the Soyuz-FG profile against REFERENCE.md ------------------------------------
+# --- the Soyuz-FG profile against docs/physics.md ------------------------------------
 
 
 def test_soyuz_altitudes_at_the_reference_events():
@@ -105,7 +105,7 @@ def test_soyuz_altitudes_at_the_reference_events():
 def test_soyuz_inertial_speeds_at_the_reference_events():
     pos, vel = at(PROGRESS_MS10, 0.0, 118.0, 286.0, 525.0)
     speed = np.linalg.norm(inertial(pos, vel), axis=1)
-    # On the pad: the Earth's rotation, 465.1 cos(45.92 deg) m/s (REFERENCE.md).
+    # On the pad: the Earth's rotation, 465.1 cos(45.92 deg) m/s (docs/physics.md).
     assert speed[0] == pytest.approx(0.4651 * math.cos(math.radians(45.92)), abs=0.002)
     assert 1.5 <= speed[1] <= 1.8
     assert speed[2] == pytest.approx(3.75, abs=0.3)
@@ -119,7 +119,7 @@ def test_soyuz_downrange():
     pos, _ = at(PROGRESS_MS10, 0.0, 286.0, 525.0)
     lat, lon, _ = geodetic(pos)
     d = gc_distance_km(lat[0], lon[0], lat[1:], lon[1:])
-    # REFERENCE.md: ~500 km at core separation (the module explains its 460 over the
+    # docs/physics.md: ~500 km at core separation (the module explains its 460 over the
     # ground and ~515 along the path) and 1,640 km at cut-off.
     assert d[0] == pytest.approx(500, abs=60)
     assert d[1] == pytest.approx(1640, abs=40)
@@ -133,7 +133,7 @@ def test_table_speed_column_matches_the_trajectory():
     pos, vel = ascent.vehicle_itrs(PROGRESS_MS10, rows[:, 0])
     speed = np.linalg.norm(inertial(pos, vel), axis=1)
     np.testing.assert_allclose(speed, prof.speed_km_s, atol=0.03)
-    # and the table itself says what REFERENCE.md says
+    # and the table itself says what docs/physics.md says
     table = dict(
         zip(rows[:, 0], zip(rows[:, 1], rows[:, 2], prof.speed_km_s, strict=True), strict=True)
     )
@@ -145,7 +145,7 @@ def test_table_speed_column_matches_the_trajectory():
 
 
 def test_derived_launch_azimuth_for_51_64_from_baikonur():
-    # REFERENCE.md: asin(cos 51.64 / cos 45.92) = 63.1 deg inertial, ~62 relative.
+    # docs/physics.md: asin(cos 51.64 / cos 45.92) = 63.1 deg inertial, ~62 relative.
     assert vehicles.inertial_azimuth_deg(45.92, 51.64) == pytest.approx(63.1, abs=0.1)
     assert vehicles.launch_azimuth_deg(PROGRESS_MS10) == pytest.approx(62.0, abs=0.5)
     # by hand: V (sin b, cos b) - (465.1 cos lat, 0) with V = 7.8 km/s
@@ -202,7 +202,7 @@ def test_orbit_at_cutoff_has_the_target_inclination(site, inc):
 def test_insertion_orbit_and_coast():
     pos, vel = at(PROGRESS_MS10, 525.0)
     _, perigee, apogee = orbit(pos[0], vel[0])
-    # REFERENCE.md: insertion orbit about 200 x 250 km
+    # docs/physics.md: insertion orbit about 200 x 250 km
     assert perigee == pytest.approx(200, abs=15)
     assert apogee == pytest.approx(250, abs=20)
     # it stays in orbit for a whole revolution (and then some)

@@ -16,7 +16,7 @@ from renderer.physics.launch import light as pl
 from renderer.scene import Launch, Site
 
 BAIKONUR = Site(45.920, 63.342, "baikonur-1/5")
-NIGHT = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)  # Progress MS-10 (REFERENCE.md)
+NIGHT = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)  # Progress MS-10 (docs/physics.md)
 DAY = datetime(2018, 11, 16, 8, 0, 0, tzinfo=UTC)
 LUMA = np.array([0.2126, 0.7152, 0.0722])
 
@@ -143,7 +143,7 @@ def test_exhaust_cloud_carries_the_propellant_burnt():
 
 @pytest.mark.parametrize("t", [200.0, 350.0, 500.0, 700.0])
 def test_no_exhaust_cloud_in_the_deep_night_of_the_flagship_launch(t):
-    # REFERENCE.md: the Sun was 58.6 deg below the horizon at the pad.
+    # docs/physics.md: the Sun was 58.6 deg below the horizon at the pad.
     s = sprites_at(soyuz(NIGHT), t)
     assert (s.kind == pl.CLOUD).sum() == 0
 

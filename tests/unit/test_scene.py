@@ -1,4 +1,4 @@
-"""The scene-file parser and validator (renderer/scene/) against SCENE_FORMAT.md."""
+"""The scene-file parser and validator (renderer/scene/) against docs/scenes.md."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ from renderer.scene import (
 
 REPO = Path(__file__).resolve().parents[2]
 
-# The example of shared/SCENE_FORMAT.md, verbatim.
+# The example scene of the format's first version, verbatim.
 EXAMPLE = """\
 scene_version = 1
 title = "Progress MS-10 launch seen from the ISS"
@@ -307,8 +307,8 @@ def test_default_output_path_follows_codec(tmp_path, codec, expected):
 
 def test_shipped_scenes_load():
     # The example's own validity is test_example_parses_to_its_values (from EXAMPLE, the
-    # text of SCENE_FORMAT.md); the shipped flagship is that example tuned to the footage
-    # (issue 8), so it keeps the example's event, orbit and output; its timing is set by
+    # format's first example); the shipped flagship is that example tuned to the footage,
+    # so it keeps the example's event, orbit and output; its timing is set by
     # the footage's events: 14x from T+20 s (booster separation at 7 s of video).
     flagship = load_scene(REPO / "scenes" / "progress-ms10.toml")
     example = loads_scene(EXAMPLE, REPO / "scenes" / "progress-ms10.toml")

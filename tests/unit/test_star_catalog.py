@@ -30,11 +30,11 @@ UTC_2018 = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)
 
 def test_catalogue_holds_all_of_hipparcos_2_sorted_by_magnitude():
     cat = load_catalog()
-    assert len(cat) == 117_955  # REFERENCE.md, "Stars"
+    assert len(cat) == 117_955  # docs/physics.md, "Stars"
     assert cat.stars.dtype == CATALOG_DTYPE
     assert np.all(np.diff(cat.vmag) >= 0)
     assert len(np.unique(cat.hip)) == len(cat)
-    # "About 9,100 stars brighter than 6.5" (REFERENCE.md).
+    # "About 9,100 stars brighter than 6.5" (docs/physics.md).
     assert cat.count_brighter_than(6.5) == pytest.approx(9100, rel=0.05)
     assert cat.count_brighter_than(-5.0) == 0
     assert cat.count_brighter_than(20.0) == len(cat)
@@ -95,7 +95,7 @@ def test_bright_star_magnitudes_match_the_bright_star_catalogue(hip, v, name):
 
 
 def test_illuminance_follows_the_magnitude_scale():
-    # REFERENCE.md: E = 10^((-14.18 - m) / 2.5) lux; 5 magnitudes = a factor of 100.
+    # docs/physics.md: E = 10^((-14.18 - m) / 2.5) lux; 5 magnitudes = a factor of 100.
     assert illuminance_lux(0.0) == pytest.approx(2.128e-6, rel=1e-3)
     assert illuminance_lux(1.0) / illuminance_lux(6.0) == pytest.approx(100.0)
 

@@ -1,4 +1,4 @@
-"""renderer.timeline: frame times, the camera basis conventions of SCENE_FORMAT.md
+"""renderer.timeline: frame times, the camera basis conventions of docs/scenes.md
 (each by a hand-computed case, checked through the contract's pinhole formula), targets,
 launch vehicles and the Timeline arrays."""
 
@@ -291,7 +291,7 @@ def test_launch_target_follows_the_vehicle_after_liftoff():
 
 
 def progress_scene() -> Scene:
-    """SCENE_FORMAT.md's example scene: the ISS looking aft, 12 deg down, rolled 25."""
+    """The format's first example scene: the ISS looking aft, 12 deg down, rolled 25."""
     return make_scene(
         orbit=ISS, look=Look(180.0, -12.0, 25.0), launches=(_soyuz(),), speed=10.0, duration_s=90.0
     )

@@ -7,7 +7,7 @@ check ``site`` and ``vehicle`` names without importing the launch physics.
 from __future__ import annotations
 
 # Built-in launch sites, geodetic degrees (north, east).  Baikonur's two pads are from
-# shared/REFERENCE.md; the others are the published pad coordinates.
+# docs/physics.md; the others are the published pad coordinates.
 SITES: dict[str, tuple[float, float]] = {
     "baikonur-1/5": (45.920, 63.342),
     "baikonur-31/6": (45.996, 63.564),

@@ -28,7 +28,7 @@ FloatArray = npt.NDArray[np.float64]
 # Constants
 # ---------------------------------------------------------------------------
 
-# The launch-azimuth correction of REFERENCE.md: the ground turns east at 465.1 cos(lat)
+# The launch-azimuth correction of docs/physics.md: the ground turns east at 465.1 cos(lat)
 # m/s under an orbit flown at about 7.8 km/s.
 EQUATOR_SPEED_KM_S = 0.4651
 ORBITAL_SPEED_KM_S = 7.8
@@ -215,7 +215,7 @@ class Pchip:
 # --- Soyuz-FG ---------------------------------------------------------------
 #
 # A generic Soyuz-FG ascent (not one flight's telemetry), built to meet the events of
-# shared/REFERENCE.md ("Soyuz-FG ascent"): strap-on separation at 118 s, ~48 km,
+# docs/physics.md ("Soyuz-FG ascent"): strap-on separation at 118 s, ~48 km,
 # 1.5-1.8 km/s; fairing at ~155 s, ~85 km; core separation at ~286 s, ~176 km,
 # 3.75 km/s; third-stage cut-off at ~525 s at orbital speed, 1,640 km downrange, in a
 # ~200 x 250 km orbit.
@@ -252,10 +252,10 @@ _SOYUZ_ALTITUDE_KNOTS = (
 # 7.793 km/s; the last, horizontal at 210 km over latitude ~51 deg, is a 197 x 249 km
 # orbit above the equatorial radius) by undoing the Earth's rotation for the nominal
 # flight (Baikonur 1/5, 62 deg Earth-relative azimuth; _soyuz_ground_speed_from_inertial).
-# 1.75 km/s at booster separation is inside REFERENCE.md's 1.5-1.8 and drops the
+# 1.75 km/s at booster separation is inside docs/physics.md's 1.5-1.8 and drops the
 # strap-ons ~325 km from the pad (the Soyuz drop zone lies some 300-400 km out).
 #
-# Downrange at core separation: REFERENCE.md (from ESA) says "500 km".  The physics of
+# Downrange at core separation: docs/physics.md (from ESA) says "500 km".  The physics of
 # the core stage's burn (1.7 -> 3.75 km/s in 168 s with thrust/weight rising from ~1
 # to ~2) gives a ground-track distance nearer 420-460 km, and the third stage's
 # rocket-equation burn to 1,640 km at 525 s independently puts it at ~460 km; ESA's
@@ -273,8 +273,8 @@ _SOYUZ_T_PAYLOAD_S = 528.0
 _SOYUZ_SPEED_TARGETS_KM_S = (1.75, 3.75, 7.793)
 _SOYUZ_DOWNRANGE_CORE_KM = 460.0
 _SOYUZ_DOWNRANGE_CUTOFF_KM = 1640.0
-_SOYUZ_NOMINAL_LAT_DEG = 45.920  # Baikonur 1/5, REFERENCE.md
-_SOYUZ_NOMINAL_AZIMUTH_DEG = 62.0  # Earth-relative, REFERENCE.md
+_SOYUZ_NOMINAL_LAT_DEG = 45.920  # Baikonur 1/5, docs/physics.md
+_SOYUZ_NOMINAL_AZIMUTH_DEG = 62.0  # Earth-relative, docs/physics.md
 _SOYUZ_ROW_STEP_S = 1.0
 
 
@@ -471,7 +471,7 @@ def relative_azimuth_deg(
     """Earth-relative azimuth that ends at ``inertial_azimuth`` once the ground's speed is added.
 
     The orbital velocity ``V (sin b, cos b)`` (east, north) minus the ground's eastward
-    465.1 cos(lat) m/s, as in REFERENCE.md: for Baikonur and 51.64 deg, 63.1 deg
+    465.1 cos(lat) m/s, as in docs/physics.md: for Baikonur and 51.64 deg, 63.1 deg
     inertial becomes ~62 deg relative.
     """
     b = math.radians(inertial_azimuth)
