@@ -67,12 +67,18 @@ def flagship():
     return load_scene(SCENES / "progress-ms10.toml")
 
 
+# The flagship's view at 18:16:40 UTC: the Moon 61 % lit and up over all the ground in
+# view, the Aral Sea and the Caspian in the frame; a fixed instant, whatever the scene's
+# own timing.
+MOONLIT = datetime(2018, 11, 16, 18, 16, 40, tzinfo=UTC)
+
+
 def test_moonlit_sea_land_and_cloud_get_a_cameras_codes(ctx, flagship):
-    # 40 s into the flagship (the Moon 61 % lit and up over all the ground in view),
-    # everything on: glare, sensor noise.  Without clouds, sea and land apart by the
+    # Everything on: glare, sensor noise.  Without clouds, sea and land apart by the
     # water mask; then a full cloud deck.
+    flagship = replace(flagship, time=replace(flagship.time, start_utc=MOONLIT))
     clear = replace(flagship, earth=replace(flagship.earth, clouds=None))
-    x, codes, state = frame(ctx, clear, 40.0, VIEW)
+    x, codes, state = frame(ctx, clear, 0.0, VIEW)
     hit, lat, lon = ground_points(state, VIEW)
     moon = state.itrs_from_gcrs @ state.moon_km
     moonlit = hit & (geodetic_normal(lat, lon) @ (moon / np.linalg.norm(moon)) > 0.05)
@@ -83,7 +89,7 @@ def test_moonlit_sea_land_and_cloud_get_a_cameras_codes(ctx, flagship):
         assert np.median(x[where].max(axis=-1)) > 0.005  # really lit: codes above 13
         assert_camera_codes(x[where], codes[where], what)
     overcast = replace(flagship, earth=replace(flagship.earth, clouds=Clouds(coverage=1.0)))
-    x, codes, _ = frame(ctx, overcast, 40.0, VIEW)
+    x, codes, _ = frame(ctx, overcast, 0.0, VIEW)
     assert np.median(x[moonlit].max(axis=-1)) > 0.02
     assert_camera_codes(x[moonlit], codes[moonlit], "moonlit cloud")
 
