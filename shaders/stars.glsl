@@ -49,9 +49,14 @@ uniform float u_cutoff;            // radiance (cd/m^2) where the PSF's tail is 
 uniform float u_max_radius_px;     // largest sprite half-size, pixels
 uniform vec3 u_half_turn;          // the camera's turn over half the exposure, GCRS rad
                                    // (angular velocity x exposure / 2)
-// Most points a streak's PSF is sampled at along its length (spaced at most a
-// standard deviation apart up to this: smooth up to 128 sigma, ~90 px).
-const int STREAK_SAMPLES_MAX = 128;
+// Points a streak's PSF is sampled at along its length: a compile-time constant the
+// CPU picks per frame (renderer/passes/stars.py), enough to space the samples of the
+// frame's longest streak at most a standard deviation apart.  A loop with a constant
+// trip count costs what it needs; one bounded only by a maximum costs the maximum on
+// a CPU rasteriser, which runs every iteration for every pixel.
+#ifndef STREAK_SAMPLES
+#define STREAK_SAMPLES 1
+#endif
 
 #if defined(VERTEX_SHADER)
 
@@ -153,12 +158,12 @@ float pixel_share(vec2 center) {
 }
 
 // streak_share: pixel_share averaged over the exposure, the source moving evenly
-// from v_center - v_motion / 2 to v_center + v_motion / 2: the midpoint rule on n
-// equal slices, n enough that the samples lie at most ~a standard deviation
-// apart.  Each sample's shares sum to 1 over the image, so their mean does too.
+// from v_center - v_motion / 2 to v_center + v_motion / 2: the midpoint rule on
+// STREAK_SAMPLES equal slices, which the CPU chose so that the samples of the frame's
+// longest streak lie at most a standard deviation apart.  Each sample's shares sum to
+// 1 over the image, so their mean does too.
 float streak_share() {
-    float len = length(v_motion);
-    int n = clamp(int(ceil(len / u_sigma_px)), 1, STREAK_SAMPLES_MAX);
+    const int n = STREAK_SAMPLES;
     float sum = 0.0;
     for (int i = 0; i < n; ++i) {
         float s = (float(i) + 0.5) / float(n) - 0.5;

@@ -38,6 +38,8 @@ PSF_MAX_RADIUS_PX = 64.0
 # Per-instance record: direction (3 f4), illuminance (f4), colour (3 f4).
 INSTANCE_DTYPE = np.dtype([("dir", "<f4", 3), ("lux", "<f4"), ("rgb", "<f4", 3)])
 _INSTANCE_FORMAT = "3f 1f 3f/i"
+# The most points a streak is sampled at: smooth up to 128 standard deviations (~90 px).
+STREAK_SAMPLES_MAX = 128
 
 
 def instance_records(directions: np.ndarray, lux: np.ndarray, rgb: np.ndarray) -> np.ndarray:
@@ -49,17 +51,31 @@ def instance_records(directions: np.ndarray, lux: np.ndarray, rgb: np.ndarray) -
     return rec
 
 
+def streak_samples(state: FrameState, view: View) -> int:
+    """How many points along its streak the longest streak of the frame needs so that they
+    lie at most a PSF standard deviation apart: a power of two from 1 to STREAK_SAMPLES_MAX.
+
+    The camera turns by |w| t over the exposure t; a direction at angle a off the axis
+    moves by at most |w| t f / cos^2 a pixels (the pinhole's stretch), largest in the
+    image's corners.
+    """
+    turn = float(np.linalg.norm(state.camera_spin_rad_s)) * state.exposure_s
+    corner = math.hypot(view.width, view.height) / (2.0 * view.focal_px)
+    longest_px = turn * view.focal_px * (1.0 + corner * corner)
+    needed = max(1, math.ceil(longest_px / PSF_SIGMA_PX))
+    return min(1 << (needed - 1).bit_length(), STREAK_SAMPLES_MAX)
+
+
 class PointSources:
     """A set of point sources drawn with one instanced draw of ``shaders/stars.glsl``."""
 
     def __init__(self, ctx: moderngl.Context, capacity: int, exposure: Exposure) -> None:
         self.ctx = ctx
-        self.program = build_program(ctx, "stars.glsl")
         self.capacity = max(int(capacity), 1)
         self.buffer = ctx.buffer(reserve=self.capacity * INSTANCE_DTYPE.itemsize)
-        self.vao = ctx.vertex_array(
-            self.program, [(self.buffer, _INSTANCE_FORMAT, "in_dir", "in_lux", "in_rgb")]
-        )
+        # One program per streak sample count (a power of two), built when first needed.
+        self._variants: dict[int, tuple[moderngl.Program, moderngl.VertexArray]] = {}
+        self.program, self.vao = self._variant(1)
         self.count = 0
         self.cutoff = PSF_CUTOFF_OF_SATURATION * saturation_luminance(exposure)
 
@@ -71,10 +87,20 @@ class PointSources:
         if self.count:
             self.buffer.write(np.ascontiguousarray(records).tobytes())
 
+    def _variant(self, samples: int) -> tuple[moderngl.Program, moderngl.VertexArray]:
+        if samples not in self._variants:
+            program = build_program(self.ctx, "stars.glsl", {"STREAK_SAMPLES": samples})
+            vao = self.ctx.vertex_array(
+                program, [(self.buffer, _INSTANCE_FORMAT, "in_dir", "in_lux", "in_rgb")]
+            )
+            self._variants[samples] = (program, vao)
+        return self._variants[samples]
+
     def draw(self, state: FrameState, view: View, weight: float) -> None:
         """Add the sources' radiance, times ``weight``, to the bound framebuffer."""
         if self.count == 0:
             return
+        self.program, self.vao = self._variant(streak_samples(state, view))
         p = self.program
         set_sky_view(p, state, view)
         set_uniform(p, "u_flux_scale", weight * view.focal_px**2)
@@ -87,8 +113,11 @@ class PointSources:
 
     def release(self) -> None:
         """Free GL objects."""
-        for obj in (self.vao, self.buffer, self.program):
-            obj.release()
+        for program, vao in self._variants.values():
+            vao.release()
+            program.release()
+        self._variants.clear()
+        self.buffer.release()
 
 
 def _nearest_hour(utc: datetime) -> datetime:
