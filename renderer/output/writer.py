@@ -22,7 +22,7 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Literal
@@ -286,17 +286,18 @@ class VideoWriter:
         # a pipe nobody reads and stall ffmpeg (and with it this writer).
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as ffmpeg)
         try:
-            self._proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=self._stderr,
-                env=ffmpeg_env(),
-                # Own session: Ctrl-C in the terminal reaches only Python, which then kills
-                # ffmpeg itself; otherwise ffmpeg would finish the file on SIGINT on its own.
-                start_new_session=True,
-                preexec_fn=_die_with_parent(),
-            )
+            with _signals_held():
+                self._proc = subprocess.Popen(
+                    cmd,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=self._stderr,
+                    env=ffmpeg_env(),
+                    # Own session: Ctrl-C in the terminal reaches only Python, which then
+                    # kills ffmpeg itself; otherwise ffmpeg would finish the file on SIGINT.
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent(),
+                )
         except OSError as exc:
             self._stderr.close()
             self._remove_temp()
@@ -506,31 +507,60 @@ class VideoWriter:
         self._work.discard()
 
 
-def _die_with_parent() -> Callable[[], None] | None:
+def _die_with_parent() -> Callable[[], None]:
     """A preexec function that has the kernel SIGKILL the child when this process dies.
 
     Linux's PR_SET_PDEATHSIG through libc's prctl, looked up here in the parent so the
     child only makes the call.  Linux sends the signal when the *thread* that started the
     child ends, so a writer belongs to a thread that outlives it (the CLI's main thread).
-    Elsewhere None: the child then outlives a SIGKILLed
-    parent, and only the next run's clean-up of stale work folders helps.
+    Elsewhere the child only gets back the signals held while it was forked, and it
+    outlives a SIGKILLed parent: then only the next run's clean-up of stale work folders
+    helps.
     """
     import ctypes
     import ctypes.util
     import sys
 
+    def unblock() -> None:
+        # The child inherits the signals _signals_held blocked: ffmpeg gets them back.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD_SIGNALS)
+
     if not sys.platform.startswith("linux"):
-        return None
+        return unblock
     try:
         prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
     except (OSError, AttributeError):
-        return None
+        return unblock
     pr_set_pdeathsig = 1
     parent = os.getpid()
 
     def preexec() -> None:
+        unblock()
         prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
         if os.getppid() != parent:  # the parent died before the call: die now
             os._exit(1)
 
     return preexec
+
+
+# Ctrl-C, SIGTERM and SIGHUP: held while ffmpeg is forked (see _signals_held).
+_HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP while a child is forked, then deliver them.
+
+    A fork with a ``preexec_fn`` runs Python's at-fork handlers, and a KeyboardInterrupt
+    raised inside one of them is printed and dropped: Ctrl-C at that instant would be
+    lost and the render would run on.  Blocked, the signal waits and is raised as soon
+    as the fork is done, at an ordinary point of the program.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
