@@ -39,6 +39,8 @@ from renderer.scene.fields import (
 )
 from renderer.scene.schema import (
     EV100_RANGE,
+    ISS_ALTITUDE_KM,
+    ISS_INCLINATION_DEG,
     MAX_MOTION_BLUR_SAMPLES,
     NOISE_DEFAULT_MIN_ISO,
     TONE_CURVES,
@@ -190,8 +192,8 @@ def _parse_orbit(ctx: _Ctx, cam: dict[str, Any]) -> Orbit:
     lat = _num(ctx, ov, fw, "lat_deg", _LATITUDE)
     lon = _norm_lon(_num(ctx, ov, fw, "lon_deg", _LONGITUDE))
     when = _time(ctx, ov, fw, "time_utc")
-    altitude = _num(ctx, ov, fw, "altitude_km", _ORBIT_ALTITUDE)
-    inclination = _num(ctx, ov, fw, "inclination_deg", _INCLINATION)
+    altitude = _num(ctx, ov, fw, "altitude_km", _ORBIT_ALTITUDE, ISS_ALTITUDE_KM)
+    inclination = _num(ctx, ov, fw, "inclination_deg", _INCLINATION, ISS_INCLINATION_DEG)
     ascending = _bool(ctx, ov, fw, "ascending", True)
     # A circular orbit's sub-point reaches latitude i (prograde) or 180 - i (retrograde).
     reach = inclination if inclination <= 90.0 else 180.0 - inclination

@@ -65,16 +65,25 @@ class ElementsOrbit:
     epoch_utc: datetime
 
 
+# The ISS in November 2018, the defaults of ``camera.orbit.over`` (docs/physics.md, "The
+# ISS that night"): SGP4 on the TLEs of 2018-11-11 and 2018-11-23 puts the station a mean
+# 404.8 and 404.9 km beyond 6378.137 km over the orbit of 2018-11-16 (the mean motion,
+# 15.54 rev/day, gives 405.2 km), inclined 51.64 deg.
+ISS_ALTITUDE_KM = 405.0
+ISS_INCLINATION_DEG = 51.64
+
+
 @dataclass(frozen=True)
 class OverOrbit:
     """``camera.orbit.over``: a circular orbit whose geocentric sub-point is
-    (``lat_deg``, ``lon_deg``) at ``time_utc``, northbound if ``ascending``."""
+    (``lat_deg``, ``lon_deg``) at ``time_utc``, northbound if ``ascending``; the ISS's
+    altitude and inclination unless given."""
 
     lat_deg: float
     lon_deg: float
     time_utc: datetime
-    altitude_km: float
-    inclination_deg: float
+    altitude_km: float = ISS_ALTITUDE_KM
+    inclination_deg: float = ISS_INCLINATION_DEG
     ascending: bool = True
 
 
