@@ -44,10 +44,18 @@ class Output:
 
 @dataclass(frozen=True)
 class TleOrbit:
-    """``camera.orbit.tle``: a two-line element set, propagated with SGP4."""
+    """``camera.orbit.tle``: a two-line element set, propagated with SGP4.
+
+    From ``camera.orbit.tle_file``: also the satellite's name (None in a 2-line file),
+    the file, and how many of its sets were the satellite's (the one nearest the
+    scene's start was taken).
+    """
 
     line1: str
     line2: str
+    name: str | None = None
+    source: Path | None = None
+    candidates: int = 1
 
 
 @dataclass(frozen=True)
@@ -338,6 +346,9 @@ NOISE_DEFAULT_MIN_ISO = 1600.0
 # (renderer/physics/camera.py describes both).
 TONE_CURVES = ("camera", "filmic")
 MAX_SCENE_BYTES = 1 << 20
+# A CelesTrak catalogue of every tracked object is a few MB; decades of one satellite's
+# sets are tens of MB.
+MAX_TLE_FILE_BYTES = 64 << 20
 # ffmpeg's frame rate is a fraction with a denominator up to 1001 (output/ffmpeg.py): a
 # rate below half of 1/1001 would round to zero frames a second.  0.01 (a frame every
 # 100 s of video) is far below any real use.
