@@ -181,6 +181,12 @@ def test_two_line_files_and_space_track_name_lines(tmp_path):
     assert (orbit.line1, orbit.line2) == ISS_SETS[0] and orbit.name is None
     orbit = load_scene(scene_with(tmp_path, 'tle_file = "two.tle"\nsatellite = 25544\n'))
     assert orbit.camera.orbit.line1 == ISS_SETS[0][0]
+    # CelesTrak serves its files with CRLF line ends and blank-padded names.
+    (tmp_path / "crlf.tle").write_bytes(
+        b"\r\n".join(x.encode() for x in ["ISS (ZARYA)             ", *ISS_SETS[0]]) + b"\r\n"
+    )
+    orbit = load_scene(scene_with(tmp_path, 'tle_file = "crlf.tle"\nsatellite = "ISS (ZARYA)"\n'))
+    assert (orbit.camera.orbit.line1, orbit.camera.orbit.line2) == ISS_SETS[0]
     write_lines(tmp_path / "st.tle", ["0 ISS (ZARYA)", *ISS_SETS[0]])
     orbit = load_scene(scene_with(tmp_path, 'tle_file = "st.tle"\nsatellite = "ISS (ZARYA)"\n'))
     assert orbit.camera.orbit.name == "ISS (ZARYA)"
