@@ -461,6 +461,9 @@ def _check(args: argparse.Namespace) -> int:
 
         print("events (video time; where the camera has the vehicle at that instant):")
         print(_one_line_rows(describe_events(scene)))
+    from renderer.sky import describe_sky
+
+    print(_one_line_rows(describe_sky(scene)))
     print("ok: the scene is valid")
     return 0
 

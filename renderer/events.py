@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from renderer.astro.constants import WGS84_A_KM, WGS84_B_KM
+from renderer.astro.geodesy import segment_clearance
 from renderer.physics.launch.ascent import stage_events
 from renderer.scene import Scene
 from renderer.timeline import build_timeline, project_to_pixels
@@ -29,16 +29,6 @@ class LaunchEvent:
     t_s: float
     video_s: float
     view: str  # "in view", "off the frame", "behind the Earth", "outside the video"
-
-
-def _hidden_by_earth(camera_km: np.ndarray, point_km: np.ndarray) -> bool:
-    """Whether the segment from the camera to the point meets the ellipsoid (scaled to
-    a unit sphere, the segment's closest approach to its centre)."""
-    k = np.array([1.0 / WGS84_A_KM, 1.0 / WGS84_A_KM, 1.0 / WGS84_B_KM])
-    a, b = camera_km * k, point_km * k
-    d = b - a
-    s = float(np.clip(-(a @ d) / (d @ d), 0.0, 1.0))
-    return bool(np.linalg.norm(a + s * d) < 1.0)
 
 
 def launch_events(scene: Scene) -> list[LaunchEvent]:
@@ -75,7 +65,7 @@ def launch_events(scene: Scene) -> list[LaunchEvent]:
                 view = "outside the video"
             elif not (front[j] and 0.0 <= px[j] < o.width and 0.0 <= py[j] < o.height):
                 view = "off the frame"
-            elif _hidden_by_earth(tl.camera_pos_km[j], tl.vehicles_km[i - 1][j]):
+            elif segment_clearance(tl.camera_pos_km[j], tl.vehicles_km[i - 1][j]) < 0.0:
                 view = "behind the Earth"
             else:
                 view = f"in view at ({px[j]:.0f}, {o.height - py[j]:.0f}) px"

@@ -144,3 +144,32 @@ def radial_heights_km(pos_km: npt.ArrayLike) -> FloatArray:
         s2 = p[..., 2] ** 2 / (r * r)
     re = WGS84_A_KM * WGS84_B_KM / np.sqrt(WGS84_B_KM**2 * (1.0 - s2) + WGS84_A_KM**2 * s2)
     return r - re
+
+
+def elevation_deg(
+    lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike, target_itrs_km: FloatArray
+) -> FloatArray:
+    """Elevation (degrees) of ITRS points ``(..., 3)`` seen from the ground at geodetic
+    (lat, lon), h = 0: the angle of the line of sight above the plane normal to the
+    ellipsoid's normal there.  No refraction: the geometric elevation.
+    """
+    ground = geodetic_to_itrs(lat_deg, lon_deg, 0.0)
+    sight = np.asarray(target_itrs_km, dtype=np.float64) - ground
+    up = ellipsoid_up(lat_deg, lon_deg)
+    sine = np.sum(sight * up, axis=-1) / np.linalg.norm(sight, axis=-1)
+    return np.degrees(np.arcsin(np.clip(sine, -1.0, 1.0)))
+
+
+def segment_clearance(p_km: npt.ArrayLike, q_km: npt.ArrayLike) -> FloatArray:
+    """How far the segment from ``p`` to ``q`` (any Earth-centred frame whose z is the
+    Earth's axis, km, ``(..., 3)``) passes outside the WGS84 ellipsoid: with the ellipsoid
+    scaled to a unit sphere, the segment's closest distance to the centre minus 1.
+
+    Negative when the segment meets the solid Earth (``p`` cannot see ``q``); continuous
+    in ``p`` and ``q``, so its sign changes mark where a line of sight is cut.
+    """
+    k = np.array([1.0 / WGS84_A_KM, 1.0 / WGS84_A_KM, 1.0 / WGS84_B_KM])
+    a = np.asarray(p_km, dtype=np.float64) * k
+    d = np.asarray(q_km, dtype=np.float64) * k - a
+    s = np.clip(-np.sum(a * d, axis=-1) / np.sum(d * d, axis=-1), 0.0, 1.0)
+    return np.linalg.norm(a + s[..., np.newaxis] * d, axis=-1) - 1.0

@@ -1,15 +1,12 @@
-"""The ``[camera]`` table's parsers: the orbit (TLE, elements, over), the look, the
-exposure, motion blur, noise and glare.
+"""The ``[camera]`` table's parsers: the orbit (TLE, TLE file, elements, over), the look,
+the exposure, motion blur, noise and glare.  TLE text is read in ``renderer.scene.tle``.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
-
-from sgp4.api import SGP4_ERRORS, Satrec
 
 from renderer.physics.exposure import ev100_of
 from renderer.scene.fields import (
@@ -31,7 +28,6 @@ from renderer.scene.fields import (
     _norm360,
     _norm_lon,
     _num,
-    _quote,
     _Range,
     _sub,
     _table,
@@ -39,6 +35,8 @@ from renderer.scene.fields import (
 )
 from renderer.scene.schema import (
     EV100_RANGE,
+    ISS_ALTITUDE_KM,
+    ISS_INCLINATION_DEG,
     MAX_MOTION_BLUR_SAMPLES,
     NOISE_DEFAULT_MIN_ISO,
     TONE_CURVES,
@@ -53,8 +51,8 @@ from renderer.scene.schema import (
     Noise,
     Orbit,
     OverOrbit,
-    TleOrbit,
 )
+from renderer.scene.tle import _parse_tle, _parse_tle_file
 
 _CAMERA_KEYS = ("fov_deg", "orbit", "look", "exposure", "motion_blur", "noise", "bloom", "tone")
 _NOISE_KEYS = (
@@ -67,7 +65,9 @@ _NOISE_KEYS = (
     "hot_pixel_e_per_s",
 )
 _BLOOM_KEYS = ("fraction",)
-_ORBIT_FORMS = ("tle", "elements", "over")
+_ORBIT_FORMS = ("tle", "tle_file", "elements", "over")
+# ``satellite`` picks the satellite out of a tle_file.
+_ORBIT_KEYS = (*_ORBIT_FORMS, "satellite")
 _ELEMENTS_KEYS = ("altitude_km", "inclination_deg", "raan_deg", "arg_latitude_deg", "epoch_utc")
 _OVER_KEYS = ("lat_deg", "lon_deg", "time_utc", "altitude_km", "inclination_deg", "ascending")
 _LOOK_KEYS = ("azimuth_deg", "elevation_deg", "roll_deg", "target")
@@ -83,100 +83,26 @@ def _latlon(ctx: _Ctx, value: Any, where: str) -> tuple[float, float]:
     return lat, lon
 
 
-_TLE_NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)\s*", re.ASCII)
-_TLE_IMPLIED = re.compile(r"\s*[+-]?\d{1,5}[+-]\d\s*", re.ASCII)
-_TLE_DIGITS = re.compile(r"\s*\d+", re.ASCII)
-# (line, first column, last column (1-based, inclusive), field, pattern, allowed range)
-_TLE_FIELDS: tuple[tuple[int, int, int, str, re.Pattern[str], _Range], ...] = (
-    (1, 19, 32, "epoch", _TLE_NUMBER, _Range(0, 100000)),
-    (1, 34, 43, "first derivative of mean motion", _TLE_NUMBER, _ANY),
-    (1, 45, 52, "second derivative of mean motion", _TLE_IMPLIED, _ANY),
-    (1, 54, 61, "drag term", _TLE_IMPLIED, _ANY),
-    (2, 9, 16, "inclination", _TLE_NUMBER, _INCLINATION),
-    (2, 18, 25, "right ascension of the node", _TLE_NUMBER, _Range(0, 360)),
-    (2, 27, 33, "eccentricity", _TLE_DIGITS, _ANY),
-    (2, 35, 42, "argument of perigee", _TLE_NUMBER, _Range(0, 360)),
-    (2, 44, 51, "mean anomaly", _TLE_NUMBER, _Range(0, 360)),
-    (2, 53, 63, "mean motion", _TLE_NUMBER, _Range(0, 20, lo_open=True)),
-)
-
-
-def _tle_checksum(line: str) -> int:
-    return sum(int(c) if c.isdigit() else c == "-" for c in line[:68]) % 10
-
-
-def _parse_tle(ctx: _Ctx, value: Any, where: str) -> TleOrbit:
-    if not isinstance(value, list) or len(value) != 2:
-        ctx.fail(where, f"must be an array of the two TLE lines (strings), got {_got(value)}")
-    lines: list[str] = []
-    for number, raw in enumerate(value, 1):
-        lw = f"{where}[{number}]"
-        if not isinstance(raw, str):
-            ctx.fail(lw, f"must be a string, TLE line {number}, got {_got(raw)}")
-        # Trailing blanks and newlines come with copy and paste; columns count from the left.
-        line = raw.rstrip()
-        if not line.isascii() or not line.isprintable():
-            ctx.fail(lw, "must contain only printable ASCII characters")
-        if len(line) != 69:
-            ctx.fail(lw, f"must be 69 characters long, got {len(line)}")
-        if line[:2] != f"{number} ":
-            ctx.fail(lw, f"must start with its line number '{number} ', got {_quote(line[:2])}")
-        if not line[68].isdigit() or int(line[68]) != _tle_checksum(line):
-            ctx.fail(
-                lw,
-                f"checksum mismatch: the digits sum to {_tle_checksum(line)} (mod 10) "
-                f"but the last character is {_quote(line[68])}",
-            )
-        lines.append(line)
-    line1, line2 = lines
-    if line1[2:7] != line2[2:7]:
-        ctx.fail(
-            where,
-            f"the two lines name different satellites: {_quote(line1[2:7])} "
-            f"and {_quote(line2[2:7])}",
-        )
-    for number, first, last, name, pattern, rng in _TLE_FIELDS:
-        text = lines[number - 1][first - 1 : last]
-        ok = pattern.fullmatch(text) is not None
-        if ok and pattern is _TLE_NUMBER:
-            ok = float(text) in rng
-        if not ok:
-            ctx.fail(
-                f"{where}[{number}]",
-                f"columns {first}-{last} ({name}) must be {rng.text('a number')}, "
-                f"got {_quote(text)}",
-            )
-    day = float(line1[20:32])
-    if not 1.0 <= day < 367.0:
-        ctx.fail(f"{where}[1]", f"epoch day of year must be from 1 to 366, got {day:g}")
-    try:
-        sat = Satrec.twoline2rv(line1, line2)
-    except Exception as exc:  # sgp4's parser raises assorted types on bad text
-        ctx.fail(where, f"SGP4 cannot read this element set: {exc}")
-    if sat.error:
-        ctx.fail(where, f"SGP4 rejects this element set: {SGP4_ERRORS.get(sat.error, sat.error)}")
-    err, r, _ = sat.sgp4(sat.jdsatepoch, sat.jdsatepochF)
-    if err or not all(math.isfinite(c) for c in r):
-        ctx.fail(
-            where,
-            f"SGP4 cannot propagate this element set: {SGP4_ERRORS.get(err, 'not finite')}",
-        )
-    return TleOrbit(line1, line2)
-
-
-def _parse_orbit(ctx: _Ctx, cam: dict[str, Any]) -> Orbit:
+def _parse_orbit(ctx: _Ctx, cam: dict[str, Any], start_utc: datetime) -> Orbit:
     where = "camera.orbit"
     if "orbit" not in cam:
-        ctx.fail(where, "missing: give exactly one of tle, elements or over")
-    tbl = _table(ctx, cam["orbit"], where, _ORBIT_FORMS)
+        ctx.fail(where, "missing: give exactly one of tle, tle_file, elements or over")
+    tbl = _table(ctx, cam["orbit"], where, _ORBIT_KEYS)
     forms = [k for k in _ORBIT_FORMS if k in tbl]
     if len(forms) != 1:
         got = " and ".join(forms) if forms else "none"
-        ctx.fail(where, f"must give exactly one of tle, elements or over, got {got}")
+        ctx.fail(where, f"must give exactly one of tle, tle_file, elements or over, got {got}")
     form = forms[0]
     fw = _join(where, form)
+    if "satellite" in tbl and form != "tle_file":
+        ctx.fail(
+            _join(where, "satellite"),
+            "only goes with tle_file: it names the satellite to take from that file",
+        )
     if form == "tle":
         return _parse_tle(ctx, tbl["tle"], fw)
+    if form == "tle_file":
+        return _parse_tle_file(ctx, tbl, where, start_utc)
     if form == "elements":
         el = _table(ctx, tbl["elements"], fw, _ELEMENTS_KEYS)
         return ElementsOrbit(
@@ -190,8 +116,8 @@ def _parse_orbit(ctx: _Ctx, cam: dict[str, Any]) -> Orbit:
     lat = _num(ctx, ov, fw, "lat_deg", _LATITUDE)
     lon = _norm_lon(_num(ctx, ov, fw, "lon_deg", _LONGITUDE))
     when = _time(ctx, ov, fw, "time_utc")
-    altitude = _num(ctx, ov, fw, "altitude_km", _ORBIT_ALTITUDE)
-    inclination = _num(ctx, ov, fw, "inclination_deg", _INCLINATION)
+    altitude = _num(ctx, ov, fw, "altitude_km", _ORBIT_ALTITUDE, ISS_ALTITUDE_KM)
+    inclination = _num(ctx, ov, fw, "inclination_deg", _INCLINATION, ISS_INCLINATION_DEG)
     ascending = _bool(ctx, ov, fw, "ascending", True)
     # A circular orbit's sub-point reaches latitude i (prograde) or 180 - i (retrograde).
     reach = inclination if inclination <= 90.0 else 180.0 - inclination
@@ -263,10 +189,10 @@ def _parse_exposure(ctx: _Ctx, tbl: dict[str, Any]) -> Exposure:
     return Exposure(iso, shutter, f_number, given)
 
 
-def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int) -> Camera:
+def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int, start_utc: datetime) -> Camera:
     p = "camera"
     fov = _num(ctx, cam, p, "fov_deg", _Range(1.0, 170.0), 60.0)
-    orbit = _parse_orbit(ctx, cam)
+    orbit = _parse_orbit(ctx, cam, start_utc)
     look = _parse_look(ctx, _sub(ctx, cam, p, "look", _LOOK_KEYS), n_launches)
     exposure = _parse_exposure(ctx, _sub(ctx, cam, p, "exposure", _EXPOSURE_KEYS))
     blur_tbl = _sub(ctx, cam, p, "motion_blur", _BLUR_KEYS)

@@ -44,10 +44,18 @@ class Output:
 
 @dataclass(frozen=True)
 class TleOrbit:
-    """``camera.orbit.tle``: a two-line element set, propagated with SGP4."""
+    """``camera.orbit.tle``: a two-line element set, propagated with SGP4.
+
+    From ``camera.orbit.tle_file``: also the satellite's name (None in a 2-line file),
+    the file, and how many of its sets were the satellite's (the one nearest the
+    scene's start was taken).
+    """
 
     line1: str
     line2: str
+    name: str | None = None
+    source: Path | None = None
+    candidates: int = 1
 
 
 @dataclass(frozen=True)
@@ -65,16 +73,25 @@ class ElementsOrbit:
     epoch_utc: datetime
 
 
+# The ISS in November 2018, the defaults of ``camera.orbit.over`` (docs/physics.md, "The
+# ISS that night"): SGP4 on the TLEs of 2018-11-11 and 2018-11-23 puts the station a mean
+# 404.8 and 404.9 km beyond 6378.137 km over the orbit of 2018-11-16 (the mean motion,
+# 15.54 rev/day, gives 405.2 km), inclined 51.64 deg.
+ISS_ALTITUDE_KM = 405.0
+ISS_INCLINATION_DEG = 51.64
+
+
 @dataclass(frozen=True)
 class OverOrbit:
     """``camera.orbit.over``: a circular orbit whose geocentric sub-point is
-    (``lat_deg``, ``lon_deg``) at ``time_utc``, northbound if ``ascending``."""
+    (``lat_deg``, ``lon_deg``) at ``time_utc``, northbound if ``ascending``; the ISS's
+    altitude and inclination unless given."""
 
     lat_deg: float
     lon_deg: float
     time_utc: datetime
-    altitude_km: float
-    inclination_deg: float
+    altitude_km: float = ISS_ALTITUDE_KM
+    inclination_deg: float = ISS_INCLINATION_DEG
     ascending: bool = True
 
 
@@ -329,6 +346,9 @@ NOISE_DEFAULT_MIN_ISO = 1600.0
 # (renderer/physics/camera.py describes both).
 TONE_CURVES = ("camera", "filmic")
 MAX_SCENE_BYTES = 1 << 20
+# A CelesTrak catalogue of every tracked object is a few MB; decades of one satellite's
+# sets are tens of MB.
+MAX_TLE_FILE_BYTES = 64 << 20
 # ffmpeg's frame rate is a fraction with a denominator up to 1001 (output/ffmpeg.py): a
 # rate below half of 1/1001 would round to zero frames a second.  0.01 (a frame every
 # 100 s of video) is far below any real use.

@@ -476,8 +476,10 @@ def _check_span(ctx: _Ctx, scene: Scene, key: str | None = None) -> None:
         fix_early="lower time.speed",
         fix_late="lower time.speed or output.duration_s",
     )
-    if isinstance(scene.camera.orbit, TleOrbit):
-        _check_tle_window(ctx, scene, -before_s, after_s, key or "camera.orbit.tle")
+    orbit = scene.camera.orbit
+    if isinstance(orbit, TleOrbit):
+        form = "camera.orbit.tle" if orbit.source is None else "camera.orbit.tle_file"
+        _check_tle_window(ctx, scene, -before_s, after_s, key or form)
 
 
 def _check_window(
@@ -580,7 +582,9 @@ def _build(ctx: _Ctx, doc: dict[str, Any], source: Path) -> Scene:
     )
     output = _parse_output(ctx, _sub(ctx, doc, "", "output", _OUTPUT_KEYS), source)
     launches = _parse_launches(ctx, doc)
-    camera = _parse_camera(ctx, _sub(ctx, doc, "", "camera", _CAMERA_KEYS), len(launches))
+    camera = _parse_camera(
+        ctx, _sub(ctx, doc, "", "camera", _CAMERA_KEYS), len(launches), time_spec.start_utc
+    )
     earth = _parse_earth(ctx, _sub(ctx, doc, "", "earth", _EARTH_KEYS))
     stars = _parse_stars(ctx, doc)
     scene = Scene(

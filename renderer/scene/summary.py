@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from renderer.output.codecs import CRF_RANGES
 from renderer.physics.exposure import ev100
@@ -17,6 +17,7 @@ from renderer.scene.schema import (
     TleOrbit,
 )
 from renderer.scene.sections import _EARTH_KEYS
+from renderer.scene.tle import tle_epoch
 
 
 def _fmt_span(seconds: float) -> str:
@@ -33,19 +34,21 @@ def _fmt_latlon(lat: float, lon: float) -> str:
     return f"{abs(lat):g}{'N' if lat >= 0 else 'S'} {abs(lon):g}{'E' if lon >= 0 else 'W'}"
 
 
-def _tle_epoch(line1: str) -> datetime:
-    year = int(line1[18:20])
-    year += 2000 if year < 57 else 1900  # the TLE convention: 57..99 are 1957..1999
-    # Whole seconds: the 8-decimal day fraction is good to about a millisecond only.
-    seconds = round((float(line1[20:32]) - 1.0) * 86400.0)
-    return datetime(year, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
-
-
-def _describe_orbit(orbit: Orbit) -> str:
+def _describe_orbit(orbit: Orbit, start_utc: datetime) -> str:
     if isinstance(orbit, TleOrbit):
+        number = orbit.line1[2:7].strip()
+        satellite = f"{orbit.name} ({number})" if orbit.name else number
+        epoch = tle_epoch(orbit.line1)
+        days = (epoch - start_utc).total_seconds() / 86400.0
+        source = ""
+        if orbit.source is not None:
+            n = orbit.candidates
+            sets = "its only set" if n == 1 else f"the nearest of {n} sets"
+            source = f" from {orbit.source.name} ({sets})"
         return (
-            f"TLE of satellite {orbit.line1[2:7].strip()}, epoch "
-            f"{_fmt_time(_tle_epoch(orbit.line1))}, propagated with SGP4"
+            f"TLE of satellite {satellite}{source}, epoch {_fmt_time(epoch)} "
+            f"({abs(days):.1f} days {'before' if days <= 0 else 'after'} the start), "
+            "propagated with SGP4"
         )
     if isinstance(orbit, ElementsOrbit):
         return (
@@ -100,7 +103,7 @@ def describe(scene: Scene) -> str:
             f"({o.duration_s:g} s), {o.codec}{crf}",
         )
     )
-    rows.append(("orbit", _describe_orbit(cam.orbit)))
+    rows.append(("orbit", _describe_orbit(cam.orbit, t.start_utc)))
     look = cam.look
     if isinstance(look.target, GroundTarget):
         aim = f"keeps {_fmt_latlon(look.target.lat_deg, look.target.lon_deg)} centred"

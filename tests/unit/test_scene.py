@@ -812,7 +812,7 @@ def test_over_orbit_and_its_default(tmp_path):
 @pytest.mark.parametrize(
     ("orbit", "key", "fragment"),
     [
-        ({}, "camera.orbit", "exactly one of tle, elements or over, got none"),
+        ({}, "camera.orbit", "exactly one of tle, tle_file, elements or over, got none"),
         ({"tle": [TLE1, TLE2], "over": OVER}, "camera.orbit", "got tle and over"),
         (
             {"elements": {**ELEMENTS, "epoch_utc": DELETE}},
