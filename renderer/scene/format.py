@@ -59,6 +59,13 @@ from renderer.scene.schema import (
 _PRINTABLE = r"^[^\u0000-\u001f\u007f-\u009f]*$"
 
 
+def _row(*, lift_off: bool) -> dict[str, Any]:
+    # [t_s, altitude_km, downrange_km]: none below 0, and the first row's t_s is 0.
+    t_s = {"type": "number", "minimum": 0, **({"maximum": 0} if lift_off else {})}
+    rest = {"type": "number", "minimum": 0}
+    return {"type": "array", "minItems": 3, "maxItems": 3, "items": [t_s, rest, rest]}
+
+
 def _any_case(suffix: str) -> str:
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in suffix)
 
@@ -382,16 +389,8 @@ VEHICLE = Table(
             shape={
                 "type": "array",
                 "minItems": 2,
-                "items": {
-                    "type": "array",
-                    "minItems": 3,
-                    "maxItems": 3,
-                    "items": [
-                        {"type": "number", "minimum": 0},
-                        {"type": "number", "minimum": 0},
-                        {"type": "number", "minimum": 0},
-                    ],
-                },
+                "items": [_row(lift_off=True)],
+                "additionalItems": _row(lift_off=False),
             },
         ),
     ),

@@ -28,11 +28,15 @@ from renderer.scene.fields import (
     _time,
 )
 
-# RFC 3339 with a UTC offset, as renderer.scene.fields reads it (JSON Schema's regex
-# dialect, ECMA 262, has no inline flags: the case of T and Z is spelled out).
+# RFC 3339 with a UTC offset, as renderer.scene.fields reads it, in a year the ephemeris
+# covers (its first and last days inside those years are checked by the parser alone).
+# JSON Schema's regex dialect, ECMA 262, has no inline flags: T and Z in either case are
+# spelled out.
+_YEAR = "(1899|19[0-9]{2}|20[0-4][0-9]|205[0-3])"
+_HOUR, _MINUTE = "([01][0-9]|2[0-3])", "[0-5][0-9]"
 TIME_PATTERN = (
-    r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
-    r"([Zz]|[+-][0-9]{2}:[0-9]{2})\s*$"
+    rf"^\s*{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]{_HOUR}:{_MINUTE}:{_MINUTE}"
+    rf"(\.[0-9]+)?([Zz]|[+-]{_HOUR}:{_MINUTE})\s*$"
 )
 # A file name: not blank, no NUL.
 PATH_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
