@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from renderer.scene.fields import _ANY, _fmt_num, _Range, _time_range_text
+from renderer.scene.fields import _fmt_num, _Range, _time_range_text
 from renderer.scene.format import SCENE
 from renderer.scene.keys import PATH_PATTERN, REQUIRED, TIME_PATTERN, Key, Table
 from renderer.scene.schema import SCENE_VERSION
@@ -55,10 +55,12 @@ def _shown(value: Any) -> str:
 def _describe(key: Key) -> str:
     """The key's sentence with its unit, range and default, as an editor shows it."""
     facts: list[str] = []
-    if key.unit:
+    if key.unit and key.kind != "time":
         facts.append(f"unit {key.unit}")
-    if key.kind in ("number", "integer") and key.range != _ANY:
+    if key.kind in ("number", "integer"):
         facts.append(key.range.text("a number" if key.kind == "number" else "an integer"))
+    if key.kind == "switch":
+        facts.append("true (its defaults), false (off) or a table of options")
     if key.kind == "choice":
         facts.append("one of " + ", ".join(key.choices))
     if key.kind == "time":
