@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
+import subprocess
 import tomllib
 from collections.abc import Iterator
 from datetime import date, datetime, time
@@ -202,3 +204,27 @@ def test_the_broken_cases_are_all_there():
     # Most of them a schema catches: the editor flags them as they are typed.
     assert len(NOT_EXPRESSIBLE) < len(BROKEN) / 6
     assert set(NOT_EXPRESSIBLE) <= {case for case, _ in BROKEN}
+
+
+@pytest.mark.skipif(shutil.which("taplo") is None, reason="the taplo CLI is not installed")
+def test_taplo_reads_the_schema_through_the_one_line_directive(tmp_path):
+    # Taplo is the engine of the TOML editors docs/scenes.md names: with the directive of
+    # its Editor support section it accepts the shipped scenes and flags a broken one.
+    (tmp_path / "scene.schema.json").write_text(scene_schema_text())
+    for path in SCENES:
+        text = path.read_text(encoding="utf-8")
+        (tmp_path / path.name).write_text("#:schema ./scene.schema.json\n" + text)
+    ok = subprocess.run(
+        ["taplo", "check", *sorted(p.name for p in SCENES)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ok.returncode == 0, ok.stderr
+    quick = (tmp_path / "quick.toml").read_text().replace("fov_deg = 60", "fov_deg = 500")
+    (tmp_path / "bad.toml").write_text(quick)
+    bad = subprocess.run(
+        ["taplo", "check", "bad.toml"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode != 0 and "maximum of 170" in bad.stderr + bad.stdout
