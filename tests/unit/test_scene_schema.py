@@ -228,3 +228,63 @@ def test_taplo_reads_the_schema_through_the_one_line_directive(tmp_path):
         ["taplo", "check", "bad.toml"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert bad.returncode != 0 and "maximum of 170" in bad.stderr + bad.stdout
+
+
+# ---------------------------------------------------------------------------
+# Schema and validator agree at every bound of every number
+# ---------------------------------------------------------------------------
+
+
+def _placed(table: str) -> tuple[dict[str, Any], str]:
+    """A valid document and the key path of ``table`` in it, for each table with numbers."""
+    doc = ts.example_doc()
+    if table in ("camera.orbit.elements", "camera.orbit.over"):
+        form = table.rsplit(".", 1)[1]
+        return ts.orbit_doc({form: copy.deepcopy(getattr(ts, form.upper()))}), table
+    if table == "earth.airglow.layers":
+        ts.edit(doc, "earth.airglow", {"layers": [dict(ts.LAYER)]})
+        return doc, "earth.airglow.layers[1]"
+    if table == "launch.vehicle.stages":
+        ts.edit(doc, "launch[1].vehicle", copy.deepcopy(ts.VEHICLE))
+        return doc, "launch[1].vehicle.stages[1]"
+    if table == "launch":
+        return doc, "launch[1]"
+    if table == "{ lat_deg, lon_deg }":
+        return doc, "launch[1].site"
+    if table == "camera.look":
+        doc["camera"]["look"] = {}
+    return doc, table
+
+
+def bound_cases() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Each number's first value beyond each of its bounds, in an otherwise valid scene."""
+    for table in TABLES:
+        for key in table.keys:
+            if key.kind not in ("number", "integer"):
+                continue
+            rng = key.range
+            beyond = []
+            if rng.lo is not None:
+                beyond.append(rng.lo if rng.lo_open else rng.lo - 1)
+            if rng.hi is not None:
+                beyond.append(rng.hi if rng.hi_open else rng.hi + 1)
+            for value in beyond:
+                doc, where = _placed(table.path)
+                if key.name == "target_inclination_deg":
+                    doc["launch"][0].pop("azimuth_deg", None)
+                path = f"{where}.{key.name}"
+                yield f"{path} = {value}", path, ts.edit(doc, path, value)
+
+
+BOUNDS = list(bound_cases())
+
+
+@pytest.mark.parametrize(("case", "path", "doc"), BOUNDS, ids=[c for c, _, _ in BOUNDS])
+def test_schema_and_validator_refuse_the_same_value_beyond_each_bound(tmp_path, case, path, doc):
+    err = ts.error(tmp_path, doc)
+    assert err.key == path, str(err)
+    assert schema_errors(doc), f"the schema accepts {case}"
+
+
+def test_every_bounded_number_is_tried():
+    assert len(BOUNDS) > 40
