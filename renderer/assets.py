@@ -1,8 +1,9 @@
-"""Locate the shipped shaders and derived data files.
+"""Locate the shipped shaders, derived data files and documentation.
 
-In a checkout they are the top-level ``shaders/`` and ``assets/`` folders; in an
-installed wheel the build puts them inside the package as ``renderer/_data/shaders``
-and ``renderer/_data/assets`` (see ``[tool.setuptools.package-dir]`` in pyproject.toml).
+In a checkout they are the top-level ``shaders/``, ``assets/`` and ``docs/`` folders; in
+an installed wheel the build puts them inside the package as ``renderer/_data/shaders``,
+``renderer/_data/assets`` and ``renderer/_data/docs`` (see ``[tool.setuptools.package-dir]``
+in pyproject.toml).
 A missing file is an error, never a silent fallback to something else.
 """
 
@@ -37,6 +38,12 @@ def shaders_dir() -> Path:
 def assets_dir() -> Path:
     """The folder holding the derived data files (textures, catalogues)."""
     return _locate("assets", "README.md")
+
+
+@cache
+def docs_dir() -> Path:
+    """The folder holding the documentation (``scenes.md``, ``physics.md``)."""
+    return _locate("docs", "scenes.md")
 
 
 def asset_path(name: str) -> Path:

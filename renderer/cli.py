@@ -1,4 +1,4 @@
-"""The ``orbitlapse`` command: render, still, preview, check, info.
+"""The ``orbitlapse`` command: render, still, preview, check, schema, info.
 
 Exit status: 0 success, 1 a failure while rendering, 2 a bad scene or bad
 arguments (docs/scenes.md).  A bad input is reported as one line on standard
@@ -19,11 +19,31 @@ from datetime import datetime
 from pathlib import Path
 
 from renderer import __version__
-from renderer.errors import OrbitlapseError, SceneError, UsageError
+from renderer.errors import OrbitlapseError, RenderError, SceneError, UsageError
 
-EPILOG = """\
-exit status: 0 success, 1 failure while rendering, 2 bad scene or arguments.
-The scene format is documented in docs/scenes.md, the physics in docs/physics.md."""
+
+def _docs_text() -> str:
+    """Where this installation's documentation is: the checkout's docs/ or the copy a
+    wheel installs inside the package."""
+    from renderer.assets import docs_dir
+
+    try:
+        docs = docs_dir()
+    except RenderError:
+        return (
+            "The scene format is documented in docs/scenes.md, the physics in\n"
+            "docs/physics.md (both in orbitlapse's source distribution)."
+        )
+    return (
+        f"The scene format is documented in {docs / 'scenes.md'},\n"
+        f"the physics in {docs / 'physics.md'}; `orbitlapse schema` prints the\n"
+        "scene format as JSON Schema for editors."
+    )
+
+
+EPILOG = (
+    "exit status: 0 success, 1 failure while rendering, 2 bad scene or arguments.\n" + _docs_text()
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -238,6 +258,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="warn when the output would be larger (default 10, or $ORBITLAPSE_WARN_GB)",
     )
 
+    sub.add_parser(
+        "schema",
+        help="print the scene format as JSON Schema (for editors)",
+        description="Print the JSON Schema of scene files on standard output: save it\n"
+        "(orbitlapse schema > scene.schema.json) and put the line\n"
+        "#:schema scene.schema.json at the top of a scene for a TOML editor\n"
+        "(Taplo, Even Better TOML) to complete and check its keys.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub.add_parser("info", help="the GL renderer in use and the encoders available")
     return p
 
@@ -320,6 +350,7 @@ def _run(argv: list[str] | None) -> int:
         "preview": _preview,
         "check": _check,
         "info": _info,
+        "schema": _schema,
         "join": _join,
     }[args.command]
     return handler(args)
@@ -470,6 +501,13 @@ def _check(args: argparse.Namespace) -> int:
 
 def _one_line_rows(text: str) -> str:
     return "\n".join(_one_line(line) for line in text.split("\n"))
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from renderer.scene.json_schema import scene_schema_text
+
+    sys.stdout.write(scene_schema_text())
+    return 0
 
 
 def _info(args: argparse.Namespace) -> int:

@@ -10,36 +10,32 @@ from typing import Any
 
 from renderer.physics.exposure import ev100_of
 from renderer.scene.fields import (
-    _ANY,
-    _INCLINATION,
-    _LATITUDE,
     _LAUNCH_REF,
-    _LONGITUDE,
-    _ORBIT_ALTITUDE,
-    _POSITIVE,
     _T,
-    _bool,
-    _choice,
     _Ctx,
     _fmt_num,
     _got,
-    _int,
     _join,
     _norm360,
     _norm_lon,
-    _num,
-    _Range,
     _sub,
     _table,
-    _time,
+)
+from renderer.scene.format_camera import (
+    BLOOM,
+    CAMERA,
+    ELEMENTS,
+    EXPOSURE,
+    LATLON,
+    LOOK,
+    MOTION_BLUR,
+    NOISE,
+    ORBIT,
+    OVER,
 )
 from renderer.scene.schema import (
     EV100_RANGE,
-    ISS_ALTITUDE_KM,
-    ISS_INCLINATION_DEG,
-    MAX_MOTION_BLUR_SAMPLES,
     NOISE_DEFAULT_MIN_ISO,
-    TONE_CURVES,
     Bloom,
     Camera,
     ElementsOrbit,
@@ -54,44 +50,26 @@ from renderer.scene.schema import (
 )
 from renderer.scene.tle import _parse_tle, _parse_tle_file
 
-_CAMERA_KEYS = ("fov_deg", "orbit", "look", "exposure", "motion_blur", "noise", "bloom", "tone")
-_NOISE_KEYS = (
-    "seed",
-    "full_well_e",
-    "read_noise_e",
-    "base_iso",
-    "sensor_width_px",
-    "hot_pixel_fraction",
-    "hot_pixel_e_per_s",
-)
-_BLOOM_KEYS = ("fraction",)
-_ORBIT_FORMS = ("tle", "tle_file", "elements", "over")
-# ``satellite`` picks the satellite out of a tle_file.
-_ORBIT_KEYS = (*_ORBIT_FORMS, "satellite")
-_ELEMENTS_KEYS = ("altitude_km", "inclination_deg", "raan_deg", "arg_latitude_deg", "epoch_utc")
-_OVER_KEYS = ("lat_deg", "lon_deg", "time_utc", "altitude_km", "inclination_deg", "ascending")
-_LOOK_KEYS = ("azimuth_deg", "elevation_deg", "roll_deg", "target")
-_EXPOSURE_KEYS = ("iso", "shutter_s", "f_number", "ev100")
-_BLUR_KEYS = ("samples", "shutter_angle_deg")
-_LATLON_KEYS = ("lat_deg", "lon_deg")
+(_ORBIT_FORMS,) = ORBIT.exactly_one
+_ONE_FORM = ", ".join(_ORBIT_FORMS[:-1]) + " or " + _ORBIT_FORMS[-1]
 
 
 def _latlon(ctx: _Ctx, value: Any, where: str) -> tuple[float, float]:
-    tbl = _table(ctx, value, where, _LATLON_KEYS)
-    lat = _num(ctx, tbl, where, "lat_deg", _LATITUDE)
-    lon = _norm_lon(_num(ctx, tbl, where, "lon_deg", _LONGITUDE))
+    tbl = _table(ctx, value, where, LATLON.names)
+    lat = LATLON.read(ctx, tbl, where, "lat_deg")
+    lon = _norm_lon(LATLON.read(ctx, tbl, where, "lon_deg"))
     return lat, lon
 
 
 def _parse_orbit(ctx: _Ctx, cam: dict[str, Any], start_utc: datetime) -> Orbit:
     where = "camera.orbit"
     if "orbit" not in cam:
-        ctx.fail(where, "missing: give exactly one of tle, tle_file, elements or over")
-    tbl = _table(ctx, cam["orbit"], where, _ORBIT_KEYS)
+        ctx.fail(where, f"missing: give exactly one of {_ONE_FORM}")
+    tbl = _table(ctx, cam["orbit"], where, ORBIT.names)
     forms = [k for k in _ORBIT_FORMS if k in tbl]
     if len(forms) != 1:
         got = " and ".join(forms) if forms else "none"
-        ctx.fail(where, f"must give exactly one of tle, tle_file, elements or over, got {got}")
+        ctx.fail(where, f"must give exactly one of {_ONE_FORM}, got {got}")
     form = forms[0]
     fw = _join(where, form)
     if "satellite" in tbl and form != "tle_file":
@@ -104,21 +82,21 @@ def _parse_orbit(ctx: _Ctx, cam: dict[str, Any], start_utc: datetime) -> Orbit:
     if form == "tle_file":
         return _parse_tle_file(ctx, tbl, where, start_utc)
     if form == "elements":
-        el = _table(ctx, tbl["elements"], fw, _ELEMENTS_KEYS)
+        el = _table(ctx, tbl["elements"], fw, ELEMENTS.names)
         return ElementsOrbit(
-            altitude_km=_num(ctx, el, fw, "altitude_km", _ORBIT_ALTITUDE),
-            inclination_deg=_num(ctx, el, fw, "inclination_deg", _INCLINATION),
-            raan_deg=_norm360(_num(ctx, el, fw, "raan_deg", _ANY)),
-            arg_latitude_deg=_norm360(_num(ctx, el, fw, "arg_latitude_deg", _ANY)),
-            epoch_utc=_time(ctx, el, fw, "epoch_utc"),
+            altitude_km=ELEMENTS.read(ctx, el, fw, "altitude_km"),
+            inclination_deg=ELEMENTS.read(ctx, el, fw, "inclination_deg"),
+            raan_deg=_norm360(ELEMENTS.read(ctx, el, fw, "raan_deg")),
+            arg_latitude_deg=_norm360(ELEMENTS.read(ctx, el, fw, "arg_latitude_deg")),
+            epoch_utc=ELEMENTS.read(ctx, el, fw, "epoch_utc"),
         )
-    ov = _table(ctx, tbl["over"], fw, _OVER_KEYS)
-    lat = _num(ctx, ov, fw, "lat_deg", _LATITUDE)
-    lon = _norm_lon(_num(ctx, ov, fw, "lon_deg", _LONGITUDE))
-    when = _time(ctx, ov, fw, "time_utc")
-    altitude = _num(ctx, ov, fw, "altitude_km", _ORBIT_ALTITUDE, ISS_ALTITUDE_KM)
-    inclination = _num(ctx, ov, fw, "inclination_deg", _INCLINATION, ISS_INCLINATION_DEG)
-    ascending = _bool(ctx, ov, fw, "ascending", True)
+    ov = _table(ctx, tbl["over"], fw, OVER.names)
+    lat = OVER.read(ctx, ov, fw, "lat_deg")
+    lon = _norm_lon(OVER.read(ctx, ov, fw, "lon_deg"))
+    when = OVER.read(ctx, ov, fw, "time_utc")
+    altitude = OVER.read(ctx, ov, fw, "altitude_km")
+    inclination = OVER.read(ctx, ov, fw, "inclination_deg")
+    ascending = OVER.read(ctx, ov, fw, "ascending")
     # A circular orbit's sub-point reaches latitude i (prograde) or 180 - i (retrograde).
     reach = inclination if inclination <= 90.0 else 180.0 - inclination
     if abs(lat) > reach:
@@ -132,11 +110,11 @@ def _parse_orbit(ctx: _Ctx, cam: dict[str, Any], start_utc: datetime) -> Orbit:
 
 def _parse_look(ctx: _Ctx, tbl: dict[str, Any], n_launches: int) -> Look:
     p = "camera.look"
-    roll = _num(ctx, tbl, p, "roll_deg", _ANY, 0.0)
+    roll = LOOK.read(ctx, tbl, p, "roll_deg")
     if "target" not in tbl:
         return Look(
-            azimuth_deg=_norm360(_num(ctx, tbl, p, "azimuth_deg", _ANY, 0.0)),
-            elevation_deg=_num(ctx, tbl, p, "elevation_deg", _LATITUDE, -20.0),
+            azimuth_deg=_norm360(LOOK.read(ctx, tbl, p, "azimuth_deg")),
+            elevation_deg=LOOK.read(ctx, tbl, p, "elevation_deg"),
             roll_deg=roll,
         )
     for key in ("azimuth_deg", "elevation_deg"):
@@ -173,10 +151,10 @@ def _parse_look(ctx: _Ctx, tbl: dict[str, Any], n_launches: int) -> Look:
 
 def _parse_exposure(ctx: _Ctx, tbl: dict[str, Any]) -> Exposure:
     p = "camera.exposure"
-    iso = _num(ctx, tbl, p, "iso", _POSITIVE, 6400.0)
-    shutter = _num(ctx, tbl, p, "shutter_s", _POSITIVE, 0.5)
-    f_number = _num(ctx, tbl, p, "f_number", _POSITIVE, 1.4)
-    given = _num(ctx, tbl, p, "ev100", _Range(*EV100_RANGE), None)
+    iso = EXPOSURE.read(ctx, tbl, p, "iso")
+    shutter = EXPOSURE.read(ctx, tbl, p, "shutter_s")
+    f_number = EXPOSURE.read(ctx, tbl, p, "f_number")
+    given = EXPOSURE.read(ctx, tbl, p, "ev100")
     if given is None:
         ev = ev100_of(iso, shutter, f_number)
         lo, hi = EV100_RANGE
@@ -191,15 +169,15 @@ def _parse_exposure(ctx: _Ctx, tbl: dict[str, Any]) -> Exposure:
 
 def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int, start_utc: datetime) -> Camera:
     p = "camera"
-    fov = _num(ctx, cam, p, "fov_deg", _Range(1.0, 170.0), 60.0)
+    fov = CAMERA.read(ctx, cam, p, "fov_deg")
     orbit = _parse_orbit(ctx, cam, start_utc)
-    look = _parse_look(ctx, _sub(ctx, cam, p, "look", _LOOK_KEYS), n_launches)
-    exposure = _parse_exposure(ctx, _sub(ctx, cam, p, "exposure", _EXPOSURE_KEYS))
-    blur_tbl = _sub(ctx, cam, p, "motion_blur", _BLUR_KEYS)
+    look = _parse_look(ctx, _sub(ctx, cam, p, "look", LOOK.names), n_launches)
+    exposure = _parse_exposure(ctx, _sub(ctx, cam, p, "exposure", EXPOSURE.names))
+    blur_tbl = _sub(ctx, cam, p, "motion_blur", MOTION_BLUR.names)
     bp = "camera.motion_blur"
     blur = MotionBlur(
-        samples=_int(ctx, blur_tbl, bp, "samples", _Range(1, MAX_MOTION_BLUR_SAMPLES), 1),
-        shutter_angle_deg=_num(ctx, blur_tbl, bp, "shutter_angle_deg", _Range(0, 360), 180.0),
+        samples=MOTION_BLUR.read(ctx, blur_tbl, bp, "samples"),
+        shutter_angle_deg=MOTION_BLUR.read(ctx, blur_tbl, bp, "shutter_angle_deg"),
     )
     # High-ISO frames are grainy: noise is on by default where the exposure names such an ISO.
     high_iso = exposure.ev100 is None and exposure.iso >= NOISE_DEFAULT_MIN_ISO
@@ -210,11 +188,9 @@ def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int, start_utc: da
         p,
         "bloom",
         True,
-        lambda t, w: Bloom(
-            _num(ctx, _table(ctx, t, w, _BLOOM_KEYS), w, "fraction", _Range(0.0, 0.5), 0.014)
-        ),
+        lambda t, w: Bloom(BLOOM.read(ctx, _table(ctx, t, w, BLOOM.names), w, "fraction")),
     )
-    tone = _choice(ctx, cam, p, "tone", TONE_CURVES, "camera")
+    tone = CAMERA.read(ctx, cam, p, "tone")
     return Camera(orbit, fov, look, exposure, blur, noise, bloom, tone)
 
 
@@ -240,13 +216,5 @@ def _optional_layer(
 
 
 def _parse_noise(ctx: _Ctx, value: dict[str, Any], where: str) -> Noise:
-    tbl = _table(ctx, value, where, _NOISE_KEYS)
-    return Noise(
-        seed=_int(ctx, tbl, where, "seed", _Range(0, 2**31 - 1), 0),
-        full_well_e=_num(ctx, tbl, where, "full_well_e", _Range(100.0, 1e7), 60000.0),
-        read_noise_e=_num(ctx, tbl, where, "read_noise_e", _Range(0.0, 1000.0), 2.5),
-        base_iso=_num(ctx, tbl, where, "base_iso", _Range(25.0, 12800.0), 100.0),
-        sensor_width_px=_int(ctx, tbl, where, "sensor_width_px", _Range(1, 100000), 5568),
-        hot_pixel_fraction=_num(ctx, tbl, where, "hot_pixel_fraction", _Range(0.0, 0.01), 1e-4),
-        hot_pixel_e_per_s=_num(ctx, tbl, where, "hot_pixel_e_per_s", _Range(0.0, 1e6), 100.0),
-    )
+    tbl = _table(ctx, value, where, NOISE.names)
+    return Noise(**{name: NOISE.read(ctx, tbl, where, name) for name in NOISE.names})

@@ -16,54 +16,56 @@ from typing import Any
 from sgp4.api import SGP4_ERRORS, Satrec, jday
 
 from renderer.errors import SceneError
-from renderer.output.codecs import CODECS, CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS
+from renderer.output.codecs import CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS
 from renderer.physics.launch.catalogue import SITES, VEHICLE_NAMES
-from renderer.scene.camera import _CAMERA_KEYS, _latlon, _parse_camera
+from renderer.scene.camera import _latlon, _parse_camera
 from renderer.scene.fields import (
     _ANY,
-    _INCLINATION,
     _MISSING,
     _NON_NEGATIVE,
-    _POSITIVE,
     _T,
     _as_number,
     _as_path_text,
     _check_keys,
-    _choice,
     _clip,
     _Ctx,
     _fmt_num,
     _fmt_time,
     _got,
-    _int,
     _join,
     _nearest,
     _norm360,
-    _num,
     _quote,
     _Range,
-    _str,
     _sub,
     _table,
-    _time,
 )
+from renderer.scene.format import (
+    AIRGLOW,
+    AIRGLOW_LAYER,
+    ATMOSPHERE,
+    CAMERA,
+    CLOUDS,
+    DAY,
+    EARTH,
+    GLINT,
+    LAUNCH,
+    NIGHT_LIGHTS,
+    OUTPUT,
+    SCENE,
+    STAGE,
+    STARS,
+    TIME,
+    VEHICLE,
+)
+from renderer.scene.keys import Table
 from renderer.scene.schema import (
     DEFAULT_AIRGLOW_LAYERS,
     EPHEMERIS_FIRST,
     EPHEMERIS_LAST,
-    MAX_AIRGLOW_LAYERS,
-    MAX_CLOUD_DRIFT,
-    MAX_DURATION_S,
-    MAX_FPS,
-    MAX_LAUNCHES,
-    MAX_NIGHT_LIGHTS_INTENSITY,
     MAX_SIZE_PX,
-    MAX_STAGE_COUNT,
     MAX_TEXTURE_PIXELS,
     MAX_TITLE_CHARS,
-    MAX_ZENITH_RAYLEIGH,
-    MIN_AIRGLOW_WIDTH_KM,
-    MIN_FPS,
     SCENE_VERSION,
     Airglow,
     AirglowLayer,
@@ -84,21 +86,6 @@ from renderer.scene.schema import (
     VehicleTable,
 )
 
-_TOP_KEYS = ("scene_version", "title", "time", "output", "camera", "earth", "stars", "launch")
-_TIME_KEYS = ("start_utc", "speed")
-_OUTPUT_KEYS = ("path", "width", "height", "fps", "duration_s", "codec", "crf")
-_EARTH_KEYS = ("day", "night_lights", "clouds", "atmosphere", "airglow", "glint")
-_CLOUD_KEYS = ("coverage", "seed", "altitude_km", "drift")
-_AIRGLOW_LAYER_KEYS = (
-    "name",
-    "altitude_km",
-    "width_km",
-    "zenith_rayleigh",
-    "color",
-    "wavelength_nm",
-)
-_LAUNCH_KEYS = ("vehicle", "site", "time_utc", "azimuth_deg", "target_inclination_deg")
-_STAGE_KEYS = ("name", "separation_s", "count")
 _VIDEO_SUFFIXES = frozenset(s for suffixes in CONTAINERS.values() for s in suffixes)
 
 
@@ -133,25 +120,25 @@ def _check_container(ctx: _Ctx, path: Path, codec: str, where: str) -> None:
 def _size_range(codec: str) -> tuple[_Range, bool, str]:
     if codec in EVEN_SIZE_CODECS:
         return _Range(2, MAX_SIZE_PX), True, f" for {codec}"
-    return _Range(1, MAX_SIZE_PX), False, ""
+    return OUTPUT["width"].range, False, ""
 
 
-_FPS = _Range(MIN_FPS, MAX_FPS)
-_DURATION = _Range(0.0, MAX_DURATION_S, lo_open=True)
+_FPS = OUTPUT["fps"].range
+_DURATION = OUTPUT["duration_s"].range
 
 
 def _parse_output(ctx: _Ctx, tbl: dict[str, Any], source: Path) -> Output:
     p = "output"
-    codec = _choice(ctx, tbl, p, "codec", tuple(CODECS), "h264")
+    codec = OUTPUT.read(ctx, tbl, p, "codec")
     size, even, note = _size_range(codec)
-    width = _int(ctx, tbl, p, "width", size, 1280, even=even, note=note)
-    height = _int(ctx, tbl, p, "height", size, 720, even=even, note=note)
-    fps = _num(ctx, tbl, p, "fps", _FPS, 30.0)
-    duration = _num(ctx, tbl, p, "duration_s", _DURATION, 10.0)
+    width = OUTPUT.read(ctx, tbl, p, "width", rng=size, even=even, note=note)
+    height = OUTPUT.read(ctx, tbl, p, "height", rng=size, even=even, note=note)
+    fps = OUTPUT.read(ctx, tbl, p, "fps")
+    duration = OUTPUT.read(ctx, tbl, p, "duration_s")
     if codec in CRF_RANGES:
-        crf = _int(ctx, tbl, p, "crf", _Range(*CRF_RANGES[codec]), 18, note=f" for {codec}")
+        crf = OUTPUT.read(ctx, tbl, p, "crf", rng=_Range(*CRF_RANGES[codec]), note=f" for {codec}")
     else:
-        crf = _int(ctx, tbl, p, "crf", _ANY, 18)  # ignored by this codec, but still typed
+        crf = OUTPUT.read(ctx, tbl, p, "crf")  # ignored by this codec, but still typed
     if "path" in tbl:
         path = Path(_as_path_text(ctx, tbl["path"], "output.path"))
     else:
@@ -181,7 +168,7 @@ def _switch(
 
 
 def _parse_day(ctx: _Ctx, value: dict[str, Any], where: str) -> DayLayer:
-    tbl = _table(ctx, value, where, ("texture",))
+    tbl = _table(ctx, value, where, DAY.names)
     if "texture" not in tbl:
         return DayLayer()
     tw = _join(where, "texture")
@@ -223,25 +210,26 @@ def _parse_day(ctx: _Ctx, value: dict[str, Any], where: str) -> DayLayer:
 
 
 def _parse_airglow(ctx: _Ctx, value: dict[str, Any], where: str) -> Airglow | None:
-    tbl = _table(ctx, value, where, ("layers",))
+    tbl = _table(ctx, value, where, AIRGLOW.names)
     if "layers" not in tbl:
         return Airglow(DEFAULT_AIRGLOW_LAYERS)
     lw = _join(where, "layers")
     items = tbl["layers"]
     if not isinstance(items, list):
         ctx.fail(lw, f"must be an array of layer tables, got {_got(items)}")
-    if len(items) > MAX_AIRGLOW_LAYERS:
-        ctx.fail(lw, f"must have at most {MAX_AIRGLOW_LAYERS} layers, got {len(items)}")
+    most = AIRGLOW["layers"].max_items
+    if most is not None and len(items) > most:
+        ctx.fail(lw, f"must have at most {most} layers, got {len(items)}")
     if not items:
         return None  # no layers draws nothing: the same as airglow = false
     layers = []
     for i, item in enumerate(items, 1):
         w = f"{lw}[{i}]"
-        layer = _table(ctx, item, w, _AIRGLOW_LAYER_KEYS)
-        name = _str(ctx, layer, w, "name")
-        altitude = _num(ctx, layer, w, "altitude_km", _Range(0, 1000, lo_open=True))
-        width = _num(ctx, layer, w, "width_km", _Range(MIN_AIRGLOW_WIDTH_KM, 1000))
-        rayleigh = _num(ctx, layer, w, "zenith_rayleigh", _Range(0, MAX_ZENITH_RAYLEIGH))
+        layer = _table(ctx, item, w, AIRGLOW_LAYER.names)
+        name = AIRGLOW_LAYER.read(ctx, layer, w, "name")
+        altitude = AIRGLOW_LAYER.read(ctx, layer, w, "altitude_km")
+        width = AIRGLOW_LAYER.read(ctx, layer, w, "width_km")
+        rayleigh = AIRGLOW_LAYER.read(ctx, layer, w, "zenith_rayleigh")
         has_color, has_wavelength = "color" in layer, "wavelength_nm" in layer
         if has_color == has_wavelength:
             ctx.fail(w, "give exactly one of color (linear RGB) and wavelength_nm")
@@ -255,7 +243,7 @@ def _parse_airglow(ctx: _Ctx, value: dict[str, Any], where: str) -> Airglow | No
             r, g, b = (_as_number(ctx, c, cw, _NON_NEGATIVE, " in [r, g, b]") for c in rgb)
             color = (r, g, b)
         else:
-            wavelength = _num(ctx, layer, w, "wavelength_nm", _Range(360, 830), note=" (visible)")
+            wavelength = AIRGLOW_LAYER.read(ctx, layer, w, "wavelength_nm")
         layers.append(AirglowLayer(name, altitude, width, rayleigh, color, wavelength))
     return Airglow(tuple(layers))
 
@@ -264,25 +252,16 @@ def _parse_earth(ctx: _Ctx, tbl: dict[str, Any]) -> Earth:
     p = "earth"
 
     def night(value: dict[str, Any], where: str) -> NightLights:
-        t = _table(ctx, value, where, ("intensity",))
-        return NightLights(
-            _num(ctx, t, where, "intensity", _Range(0, MAX_NIGHT_LIGHTS_INTENSITY), 1.0)
-        )
+        t = _table(ctx, value, where, NIGHT_LIGHTS.names)
+        return NightLights(NIGHT_LIGHTS.read(ctx, t, where, "intensity"))
 
     def clouds(value: dict[str, Any], where: str) -> Clouds:
-        t = _table(ctx, value, where, _CLOUD_KEYS)
-        return Clouds(
-            coverage=_num(ctx, t, where, "coverage", _Range(0, 1), 0.4),
-            # Non-negative because NumPy's generators refuse negative seeds.
-            seed=_int(ctx, t, where, "seed", _Range(0, 2**63 - 1), 1),
-            # Weather clouds top out near the tropopause, below 20 km.
-            altitude_km=_num(ctx, t, where, "altitude_km", _Range(0, 20, lo_open=True), 5.0),
-            drift=_num(ctx, t, where, "drift", _Range(0, MAX_CLOUD_DRIFT), 1.0),
-        )
+        t = _table(ctx, value, where, CLOUDS.names)
+        return Clouds(**{name: CLOUDS.read(ctx, t, where, name) for name in CLOUDS.names})
 
-    def no_options(make: Callable[[], _T]) -> Callable[[dict[str, Any], str], _T]:
+    def no_options(make: Callable[[], _T], keys: Table) -> Callable[[dict[str, Any], str], _T]:
         def parse(value: dict[str, Any], where: str) -> _T:
-            _table(ctx, value, where, ())
+            _table(ctx, value, where, keys.names)
             return make()
 
         return parse
@@ -297,9 +276,11 @@ def _parse_earth(ctx: _Ctx, tbl: dict[str, Any]) -> Earth:
         day=_switch(ctx, tbl, p, "day", day, DayLayer()),
         night_lights=_switch(ctx, tbl, p, "night_lights", night, NightLights()),
         clouds=_switch(ctx, tbl, p, "clouds", clouds, Clouds()),
-        atmosphere=_switch(ctx, tbl, p, "atmosphere", no_options(Atmosphere), Atmosphere()),
+        atmosphere=_switch(
+            ctx, tbl, p, "atmosphere", no_options(Atmosphere, ATMOSPHERE), Atmosphere()
+        ),
         airglow=_switch(ctx, tbl, p, "airglow", airglow, Airglow(DEFAULT_AIRGLOW_LAYERS)),
-        glint=_switch(ctx, tbl, p, "glint", no_options(Glint), Glint()),
+        glint=_switch(ctx, tbl, p, "glint", no_options(Glint, GLINT), Glint()),
     )
 
 
@@ -313,8 +294,8 @@ def _parse_stars(ctx: _Ctx, doc: dict[str, Any]) -> Stars | None:
         ctx.fail(
             "stars", f"must be true, false or a table {{ limiting_magnitude }}, got {_got(value)}"
         )
-    tbl = _table(ctx, value, "stars", ("limiting_magnitude",))
-    return Stars(_num(ctx, tbl, "stars", "limiting_magnitude", _Range(-2, 15), 8.0))
+    tbl = _table(ctx, value, "stars", STARS.names)
+    return Stars(STARS.read(ctx, tbl, "stars", "limiting_magnitude"))
 
 
 def _parse_vehicle(ctx: _Ctx, tbl: dict[str, Any], path: str) -> str | VehicleTable:
@@ -337,7 +318,7 @@ def _parse_vehicle(ctx: _Ctx, tbl: dict[str, Any], path: str) -> str | VehicleTa
             f"must be a built-in vehicle ({names}) or a table {{ stages, profile }}, "
             f"got {_got(value)}",
         )
-    vt = _table(ctx, value, where, ("stages", "profile"))
+    vt = _table(ctx, value, where, VEHICLE.names)
 
     pw = _join(where, "profile")
     if "profile" not in vt:
@@ -384,16 +365,16 @@ def _parse_vehicle(ctx: _Ctx, tbl: dict[str, Any], path: str) -> str | VehicleTa
     stages: list[StageSpec] = []
     for k, item in enumerate(stages_in, 1):
         w = f"{sw}[{k}]"
-        st = _table(ctx, item, w, _STAGE_KEYS)
-        name = _str(ctx, st, w, "name")
-        sep = _num(ctx, st, w, "separation_s", span, note=" (within the profile)")
+        st = _table(ctx, item, w, STAGE.names)
+        name = STAGE.read(ctx, st, w, "name")
+        sep = STAGE.read(ctx, st, w, "separation_s", rng=span, note=" (within the profile)")
         if stages and sep <= stages[-1].separation_s:
             ctx.fail(
                 _join(w, "separation_s"),
                 f"must be later than stage {k - 1}'s {_fmt_num(stages[-1].separation_s)} s, "
                 f"got {_fmt_num(sep)}",
             )
-        count = _int(ctx, st, w, "count", _Range(1, MAX_STAGE_COUNT), 1)
+        count = STAGE.read(ctx, st, w, "count")
         stages.append(StageSpec(name, sep, count))
     return VehicleTable(tuple(stages), tuple(rows))
 
@@ -423,18 +404,18 @@ def _parse_site(ctx: _Ctx, tbl: dict[str, Any], path: str) -> Site:
 
 
 def _parse_launch(ctx: _Ctx, item: Any, path: str) -> Launch:
-    tbl = _table(ctx, item, path, _LAUNCH_KEYS)
+    tbl = _table(ctx, item, path, LAUNCH.names)
     vehicle = _parse_vehicle(ctx, tbl, path)
     site = _parse_site(ctx, tbl, path)
-    when = _time(ctx, tbl, path, "time_utc")
+    when = LAUNCH.read(ctx, tbl, path, "time_utc")
     has_azimuth, has_inclination = "azimuth_deg" in tbl, "target_inclination_deg" in tbl
     if has_azimuth == has_inclination:
         how = "not both" if has_azimuth else "one is required"
         ctx.fail(path, f"give exactly one of azimuth_deg and target_inclination_deg ({how})")
     if has_azimuth:
-        azimuth = _norm360(_num(ctx, tbl, path, "azimuth_deg", _ANY))
+        azimuth = _norm360(LAUNCH.read(ctx, tbl, path, "azimuth_deg"))
         return Launch(vehicle, site, when, azimuth_deg=azimuth)
-    inclination = _num(ctx, tbl, path, "target_inclination_deg", _INCLINATION)
+    inclination = LAUNCH.read(ctx, tbl, path, "target_inclination_deg")
     lat = abs(site.lat_deg)
     # A launch reaches inclinations from its latitude (due east or west) to 180 - latitude.
     if not lat <= inclination <= 180.0 - lat:
@@ -453,8 +434,9 @@ def _parse_launches(ctx: _Ctx, doc: dict[str, Any]) -> tuple[Launch, ...]:
     value = doc["launch"]
     if not isinstance(value, list):
         ctx.fail("launch", f"must be an array of tables ([[launch]]), got {_got(value)}")
-    if len(value) > MAX_LAUNCHES:
-        ctx.fail("launch", f"at most {MAX_LAUNCHES} launches in a scene, got {len(value)}")
+    most = SCENE["launch"].max_items
+    if most is not None and len(value) > most:
+        ctx.fail("launch", f"at most {most} launches in a scene, got {len(value)}")
     return tuple(_parse_launch(ctx, item, f"launch[{i}]") for i, item in enumerate(value, 1))
 
 
@@ -553,7 +535,7 @@ def check_instant(ctx: _Ctx, scene: Scene, sim_s: float, key: str) -> None:
 
 
 def _title(ctx: _Ctx, doc: dict[str, Any]) -> str:
-    title = _str(ctx, doc, "", "title", "")
+    title = SCENE.read(ctx, doc, "", "title")
     if len(title) > MAX_TITLE_CHARS:
         ctx.fail("title", f"must be at most {MAX_TITLE_CHARS} characters, got {len(title)}")
     # NUL cannot go into ffmpeg's argument list; other control characters (a newline)
@@ -573,19 +555,19 @@ def _build(ctx: _Ctx, doc: dict[str, Any], source: Path) -> Scene:
             f"must be 1, the only version this orbitlapse reads, got {_got(version)}",
         )
     # After the version: a newer format's keys would otherwise read as typos.
-    _check_keys(ctx, doc, "", _TOP_KEYS)
+    _check_keys(ctx, doc, "", SCENE.names)
     title = _title(ctx, doc)
-    time_tbl = _sub(ctx, doc, "", "time", _TIME_KEYS)
+    time_tbl = _sub(ctx, doc, "", "time", TIME.names)
     time_spec = TimeSpec(
-        start_utc=_time(ctx, time_tbl, "time", "start_utc"),
-        speed=_num(ctx, time_tbl, "time", "speed", _POSITIVE, 1.0),
+        start_utc=TIME.read(ctx, time_tbl, "time", "start_utc"),
+        speed=TIME.read(ctx, time_tbl, "time", "speed"),
     )
-    output = _parse_output(ctx, _sub(ctx, doc, "", "output", _OUTPUT_KEYS), source)
+    output = _parse_output(ctx, _sub(ctx, doc, "", "output", OUTPUT.names), source)
     launches = _parse_launches(ctx, doc)
     camera = _parse_camera(
-        ctx, _sub(ctx, doc, "", "camera", _CAMERA_KEYS), len(launches), time_spec.start_utc
+        ctx, _sub(ctx, doc, "", "camera", CAMERA.names), len(launches), time_spec.start_utc
     )
-    earth = _parse_earth(ctx, _sub(ctx, doc, "", "earth", _EARTH_KEYS))
+    earth = _parse_earth(ctx, _sub(ctx, doc, "", "earth", EARTH.names))
     stars = _parse_stars(ctx, doc)
     scene = Scene(
         source=source,

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from renderer.output.codecs import CRF_RANGES
 from renderer.physics.exposure import ev100
 from renderer.scene.fields import _fmt_time
+from renderer.scene.format import EARTH
 from renderer.scene.schema import (
     ElementsOrbit,
     GroundTarget,
@@ -16,7 +17,6 @@ from renderer.scene.schema import (
     Scene,
     TleOrbit,
 )
-from renderer.scene.sections import _EARTH_KEYS
 from renderer.scene.tle import tle_epoch
 
 
@@ -139,7 +139,7 @@ def describe(scene: Scene) -> str:
         on.append(f"airglow ({len(e.airglow.layers)} layers)")
     if e.glint is not None:
         on.append("glint")
-    off = [name.replace("_", " ") for name in _EARTH_KEYS if getattr(e, name) is None]
+    off = [name.replace("_", " ") for name in EARTH.names if getattr(e, name) is None]
     earth = (", ".join(on) or "nothing") + ("; off: " + ", ".join(off) if off else "")
     rows.append(("earth", earth))
     stars = (

@@ -368,7 +368,7 @@ def test_info_names_renderer_and_encoders(cli):
 def test_help_lists_the_commands(cli):
     proc = cli("--help")
     assert proc.returncode == 0
-    for name in ("render", "still", "preview", "check", "info"):
+    for name in ("render", "still", "preview", "check", "schema", "info"):
         assert name in proc.stdout
 
 
