@@ -216,7 +216,8 @@ def build_camera_response() -> None:
     """camera_response.json: a camera's colour response (see renderer/physics/camera.py).
 
     The Nikon D5100's measured spectral sensitivities (NPL, Darrodi et al. 2015)
-    from colour-science, on 380-780 nm every 5 nm; its raw response to D65; and
+    from colour-science, on 380-780 nm every 5 nm; its raw response to D65 and
+    D65's luminance on the same scale (the CIE y-bar weighted sum); and
     the 3 x 3 matrix from white-balanced raw to linear sRGB fitted by least squares
     on the ColorChecker's 24 patches (N. Ohta's reflectances) under D65 against
     their CIE 1931 2-degree colours.
@@ -251,6 +252,8 @@ def build_camera_response() -> None:
                 "wavelengths_nm": shape.wavelengths.tolist(),
                 "sensitivities": np.round(sens, 6).tolist(),
                 "white_raw_d65": white_raw.tolist(),
+                # D65's luminance on the same scale: what raw white means in cd/m^2.
+                "white_luminance_d65": float(d65 @ cmfs[:, 1]),
                 "matrix_raw_to_linear_srgb": matrix.tolist(),
                 "fit_patches": "ColorChecker N Ohta, 24 patches, under CIE D65",
                 "fit_max_abs_error_linear_srgb": float(err.max()),

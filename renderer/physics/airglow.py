@@ -3,17 +3,24 @@
 Radiance of a column emission of B rayleighs at wavelength lambda:
 1 R = 1e10 / (4 pi) photons s^-1 m^-2 sr^-1 (docs/physics.md, "Airglow"),
 each photon carrying hc/lambda joules, so the radiance is
-B * 1e10 / (4 pi) * hc / lambda  W m^-2 sr^-1, and its luminance is that times
-683 lm/W * V(lambda) (the CIE photopic luminous efficiency at the line).  For
-O I 557.7 nm: 1 R = 2.84e-10 W m^-2 sr^-1 = 1.93e-7 cd/m^2.
+P = B * 1e10 / (4 pi) * hc / lambda  W m^-2 sr^-1.  For O I 557.7 nm:
+1 R = 2.84e-10 W m^-2 sr^-1.
 
-Colour of a line (``wavelength_nm``): as the camera records it
-(renderer/physics/camera.py: a Nikon D5100's measured spectral
-sensitivities and a colour matrix fitted on the ColorChecker), so O I 557.7 nm
-is the pure green of airglow photographs, not the yellow-green the CIE
-observer would call it.  Out of gamut it is desaturated toward white at
-constant luminance.  The result is normalised to luminance 1 and scaled by the
-line's luminance.
+A line (``wavelength_nm``) is drawn as the camera records that radiance
+(renderer/physics/camera.py, "Colour": a Nikon D5100's measured spectral
+sensitivities, white-balanced and put through its colour matrix, calibrated so
+that white of luminance Y gives linear sRGB (Y, Y, Y)): colour and strength
+both come from the sensor's response at the line, not from the CIE observer.
+So O I 557.7 nm is the pure green of airglow photographs (the CIE observer
+calls it yellow-green), and red lines are as strong as the camera's red channel
+makes them (O I 630.0 nm 1.4 times, OH near 650 nm twice the red of a
+luminance-matched colour).  The channels are signed (the matrix gives 557.7 nm
+red and blue below zero); airglow.glsl clips the sum of the layers.  Outside
+the camera's measured range (380 to 780 nm; the scene format allows 360 to
+830 nm) the CIE observer stands in: its colour (taken at 400 or 650 nm, where
+the analytic fit of the colour-matching functions is still good for ratios) at
+the line's CIE luminance, 683 lm/W * V(lambda) * P, which is negligible where
+a camera's filters block.
 
 A layer given a ``color`` (linear RGB) instead has that chromaticity,
 normalised to luminance 1, and its rayleighs are converted as photons at
@@ -65,12 +72,26 @@ def line_rgb(wavelength_nm: float) -> np.ndarray:
     return rgb if rgb.any() else cie_line_rgb(min(max(wavelength_nm, 400.0), 650.0))
 
 
+def radiance_per_rayleigh(wavelength_nm: float) -> float:
+    """Radiance (W m^-2 sr^-1) of a 1 R column emission of a line at ``wavelength_nm``."""
+    return PHOTONS_PER_RAYLEIGH * photon_energy_j(wavelength_nm)
+
+
+def line_rgb_per_rayleigh(wavelength_nm: float) -> np.ndarray:
+    """Linear sRGB (cd/m^2, signed) the camera records for a 1 R column of a line.
+
+    Outside the camera's measured range: the CIE colour at the CIE luminance.
+    """
+    rgb = camera_response().line_radiance_rgb(wavelength_nm)
+    if rgb.any():
+        return rgb * radiance_per_rayleigh(wavelength_nm)
+    return line_rgb(wavelength_nm) * luminance_per_rayleigh(wavelength_nm)
+
+
 def luminance_per_rayleigh(wavelength_nm: float) -> float:
     """Luminance (cd/m^2) of a 1 R column emission of a line at ``wavelength_nm``."""
-    photon_j = photon_energy_j(wavelength_nm)
     return (
-        PHOTONS_PER_RAYLEIGH
-        * photon_j
+        radiance_per_rayleigh(wavelength_nm)
         * PEAK_EFFICACY_LM_PER_W
         * luminous_efficiency(wavelength_nm)
     )
@@ -82,21 +103,24 @@ class LayerUniforms:
 
     radius_km: float
     sigma_km: float
-    emission: tuple[float, float, float]  # cd m^-2 km^-1 at the peak, linear sRGB
+    emission: tuple[float, float, float]  # cd m^-2 km^-1 at the peak, linear sRGB, signed
 
 
 def layer_uniforms(layer: AirglowLayer) -> LayerUniforms:
-    """Peak volume emission E so that the vertical column E s sqrt(2 pi) is the zenith luminance."""
+    """Peak volume emission E so that the vertical column E s sqrt(2 pi) is the zenith radiance.
+
+    The column in linear sRGB (cd/m^2 seen straight down): a line as the camera
+    records it, a ``color`` layer as that chromaticity at its luminance.
+    """
     if layer.wavelength_nm is not None:
-        rgb = line_rgb(layer.wavelength_nm)
-        per_r = luminance_per_rayleigh(layer.wavelength_nm)
+        per_r = line_rgb_per_rayleigh(layer.wavelength_nm)
     else:
         rgb = chromaticity_rgb(np.array(layer.color, dtype=np.float64))
-        per_r = luminance_per_rayleigh(555.0) / luminous_efficiency(555.0)
+        per_r = rgb * luminance_per_rayleigh(555.0) / luminous_efficiency(555.0)
     sigma = layer.width_km / FWHM_PER_SIGMA
     column = layer.zenith_rayleigh * per_r  # cd/m^2 seen straight down
     peak = column / (sigma * math.sqrt(2.0 * math.pi))  # cd/m^2 per km of path
-    return LayerUniforms(WGS84_A_KM + layer.altitude_km, sigma, tuple(float(c) for c in rgb * peak))  # type: ignore[arg-type]
+    return LayerUniforms(WGS84_A_KM + layer.altitude_km, sigma, tuple(float(c) for c in peak))  # type: ignore[arg-type]
 
 
 # Gravity-wave ripples: three plane waves (wavelength km, relative amplitude,

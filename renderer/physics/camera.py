@@ -26,15 +26,29 @@ camera_response``) holds:
   colour-science package), 380 to 780 nm every 5 nm; Nikon's D-series bodies
   used on the ISS have sensors of the same kind;
 * the raw response to the D65 illuminant (the white balance: D65 white gives
-  equal channels);
+  equal channels), and that D65's luminance on the same scale (its sum of y-bar);
 * the colour matrix from white-balanced raw to linear sRGB, fitted by least
   squares on the 24 patches of the ColorChecker (N. Ohta's spectral
   reflectances) under D65, against their CIE 1931 colours: how a camera maker
   characterises a sensor.
 
-Only a line's chromaticity comes from here; its brightness stays photometric
-(the CIE luminous efficiency V(lambda), renderer/physics/airglow.py), like every other
-radiance in the renderer (the README, "One radiometric scale").
+A spectral line's colour and strength both come from here.  The renderer's linear
+sRGB is in cd/m^2 (the README, "One radiometric scale"), and the camera is calibrated
+on white: raw D65 of luminance Y, balanced to (1, 1, 1), becomes linear sRGB (Y, Y, Y)
+(the matrix keeps white to 2 %).  So a line of radiance P (W m^-2 sr^-1) at lambda,
+whose raw signal is s(lambda) P, is recorded as
+
+    rgb = 683 lm/W * W_Y * M (s(lambda) / w) * P          cd/m^2, linear sRGB
+
+with s the sensitivities, w = sum D65 s and W_Y = sum D65 y-bar the white's raw
+signal and luminance on the same 5 nm grid, M the colour matrix.  For broadband light
+this is the CIE luminance (what the matrix is fitted for); for a line it is not: the
+red channel reaches further into the red than V(lambda), so O I 630.0 nm is recorded
+with 1.4 times, OH near 650 nm with 2 times the red that the CIE luminance at the
+line's in-gamut chromaticity would give, and O I 557.7 nm with 0.93 times the green.
+The matrix gives a line channels below zero (557.7 nm: red and blue at -0.3 of
+green); they stay signed where lines add up, as raw signals do before a camera's
+matrix, and are clipped where the sum is drawn (shaders/lib/airglow.glsl).
 
 Display rendering (``[camera] tone``; shaders/post.glsl applies it):
 
@@ -63,7 +77,7 @@ from functools import cache
 import numpy as np
 
 from renderer.assets import asset_path
-from renderer.physics.colour import LUMINANCE_WEIGHTS
+from renderer.physics.colour import LUMINANCE_WEIGHTS, PEAK_EFFICACY_LM_PER_W
 from renderer.physics.exposure import ExposureSettings, ev100
 from renderer.scene import Exposure, Noise
 
@@ -82,6 +96,7 @@ class CameraResponse:
     wavelengths_nm: np.ndarray  # (N,)
     sensitivities: np.ndarray  # (N, 3) raw R, G, B per unit spectral power
     white_raw: np.ndarray  # (3,) raw response to the D65 spectrum
+    white_luminance: float  # the same D65's sum of y-bar, on the raw response's scale
     matrix: np.ndarray  # (3, 3) white-balanced raw -> linear sRGB
 
     def raw(self, wavelength_nm: float) -> np.ndarray:
@@ -104,6 +119,15 @@ class CameraResponse:
         """
         return in_gamut_chromaticity(self.matrix @ self.raw(wavelength_nm))
 
+    def line_radiance_rgb(self, wavelength_nm: float) -> np.ndarray:
+        """Linear sRGB (cd/m^2) this camera records for a line of radiance 1 W m^-2 sr^-1.
+
+        683 lm/W * W_Y * M (s(lambda) / w) (the module's "Colour"): signed, as the
+        matrix gives it (a channel may be below zero); zero outside the measured range.
+        """
+        white = PEAK_EFFICACY_LM_PER_W * self.white_luminance
+        return white * (self.matrix @ self.raw(wavelength_nm))
+
     @property
     def channel_gain(self) -> np.ndarray:
         """Raw signal of each channel per unit of white-balanced raw, relative to the
@@ -122,6 +146,7 @@ def camera_response() -> CameraResponse:
         wavelengths_nm=np.asarray(data["wavelengths_nm"], dtype=np.float64),
         sensitivities=np.asarray(data["sensitivities"], dtype=np.float64),
         white_raw=np.asarray(data["white_raw_d65"], dtype=np.float64),
+        white_luminance=float(data["white_luminance_d65"]),
         matrix=np.asarray(data["matrix_raw_to_linear_srgb"], dtype=np.float64),
     )
 

@@ -383,21 +383,20 @@ EPHEMERIS_FIRST = datetime(1899, 7, 30, tzinfo=UTC)
 EPHEMERIS_LAST = datetime(2053, 10, 8, tzinfo=UTC)
 
 # The four layers of docs/physics.md's Airglow table.  The lines give their wavelength,
-# not an RGB triple, so that the camera's colour response alone decides their colour.
+# not an RGB triple, so that the camera's response alone decides their colour and strength.
 DEFAULT_AIRGLOW_LAYERS: tuple[AirglowLayer, ...] = (
-    # docs/physics.md: 97 km, about 10 km wide, 250 to 320 R; the low end, a quiet night.
-    AirglowLayer("O I 557.7 nm", 97.0, 10.0, 250.0, wavelength_nm=557.7),
-    # docs/physics.md: 92 km, rms 4.3 km, so FWHM = 2.355 * 4.3 = 10.1 km.  docs/physics.md has
-    # no source for its brightness: 50 R is a typical mid-latitude Na D nightglow (tens to
-    # about 150 R through the year), our choice, not a docs/physics.md figure.
+    # docs/physics.md: 97 km, 8 to 10 km wide, 250 to 320 R; the thin end and the low end
+    # (a quiet night).
+    AirglowLayer("O I 557.7 nm", 97.0, 8.0, 250.0, wavelength_nm=557.7),
+    # docs/physics.md: 92 km, rms 4.3 km, so FWHM = 2.355 * 4.3 = 10.1 km.  50 R, a typical
+    # mid-latitude Na D nightglow (tens of rayleighs in summer, 100 to 200 R in winter).
     AirglowLayer("Na D 589 nm", 92.0, 10.1, 50.0, wavelength_nm=589.0),
-    # docs/physics.md: 87 to 90 km, about 8 km, 90 to 1,620 R per band.  Most OH power is in
-    # near-infrared bands that a camera's IR-cut filter removes; what it records are the
-    # weak high-overtone bands between about 590 and 700 nm.  We count three such bands at
-    # the low end of docs/physics.md's per-band range (3 x 90 = 270 R) and place them at
-    # 650 nm, their middle, which the camera renders red as photographs show it.
-    AirglowLayer("OH Meinel", 87.0, 8.0, 270.0, wavelength_nm=650.0),
-    # docs/physics.md: about 245 km, "broad", about 160 R.  The F-region layer is tens of km
-    # thick; 60 km FWHM is our choice within that.
+    # docs/physics.md: 87 km, about 8 km, 90 to 1,620 R per band.  A camera's IR-cut filter
+    # removes most OH power; what it records is about one band near 650 nm (the (6-1)
+    # band and weak high overtones): 90 R there, the low end of the per-band range.
+    AirglowLayer("OH Meinel", 87.0, 8.0, 90.0, wavelength_nm=650.0),
+    # docs/physics.md: about 245 km, "broad", about 160 R (an average solar activity; near
+    # solar minimum late in the night it is tens of rayleighs or less, see the flagship).
+    # The F-region layer is tens of km thick; 60 km FWHM is our choice within that.
     AirglowLayer("O I 630.0 nm", 245.0, 60.0, 160.0, wavelength_nm=630.0),
 )

@@ -11,7 +11,10 @@
 // with R_i = a + altitude, s_i = FWHM / (2 sqrt(2 ln 2)), and E_i chosen on
 // the CPU (renderer/physics/airglow.py) so that the vertical column, integral of e dr
 // = E_i s_i sqrt(2 pi), is the layer's zenith brightness in rayleighs
-// converted to luminance.  The radiance seen along a ray is the line integral
+// converted to the linear sRGB a camera records for it (cd/m^2; per channel,
+// signed: a camera's colour matrix gives a spectral line channels below zero,
+// which add with the other layers' as raw signals do and are clipped once, on
+// the sum).  The radiance seen along a ray is the line integral
 // of e over the visible part of the ray: no painted band, so limb
 // brightening (the van Rhijn effect, docs/physics.md "Airglow") and the
 // band's height above the hard limb follow from the geometry alone.
@@ -34,7 +37,7 @@ const int MAX_AIRGLOW_LAYERS = 8;   // renderer/scene/schema.py MAX_AIRGLOW_LAYE
 uniform int u_airglow_count;
 uniform float u_airglow_radius[MAX_AIRGLOW_LAYERS];    // R_i, km (sphere space)
 uniform float u_airglow_sigma[MAX_AIRGLOW_LAYERS];     // s_i, km
-uniform vec3 u_airglow_emission[MAX_AIRGLOW_LAYERS];   // E_i, cd m^-2 km^-1, linear sRGB
+uniform vec3 u_airglow_emission[MAX_AIRGLOW_LAYERS];   // E_i, cd m^-2 km^-1, linear sRGB, signed
 uniform vec3 u_ripple_k[3];                            // wave vectors, rad/km
 uniform float u_ripple_phase[3];                       // rad
 uniform float u_ripple_amplitude[3];                   // relative
@@ -90,7 +93,9 @@ float ripple(vec3 x) {
 // closest approach or the ground, whichever comes first) and the far piece
 // (from the closest approach, or the camera if that is behind it, outward;
 // none if the ray ends first), m the ripple where each piece crosses the
-// peak radius R_i; E_i in cd m^-2 km^-1, so L in cd/m^2.  o in km.
+// peak radius R_i; E_i in cd m^-2 km^-1, so L in cd/m^2.  o in km.  The
+// sum is clipped at zero per channel, as the camera clips what its matrix
+// makes of the lines together.
 vec3 airglow_along_ray(vec3 o, vec3 d, float t_end, vec3 far_weight) {
     float tc = -dot(o, d);
     float r0 = length(o);
@@ -121,5 +126,5 @@ vec3 airglow_along_ray(vec3 o, vec3 d, float t_end, vec3 far_weight) {
         }
         sum += u_airglow_emission[i] * near + u_airglow_emission[i] * far * far_weight;
     }
-    return sum;
+    return max(sum, vec3(0.0));
 }

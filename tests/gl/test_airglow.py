@@ -1,14 +1,21 @@
-"""Airglow measured from rendered pixels against the geometry and radiometry of docs/physics.md."""
+"""Airglow measured from rendered pixels against the geometry and radiometry of docs/physics.md.
+
+The radiometric reference is a hand conversion: rayleighs to photons to watts, then the
+camera's raw green signal at 557.7 nm through its colour matrix, read straight from
+assets/camera_response.json (not through renderer/physics/camera.py).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import numpy as np
 import pytest
 
 from renderer import scene as sc
+from renderer.assets import asset_path
 from renderer.frame_state import View
 from renderer.physics import airglow
 from tests.helpers import A, minimal_scene, render_hdr, state
@@ -19,6 +26,24 @@ GREEN = sc.AirglowLayer("O I 557.7 nm", 97.0, 10.0, 250.0, wavelength_nm=557.7)
 
 def luminance(img):
     return img @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def green_per_rayleigh() -> float:
+    """The camera's linear sRGB green (cd/m^2) for a 1 R column of 557.7 nm, by hand.
+
+    1 R = 1e10 / (4 pi) photons s^-1 m^-2 sr^-1 of h c / lambda each; the raw signal
+    of that radiance P is s(557.7 nm) P, white-balanced by D65's raw w and put through
+    the colour matrix M; raw white of D65's luminance 683 W_Y maps to (1, 1, 1), so
+    the green is 683 W_Y (M (s / w))_g P (renderer/physics/camera.py, "Colour").
+    """
+    data = json.loads(asset_path("camera_response.json").read_text())
+    lam = np.asarray(data["wavelengths_nm"])
+    sens = np.asarray(data["sensitivities"])
+    s = np.array([np.interp(557.7, lam, sens[:, c]) for c in range(3)])
+    raw = s / np.asarray(data["white_raw_d65"])
+    green = (np.asarray(data["matrix_raw_to_linear_srgb"]) @ raw)[1]
+    photon = 6.62607015e-34 * 2.99792458e8 / 557.7e-9
+    return 1e10 / (4 * math.pi) * photon * 683 * data["white_luminance_d65"] * green
 
 
 def only(**earth):
@@ -94,7 +119,7 @@ def limb_and_band(gl_session_ctx, smooth_layers):
     # The green layer alone on the night side, with the atmosphere.
     scene = only(airglow=sc.Airglow((GREEN,)), atmosphere=sc.Atmosphere())
     glow = render_hdr(ctx, scene, limb_state(), VIEW)
-    return y_limb, luminance(glow[:, col]), glow[:, col]
+    return y_limb, glow[:, col, 1], glow[:, col]
 
 
 def test_hard_limb_is_where_the_circle_puts_it(limb_and_band):
@@ -108,9 +133,9 @@ def test_hard_limb_is_where_the_circle_puts_it(limb_and_band):
 def test_green_band_peaks_2_56_degrees_above_the_hard_limb(limb_and_band):
     # docs/physics.md: from 406 km the 97 km tangent point is 2.56 deg above the
     # hard limb.  Both measured from pixels, converted with the pinhole.
-    y_limb, lum, _ = limb_and_band
-    assert lum.max() > 0, "no airglow drawn"
-    y_peak = peak_row(lum)
+    y_limb, green, _ = limb_and_band
+    assert green.max() > 0, "no airglow drawn"
+    y_peak = peak_row(green)
     above = math.degrees(elevation_of_row(y_peak) - elevation_of_row(y_limb))
     assert above == pytest.approx(2.56, abs=0.15)
     # The whole profile against an independent float64 line integral of the
@@ -118,8 +143,8 @@ def test_green_band_peaks_2_56_degrees_above_the_hard_limb(limb_and_band):
     # per cent, hence the tolerances).
     ref = reference_profile(GREEN)
     assert y_peak == pytest.approx(peak_row(ref), abs=1.0)
-    assert fwhm_rows(lum) == pytest.approx(fwhm_rows(ref), rel=0.15)
-    assert lum.max() == pytest.approx(ref.max(), rel=0.25)
+    assert fwhm_rows(green) == pytest.approx(fwhm_rows(ref), rel=0.15)
+    assert green.max() == pytest.approx(ref.max(), rel=0.25)
 
 
 def fwhm_rows(values: np.ndarray) -> float:
@@ -132,11 +157,10 @@ def reference_profile(layer: sc.AirglowLayer) -> np.ndarray:
 
     The view lies in the equatorial plane, where the ellipsoid's section is the
     circle of radius a: a ray ends where it meets that circle.  Emission per
-    km is scaled so that the vertical column is the layer's zenith luminance
-    (the hand conversion of the nadir test).
+    km is scaled so that the vertical column is the layer's zenith green
+    (the hand conversion of green_per_rayleigh).
     """
-    photon = 6.62607015e-34 * 2.99792458e8 / 557.7e-9
-    column = layer.zenith_rayleigh * 1e10 / (4 * math.pi) * photon * 683 * 0.9973
+    column = layer.zenith_rayleigh * green_per_rayleigh()
     sigma = layer.width_km / (2 * math.sqrt(2 * math.log(2)))
     peak = column / (sigma * math.sqrt(2 * math.pi))
     o = np.array([A + H_CAM, 0.0])
@@ -167,14 +191,10 @@ def test_limb_is_30_to_80_times_brighter_than_straight_down(
         moon_km=np.array([-384400.0, 0.0, 0.0]),
     )
     scene = only(airglow=sc.Airglow((GREEN,)), atmosphere=sc.Atmosphere())
-    nadir = luminance(render_hdr(gl_session_ctx, scene, st, View(16, 16, 2.0)))
+    nadir = render_hdr(gl_session_ctx, scene, st, View(16, 16, 2.0))[..., 1]
     down = float(np.median(nadir))
-    # The zenith column converted by hand: 250 R of 557.7 nm photons,
-    # 1 R = 1e10 / (4 pi) photons s^-1 m^-2 sr^-1, V(557.7 nm) = 0.9973 (CIE
-    # 1931 table, interpolated between 555 and 560 nm), 683 lm/W.
-    photon = 6.62607015e-34 * 2.99792458e8 / 557.7e-9
-    expect = 250 * 1e10 / (4 * math.pi) * photon * 683 * 0.9973
-    assert down == pytest.approx(expect, rel=0.03)
+    # The zenith column converted by hand: 250 R of 557.7 nm as the camera records it.
+    assert down == pytest.approx(250 * green_per_rayleigh(), rel=0.03)
     ratio = lum.max() / down
     assert 30 < ratio < 80, ratio
 

@@ -18,12 +18,12 @@ from PIL import Image
 from renderer.assets import asset_path
 from renderer.frame_state import FrameState, View
 from renderer.passes.compositor import Compositor
-from renderer.physics.camera import saturation_luminance
-from renderer.scene import Clouds, Look, OverOrbit, Scene, load_scene
+from renderer.physics.camera import camera_response, saturation_luminance, sensor_noise
+from renderer.scene import Airglow, Clouds, Look, OverOrbit, Scene, load_scene
 from renderer.timeline import build_timeline, subframe_sim_seconds
 from tests.cli.conftest import SCENES
 from tests.gl.test_display import camera_reference
-from tests.reference import geodetic_normal, ground_points, sample_texture
+from tests.reference import A, B, geodetic_normal, ground_points, pixel_rays, sample_texture
 
 
 @cache
@@ -109,7 +109,7 @@ def after_moonset(flagship: Scene) -> Scene:
 
 def test_after_moonset_the_night_ground_is_near_black(ctx, flagship):
     # Where neither the Sun nor the Moon is up, the ground's light is the airglow seen
-    # through from above (its columns of 80 to 270 R) and the city lights: the median
+    # through from above (its columns of 15 to 250 R) and the city lights: the median
     # of that ground is the camera's code for its sensor value, and near black (each
     # channel in the bottom eighth of the range; filmic gave (46, 40, 4)).
     x, codes, state = frame(ctx, after_moonset(flagship), 0.0, VIEW)
@@ -132,9 +132,11 @@ def robust_std(a: np.ndarray) -> float:
 def test_night_horizon_has_green_and_gold_bands_and_no_crimson_one(ctx, flagship):
     # The flagship's camera after moonset, level, looking across the track at the limb,
     # at the flagship's own size (so its own grain): per-row medians over the middle
-    # third.  The green (O I 557.7 nm) and gold (Na D) bands are bright and coloured; the
-    # O I 630.0 nm layer, 80 R, about 5 deg higher, is a dim red near the grain (filmic
-    # drew it crimson, (56, 0, 9)).
+    # third.  On top the green line (O I 557.7 nm): green with little red, no blue.
+    # Below it, within 18 km of tangent height, a fainter yellow-gold layer (Na D and
+    # OH, over the green line's limb tail): red at least nine tenths of green, both
+    # under the green line's green.  The O I 630.0 nm layer, about 5 deg higher, stays
+    # within the grain (filmic drew it crimson, (56, 0, 9)).
     view = View(1920, 1080, 60.0)
     level = Look(azimuth_deg=90.0, elevation_deg=-16.0, roll_deg=0.0)
     scene = after_moonset(flagship)
@@ -144,14 +146,81 @@ def test_night_horizon_has_green_and_gold_bands_and_no_crimson_one(ctx, flagship
     prof = np.median(mid, axis=1)
     green = int(np.argmax(prof[:, 1]))
     r, g, b = prof[green]
-    assert g >= 70 and g > r and g > 4 * b, prof[green]
+    assert g >= 70 and g > 2 * r and b <= 3, prof[green]
     below = prof[green : green + 15]
     gold = below[np.argmax(below[:, 0] - below[:, 1])]
-    assert gold[0] >= 80 and gold[0] > gold[1] > 4 * gold[2], gold
+    assert gold[0] >= 50 and gold[0] >= 0.9 * gold[1] and gold[2] <= 3, gold
+    assert gold[:2].max() < g, (gold, prof[green])
     px_per_deg = view.focal_px * np.pi / 180
     above = slice(green - int(9 * px_per_deg), green - int(2 * px_per_deg))
     red_row = above.start + int(np.argmax(prof[above, 0]))
     red = prof[red_row]
     grain = robust_std(mid[red_row, :, 0])
-    assert red[0] <= 30 and red[1] <= 3 and red[2] <= 3, red
-    assert red[0] <= 2.5 * grain, (red, grain)
+    assert red[0] <= 15 and red[1] <= 3 and red[2] <= 3, red
+    assert red[0] <= grain, (red, grain)
+
+
+def grain_sigma(scene: Scene, x: np.ndarray, width: int) -> np.ndarray:
+    """The noise model's standard deviation of the sensor value x (..., 3), per channel:
+    shot and read noise per raw channel (sigma_c^2 = e_c + R^2 electrons), back through
+    the colour matrix, as shaders/post.glsl draws it (renderer/physics/camera.py)."""
+    cam = camera_response()
+    noise = sensor_noise(scene.camera.noise, scene.camera.exposure, width)
+    scale = cam.channel_gain * noise.full_well_e  # electrons per unit of raw
+    e = np.clip(x @ np.linalg.inv(cam.matrix).T, 0.0, None) * scale
+    var_raw = (e + noise.read_noise_e**2) / scale**2
+    return np.sqrt(var_raw @ (cam.matrix**2).T)
+
+
+def tangent_heights(state: FrameState, view: View) -> np.ndarray:
+    """Each pixel ray's closest approach to the Earth's centre less the equatorial radius
+    (km; sphere space, z scaled by a/b, where the shells are spheres), NaN for rays
+    pointing away from it."""
+    s = np.array([1.0, 1.0, A / B])
+    o = (state.itrs_from_gcrs @ state.camera_pos_km) * s
+    d = (pixel_rays(state, view) @ state.itrs_from_gcrs.T) * s
+    d /= np.linalg.norm(d, axis=-1, keepdims=True)
+    tc = -(d @ o)
+    closest = np.linalg.norm(o + tc[..., None] * d, axis=-1)
+    return np.where(tc > 0, closest - A, np.nan)
+
+
+def test_night_horizon_has_a_thin_green_line_and_630_nm_at_the_noise_floor(ctx, flagship):
+    # The flagship's camera after moonset, level, across the track, at the flagship's
+    # exposure and 960 x 540 (the stills' size; noise off, its sigma from the model).
+    # Each layer's contribution is the frame with the flagship's layers less the frame
+    # without that one.  The O I 630.0 nm layer adds less than one sigma of the grain
+    # to the red of the rows it lights (per-row medians: its level, not its ripples).
+    # The O I 557.7 nm layer adds a green band whose FWHM in tangent height is that of
+    # a shell 8 to 10 km thick seen edge-on (16 to 20 km, docs/physics.md), with up to
+    # 4 km of glare and pixel width, peaking 2 to 4 km below the shell's 97 km.
+    view = View(960, 540, 60.0)
+    level = Look(azimuth_deg=90.0, elevation_deg=-16.0, roll_deg=0.0)
+    scene = after_moonset(flagship)
+    scene = replace(scene, camera=replace(scene.camera, look=level, noise=None))
+    layers = {layer.name: layer for layer in scene.earth.airglow.layers}
+    x_all, _, state = frame(ctx, scene, 0.0, view)
+
+    def without(name: str) -> np.ndarray:
+        rest = tuple(v for k, v in layers.items() if k != name)
+        s = replace(scene, earth=replace(scene.earth, airglow=Airglow(rest)))
+        return x_all - frame(ctx, s, 0.0, view)[0]
+
+    h = tangent_heights(state, view)
+    noisy = replace(scene, camera=flagship.camera)
+    red = without("O I 630.0 nm")[..., 0]
+    sigma = grain_sigma(noisy, x_all, view.width)[..., 0]
+    cols = slice(view.width // 3, 2 * view.width // 3)
+    # Per-row medians: the layer's level, not its gravity-wave ripples.
+    ratio = np.median((red / sigma)[:, cols], axis=1)
+    up = np.median(np.nan_to_num(h[:, cols], nan=-1.0), axis=1) > 150
+    assert ratio[up].max() > 0.1, "no 630 nm layer drawn"
+    assert ratio[up].max() < 1.0, ratio[up].max()
+    green = without("O I 557.7 nm")[..., 1]
+    heights = np.arange(60.0, 140.0, 0.5)
+    hc, gc = h[:, cols], green[:, cols]
+    prof = np.array([np.median(gc[np.abs(hc - k) < 0.75]) for k in heights])
+    top = heights[np.argmax(prof)]
+    band = heights[prof >= 0.5 * prof.max()]
+    assert 92.5 <= top <= 95.5, top
+    assert 16.0 <= band[-1] - band[0] <= 24.0, (band[0], band[-1])

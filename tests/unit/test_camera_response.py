@@ -70,3 +70,33 @@ def test_airglow_lines_as_a_camera_records_them():
     far_red, near_uv = line_rgb(800.0), line_rgb(370.0)
     assert far_red[0] > 10.0 * max(far_red[1], far_red[2]), far_red
     assert near_uv[2] > 3.0 * near_uv[1], near_uv
+
+
+@pytest.mark.parametrize("t_k", [2700.0, 4000.0, 6504.0])
+def test_a_spectrum_of_lines_adds_up_to_its_cie_luminance(t_k):
+    # The camera's radiometric scale (raw white of luminance Y gives linear sRGB Y):
+    # a blackbody cut into 5 nm lines, each recorded as a line, sums to the linear
+    # sRGB the CIE observer gives the same spectrum in cd/m^2, 683 lm/W times its
+    # x-bar, y-bar, z-bar weighted sums (per W m^-2 sr^-1 nm^-1).
+    cam = camera_response()
+    lam = cam.wavelengths_nm
+    s = planck(lam, t_k)
+    s = s / s.max()  # W m^-2 sr^-1 nm^-1, any scale
+    camera = sum(cam.line_radiance_rgb(x) * p * 5.0 for x, p in zip(lam, s, strict=True))
+    cie = 683.0 * XYZ_TO_LINEAR_SRGB @ (s @ np.array([cie_xyz_cmf(x) for x in lam]) * 5.0)
+    y = float(cie @ LUMA)
+    assert float(camera @ LUMA) == pytest.approx(y, rel=0.03)
+    assert camera / y == pytest.approx(cie / y, abs=0.04)
+
+
+def test_a_line_is_as_strong_as_the_cameras_channels_make_it():
+    # Per watt, 630 nm is recorded with more red than a colour of its CIE luminance
+    # would have (the red channel reaches further into the red than V(lambda)), and
+    # 557.7 nm with red and blue below zero (clipped only where the layers are summed).
+    cam = camera_response()
+    for lam, more_red in ((630.0, 1.3), (650.0, 1.8)):
+        cie_red = line_rgb(lam)[0] * 683.0 * cie_xyz_cmf(lam)[1]
+        assert cam.line_radiance_rgb(lam)[0] > more_red * cie_red, lam
+    green = cam.line_radiance_rgb(557.7)
+    assert green[0] < 0 and green[2] < 0 < green[1], green
+    assert not cam.line_radiance_rgb(800.0).any()
