@@ -1,5 +1,5 @@
-"""The ``[camera]`` table's parsers: the orbit (TLE, elements, over), the look, the
-exposure, motion blur, noise and glare.
+"""The ``[camera]`` table's parsers: the orbit (TLE, elements, over), motion blur, noise
+and glare; the look, exposure and keyframes are read by ``renderer.scene.moves``.
 """
 
 from __future__ import annotations
@@ -11,15 +11,12 @@ from typing import Any
 
 from sgp4.api import SGP4_ERRORS, Satrec
 
-from renderer.physics.exposure import ev100_of
 from renderer.scene.fields import (
     _ANY,
     _INCLINATION,
     _LATITUDE,
-    _LAUNCH_REF,
     _LONGITUDE,
     _ORBIT_ALTITUDE,
-    _POSITIVE,
     _T,
     _bool,
     _choice,
@@ -37,8 +34,16 @@ from renderer.scene.fields import (
     _table,
     _time,
 )
+from renderer.scene.moves import (
+    EXPOSURE_KEYS,
+    FOV_RANGE,
+    LOOK_KEYS,
+    exposure_of,
+    parse_keyframes,
+    parse_look,
+)
 from renderer.scene.schema import (
-    EV100_RANGE,
+    MAX_DURATION_S,
     MAX_MOTION_BLUR_SAMPLES,
     NOISE_DEFAULT_MIN_ISO,
     TONE_CURVES,
@@ -46,9 +51,7 @@ from renderer.scene.schema import (
     Camera,
     ElementsOrbit,
     Exposure,
-    GroundTarget,
-    LaunchTarget,
-    Look,
+    Keyframe,
     MotionBlur,
     Noise,
     Orbit,
@@ -56,7 +59,17 @@ from renderer.scene.schema import (
     TleOrbit,
 )
 
-_CAMERA_KEYS = ("fov_deg", "orbit", "look", "exposure", "motion_blur", "noise", "bloom", "tone")
+_CAMERA_KEYS = (
+    "fov_deg",
+    "orbit",
+    "look",
+    "exposure",
+    "keyframe",
+    "motion_blur",
+    "noise",
+    "bloom",
+    "tone",
+)
 _NOISE_KEYS = (
     "seed",
     "full_well_e",
@@ -70,8 +83,6 @@ _BLOOM_KEYS = ("fraction",)
 _ORBIT_FORMS = ("tle", "elements", "over")
 _ELEMENTS_KEYS = ("altitude_km", "inclination_deg", "raan_deg", "arg_latitude_deg", "epoch_utc")
 _OVER_KEYS = ("lat_deg", "lon_deg", "time_utc", "altitude_km", "inclination_deg", "ascending")
-_LOOK_KEYS = ("azimuth_deg", "elevation_deg", "roll_deg", "target")
-_EXPOSURE_KEYS = ("iso", "shutter_s", "f_number", "ev100")
 _BLUR_KEYS = ("samples", "shutter_angle_deg")
 _LATLON_KEYS = ("lat_deg", "lon_deg")
 
@@ -204,71 +215,20 @@ def _parse_orbit(ctx: _Ctx, cam: dict[str, Any]) -> Orbit:
     return OverOrbit(lat, lon, when, altitude, inclination, ascending)
 
 
-def _parse_look(ctx: _Ctx, tbl: dict[str, Any], n_launches: int) -> Look:
-    p = "camera.look"
-    roll = _num(ctx, tbl, p, "roll_deg", _ANY, 0.0)
-    if "target" not in tbl:
-        return Look(
-            azimuth_deg=_norm360(_num(ctx, tbl, p, "azimuth_deg", _ANY, 0.0)),
-            elevation_deg=_num(ctx, tbl, p, "elevation_deg", _LATITUDE, -20.0),
-            roll_deg=roll,
-        )
-    for key in ("azimuth_deg", "elevation_deg"):
-        if key in tbl:
-            ctx.fail(
-                _join(p, key),
-                "cannot be given with camera.look.target, which sets the pointing "
-                "(roll_deg still applies)",
-            )
-    where = _join(p, "target")
-    value = tbl["target"]
-    target: GroundTarget | LaunchTarget
-    if isinstance(value, str):
-        m = _LAUNCH_REF.fullmatch(value)
-        if m is None:
-            ctx.fail(
-                where, f'must be "launch:N" or a table {{ lat_deg, lon_deg }}, got {_got(value)}'
-            )
-        index = int(m[1])
-        if n_launches == 0:
-            ctx.fail(where, f"names launch {index}, but the scene has no [[launch]] entries")
-        if not 1 <= index <= n_launches:
-            ctx.fail(
-                where,
-                f'must name a launch from 1 to {n_launches} ("launch:1"), got {_got(value)}',
-            )
-        target = LaunchTarget(index)
-    elif isinstance(value, dict):
-        target = GroundTarget(*_latlon(ctx, value, where))
-    else:
-        ctx.fail(where, f'must be "launch:N" or a table {{ lat_deg, lon_deg }}, got {_got(value)}')
-    return Look(roll_deg=roll, target=target)
-
-
-def _parse_exposure(ctx: _Ctx, tbl: dict[str, Any]) -> Exposure:
-    p = "camera.exposure"
-    iso = _num(ctx, tbl, p, "iso", _POSITIVE, 6400.0)
-    shutter = _num(ctx, tbl, p, "shutter_s", _POSITIVE, 0.5)
-    f_number = _num(ctx, tbl, p, "f_number", _POSITIVE, 1.4)
-    given = _num(ctx, tbl, p, "ev100", _Range(*EV100_RANGE), None)
-    if given is None:
-        ev = ev100_of(iso, shutter, f_number)
-        lo, hi = EV100_RANGE
-        if not lo <= ev <= hi:  # False for NaN as well
-            ctx.fail(
-                p,
-                f"iso, shutter_s and f_number give EV100 {ev:.1f}, outside the usable "
-                f"{_fmt_num(lo)} to {_fmt_num(hi)}",
-            )
-    return Exposure(iso, shutter, f_number, given)
-
-
-def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int) -> Camera:
+def _parse_camera(
+    ctx: _Ctx, cam: dict[str, Any], n_launches: int, duration_s: float = MAX_DURATION_S
+) -> Camera:
     p = "camera"
-    fov = _num(ctx, cam, p, "fov_deg", _Range(1.0, 170.0), 60.0)
+    fov = _num(ctx, cam, p, "fov_deg", FOV_RANGE, 60.0)
     orbit = _parse_orbit(ctx, cam)
-    look = _parse_look(ctx, _sub(ctx, cam, p, "look", _LOOK_KEYS), n_launches)
-    exposure = _parse_exposure(ctx, _sub(ctx, cam, p, "exposure", _EXPOSURE_KEYS))
+    look = parse_look(ctx, _sub(ctx, cam, p, "look", LOOK_KEYS), n_launches)
+    exposure = exposure_of(
+        ctx, _sub(ctx, cam, p, "exposure", EXPOSURE_KEYS), "camera.exposure", Exposure()
+    )
+    keyframes: tuple[Keyframe, ...] = ()
+    if "keyframe" in cam:
+        base = Keyframe(0.0, look, fov, exposure)
+        keyframes = parse_keyframes(ctx, cam["keyframe"], base, duration_s, n_launches)
     blur_tbl = _sub(ctx, cam, p, "motion_blur", _BLUR_KEYS)
     bp = "camera.motion_blur"
     blur = MotionBlur(
@@ -289,7 +249,7 @@ def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int) -> Camera:
         ),
     )
     tone = _choice(ctx, cam, p, "tone", TONE_CURVES, "camera")
-    return Camera(orbit, fov, look, exposure, blur, noise, bloom, tone)
+    return Camera(orbit, fov, look, exposure, blur, noise, bloom, tone, keyframes)
 
 
 def _optional_layer(

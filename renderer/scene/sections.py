@@ -580,7 +580,9 @@ def _build(ctx: _Ctx, doc: dict[str, Any], source: Path) -> Scene:
     )
     output = _parse_output(ctx, _sub(ctx, doc, "", "output", _OUTPUT_KEYS), source)
     launches = _parse_launches(ctx, doc)
-    camera = _parse_camera(ctx, _sub(ctx, doc, "", "camera", _CAMERA_KEYS), len(launches))
+    camera = _parse_camera(
+        ctx, _sub(ctx, doc, "", "camera", _CAMERA_KEYS), len(launches), output.duration_s
+    )
     earth = _parse_earth(ctx, _sub(ctx, doc, "", "earth", _EARTH_KEYS))
     stars = _parse_stars(ctx, doc)
     scene = Scene(
