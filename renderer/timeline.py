@@ -225,16 +225,17 @@ def project_to_pixels(
     forward: FloatArray,
     width: int,
     height: int,
-    fov_deg: float,
+    fov_deg: float | FloatArray,
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
     """Pinhole projection of world points (GCRS km, ``(N, 3)``) to pixels, one per row.
 
     Returns ``(px, py, in_front)``: px from the left edge, py from the BOTTOM edge (GL
     convention, as in the module docstring), and whether the point is ahead of the camera.
+    ``fov_deg`` may be one per row (a keyframed camera's ``Timeline.fov_deg``).
     """
     rel = points_km - camera_pos_km
     z = np.sum(rel * forward, axis=-1)
-    f = (width / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
+    f = (width / 2.0) / np.tan(np.radians(fov_deg) / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         px = width / 2.0 + f * np.sum(rel * right, axis=-1) / z
         py = height / 2.0 + f * np.sum(rel * up, axis=-1) / z

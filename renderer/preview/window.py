@@ -496,9 +496,8 @@ class Preview:
         scene = self.look.apply(self.scene)
         start = self._current_azel(scene)
         _, _, vw, vh = self._viewport()
-        self.look.drag(
-            dx, dy, View(vw, vh, scene.camera.fov_deg).focal_px, start, scene.camera.look.roll_deg
-        )
+        focal = View(vw, vh, self._shown_fov(scene)).focal_px
+        self.look.drag(dx, dy, focal, start, scene.camera.look.roll_deg)
         self._view_changed()
 
     def _current_azel(self, scene: Scene) -> tuple[float, float]:
@@ -509,8 +508,13 @@ class Preview:
         st = self._states(replace_blur_off(scene), self.playback.frame)[0]
         return azel_of(st.camera_pos_km, st.camera_vel_km_s, st.camera_forward)
 
+    def _shown_fov(self, scene: Scene) -> float:
+        """The field of view on screen: a keyframed camera's at the frame drawn."""
+        shown = self.state.fov_deg if self.state is not None else None
+        return scene.camera.fov_deg if shown is None else shown
+
     def _zoom(self, clicks: float) -> None:
-        self.look.zoom(clicks, self.look.apply(self.scene).camera.fov_deg)
+        self.look.zoom(clicks, self._shown_fov(self.look.apply(self.scene)))
         self._view_changed()
 
     def _view_changed(self) -> None:
