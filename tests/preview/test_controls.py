@@ -13,12 +13,20 @@ import numpy as np
 import pytest
 
 from renderer.frame_state import View
-from renderer.preview.controls import SPEEDS, LookEdit, Playback, azel_of, look_toml
+from renderer.preview.controls import (
+    SPEEDS,
+    LookEdit,
+    Playback,
+    azel_of,
+    keyframe_toml,
+    look_at,
+    look_toml,
+)
 from renderer.preview.inputs import SceneWatch
 from renderer.preview.keys import BINDINGS, CHAR_COMMANDS, controls_help
 from renderer.preview.size import MIN_INTERNAL_WIDTH, AdaptiveSize, default_window_size, letterbox
 from renderer.scene import loads_scene
-from renderer.timeline import local_frame, look_azel
+from renderer.timeline import build_timeline, local_frame, look_azel
 from tests.preview.conftest import REPO
 from tests.preview.earth_in_image import DAY_SCENE
 
@@ -292,9 +300,6 @@ fov_deg = 40
 def test_printed_keyframe_pastes_to_the_camera_shown(video_s):
     """``k`` on a keyframed scene: the printed key, pasted into the scene without its
     keys, gives at that instant the camera basis and field of view that were shown."""
-    from renderer.preview.controls import keyframe_toml, look_at
-    from renderer.timeline import build_timeline
-
     scene = loads_scene(DAY_SCENE + PAN_KEYS)
     sim = np.array([video_s * scene.time.speed])
     shown = build_timeline(scene, sim)

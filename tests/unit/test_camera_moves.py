@@ -14,7 +14,7 @@ from scipy.spatial.transform import Rotation, Slerp
 from renderer import camera_moves as cm
 from renderer import timeline
 from renderer.physics.exposure import ev100
-from renderer.scene import Exposure, GroundTarget, Keyframe, Look, Scene
+from renderer.scene import Exposure, GroundTarget, Keyframe, Look, MotionBlur, Scene
 from tests.helpers import geodetic_to_itrs
 from tests.unit.test_timeline import EQUATORIAL, FOV, ISS, H, W, make_scene, pinhole
 
@@ -208,3 +208,19 @@ def test_target_offsets_put_the_target_off_centre_by_the_offset():
         px, py = pinhole(tl, 0, ground_gcrs(tl, target))
         assert px == pytest.approx(W / 2, abs=1e-6)
         assert py == pytest.approx(H / 2 - f * math.tan(math.radians(d_el)), abs=1e-6)
+
+
+def test_motion_blur_sub_frames_sample_the_pan():
+    # A linear pan about the local vertical at 1 deg per simulated second, a 360 deg
+    # shutter at 10x and 30 fps: the sub-frames span 1/3 s of simulated time.
+    base = make_scene(orbit=EQUATORIAL, speed=10.0, blur=MotionBlur(5, 360.0))
+    scene = keyed(
+        base,
+        key(0.0, Look(azimuth_deg=0.0, elevation_deg=0.0)),
+        key(9.0, Look(azimuth_deg=90.0, elevation_deg=0.0)),
+    )
+    sub = timeline.subframe_sim_seconds(scene, 60)
+    tl = timeline.build_timeline(scene, sub)
+    up, fwd, right = timeline.local_frame(tl.camera_pos_km, tl.camera_vel_km_s)
+    az = cm.azel_roll((tl.camera_right, tl.camera_up, tl.camera_forward), (up, fwd, right))[:, 0]
+    np.testing.assert_allclose(az, sub * 1.0, atol=1e-9)  # 1 deg per simulated second
