@@ -359,6 +359,18 @@ def _camera_basis(
 # the basis turns by ~1e-3 rad/s on an orbit, so the error (~h^2 of the second
 # derivative) is far below a pixel's worth over any exposure.
 _SPIN_STEP_S = 0.5
+# A camera move is differenced over at most this fraction of its shortest segment, so
+# that a short, fast pan is not averaged away.
+_SPIN_STEP_OF_SEGMENT = 0.05
+
+
+def _spin_step_s(scene: Scene) -> float:
+    """Half the step (simulated s) of the spin's central difference for ``scene``."""
+    keys = camera_moves.camera_keys(scene.camera)
+    if len(keys) < 2:
+        return _SPIN_STEP_S
+    shortest = min(b.t_s - a.t_s for a, b in zip(keys, keys[1:], strict=False))
+    return min(_SPIN_STEP_S, _SPIN_STEP_OF_SEGMENT * shortest * scene.time.speed)
 
 
 def _spin_rad_s(
@@ -368,14 +380,21 @@ def _spin_rad_s(
 ) -> FloatArray:
     """Angular velocity (rad/s, (N, 3)) turning the basis ``before`` into ``after`` in ``dt``.
 
-    With B the matrix of the basis vectors as columns, B1 B0^T is the rotation between
-    them, I + [w dt x] to first order: w is read from its antisymmetric part.
+    With B the matrix of the basis vectors as columns, R = B1 B0^T is the rotation
+    between them: a turn by angle t about the unit axis k has antisymmetric part
+    (R - R^T) / 2 = sin t [k x] and trace 1 + 2 cos t, so w = t k / dt with
+    t = atan2(sin t, cos t), exact for a steady turn however far it goes in dt.
     """
     b0 = np.stack(before, axis=-1)
     b1 = np.stack(after, axis=-1)
     r = b1 @ np.swapaxes(b0, -1, -2)
     a = 0.5 * (r - np.swapaxes(r, -1, -2))
-    return np.stack([a[:, 2, 1], a[:, 0, 2], a[:, 1, 0]], axis=-1) / dt
+    sin_k = np.stack([a[:, 2, 1], a[:, 0, 2], a[:, 1, 0]], axis=-1)
+    sin_t = np.linalg.norm(sin_k, axis=-1, keepdims=True)
+    cos_t = 0.5 * (np.trace(r, axis1=-2, axis2=-1)[:, None] - 1.0)
+    angle = np.arctan2(sin_t, cos_t)
+    scale = np.where(sin_t > 0.0, angle / np.where(sin_t > 0.0, sin_t, 1.0), 1.0)
+    return sin_k * scale / dt
 
 
 def build_timeline(scene: Scene, sim_s: npt.ArrayLike) -> Timeline:
@@ -386,7 +405,7 @@ def build_timeline(scene: Scene, sim_s: npt.ArrayLike) -> Timeline:
     seconds = np.atleast_1d(np.asarray(sim_s, dtype=np.float64)).copy()
     n = seconds.shape[0]
     # Each instant and its neighbours half a step either side, for the camera's spin.
-    h = _SPIN_STEP_S
+    h = _spin_step_s(scene)
     every = np.concatenate([seconds, seconds - h, seconds + h])
     t_all = ephemeris.times(scene.time.start_utc, every)
     m_all = ephemeris.itrs_from_gcrs(t_all)

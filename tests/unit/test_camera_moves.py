@@ -175,21 +175,25 @@ def test_timeline_is_a_function_of_each_instant_alone():
             assert np.array_equal(getattr(whole, name)[i], getattr(one, name)[0]), (name, s)
 
 
-def test_a_pans_turning_rate_is_in_the_spin():
-    # 0 -> 90 deg of azimuth in 9 s of video at 10x: 1 deg per simulated second.
-    base = make_scene(orbit=EQUATORIAL, speed=10.0)
+@pytest.mark.parametrize(("speed", "span_s", "at_s"), [(10.0, 9.0, 4.5), (1.0, 0.5, 0.3)])
+def test_a_pans_turning_rate_is_in_the_spin(speed, span_s, at_s):
+    # 0 -> 90 deg of azimuth in span_s of video, linear: a long slow pan at 10x, and a
+    # half-second whip at 1x that a coarse difference would average away.
+    base = make_scene(orbit=EQUATORIAL, speed=speed)
     scene = keyed(
         base,
         key(0.0, Look(azimuth_deg=0.0, elevation_deg=0.0)),
-        key(9.0, Look(azimuth_deg=90.0, elevation_deg=0.0)),
+        key(span_s, Look(azimuth_deg=90.0, elevation_deg=0.0)),
     )
-    tl = timeline.build_timeline(scene, np.array([45.0]))
-    still = timeline.build_timeline(base, np.array([45.0]))
+    sim = np.array([at_s * speed])
+    tl = timeline.build_timeline(scene, sim)
+    still = timeline.build_timeline(base, sim)
     orbit_rate = np.linalg.norm(still.camera_spin_rad_s[0])
-    pan = np.linalg.norm(tl.camera_spin_rad_s[0])
+    pan_rate = math.radians(90.0) / (span_s * speed)
     # The pan turns about the local vertical, the orbit about the orbit normal: at right
     # angles, so the rates add in quadrature.
-    assert pan == pytest.approx(math.hypot(math.radians(1.0), orbit_rate), rel=1e-4)
+    got = np.linalg.norm(tl.camera_spin_rad_s[0])
+    assert got == pytest.approx(math.hypot(pan_rate, orbit_rate), rel=1e-4)
 
 
 def ground_gcrs(tl: timeline.Timeline, target: GroundTarget) -> np.ndarray:
