@@ -228,3 +228,18 @@ def test_motion_blur_sub_frames_sample_the_pan():
     up, fwd, right = timeline.local_frame(tl.camera_pos_km, tl.camera_vel_km_s)
     az = cm.azel_roll((tl.camera_right, tl.camera_up, tl.camera_forward), (up, fwd, right))[:, 0]
     np.testing.assert_allclose(az, sub * 1.0, atol=1e-9)  # 1 deg per simulated second
+
+
+def test_a_keyframed_shutter_sets_each_instants_exposure_window():
+    # At 10x and 30 fps frames are 1/3 simulated second apart: a 0.5 s shutter is cut to
+    # that, 1/4 s (half way in log shutter) and 1/8 s are not.
+    base = make_scene(orbit=ISS, speed=10.0)
+    scene = keyed(
+        base,
+        key(0.0, Look(), shutter_s=0.5),
+        key(4.0, Look(), shutter_s=0.125),
+    )
+    tl = timeline.build_timeline(scene, np.array([0.0, 20.0, 40.0]))
+    np.testing.assert_allclose(tl.exposure_s, [1.0 / 3.0, 0.25, 0.125], rtol=1e-12)
+    assert tl.exposures is not None
+    assert [e.shutter_s for e in tl.exposures] == pytest.approx([0.5, 0.25, 0.125], rel=1e-12)
