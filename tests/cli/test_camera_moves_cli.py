@@ -36,9 +36,11 @@ def test_check_lists_the_keyframes():
     proc = run("check", str(SCENES / "nile-pan.toml"))
     assert proc.returncode == 0, proc.stderr
     keys = [ln for ln in proc.stdout.splitlines() if ln.startswith("keyframe ")]
-    assert len(keys) == 2
-    assert "at 18 s: azimuth 0 deg, elevation -15 deg" in keys[1]
-    assert "field of view 32 deg" in keys[1] and "held to the end" in keys[1]
+    assert len(keys) == 3
+    assert "at 3 s: keeps 30.05N 31.25E centred" in keys[0] and "smooth to the next" in keys[0]
+    assert "at 13 s: azimuth 356 deg, elevation -15 deg" in keys[1]
+    assert "field of view 36 deg, EV100 -6.03; ease-in to the next" in keys[1]
+    assert "field of view 28 deg" in keys[2] and "held to the end" in keys[2]
 
 
 def test_a_keyframed_scene_renders_to_mp4(tmp_path):

@@ -47,7 +47,9 @@ def video_frames(ctx, scene: Scene, frames: range) -> np.ndarray:
 def test_a_frame_on_a_key_is_that_keys_still(ctx):
     scene = nile_pan()
     fps, speed = scene.output.fps, scene.time.speed
-    for key in scene.camera.keyframes:
+    keys = [k for k in scene.camera.keyframes if round(k.t_s * fps) < scene.output.frame_count]
+    assert len(keys) >= 2
+    for key in keys:
         k = round(key.t_s * fps)
         # Frames before the key come first: the compositor has followed the zoom.
         got = video_frames(ctx, scene, range(k - 6, k + 1))[-1]
