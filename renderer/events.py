@@ -57,7 +57,7 @@ def launch_events(scene: Scene) -> list[LaunchEvent]:
             tl.camera_forward,
             o.width,
             o.height,
-            scene.camera.fov_deg,
+            scene.camera.fov_deg if tl.fov_deg is None else tl.fov_deg,
         )
         for j, (name, t) in enumerate(events):
             video = sim[j] / scene.time.speed

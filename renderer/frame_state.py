@@ -14,6 +14,7 @@ from datetime import datetime
 
 import numpy as np
 
+from renderer.scene import Exposure
 from renderer.timeline import Timeline
 
 
@@ -66,6 +67,10 @@ class FrameState:
     # Moving lights are drawn as the streak their motion makes over that time.
     camera_spin_rad_s: np.ndarray = field(default_factory=lambda: np.zeros(3))
     exposure_s: float = 0.0
+    # A keyframed camera's field of view (deg) and exposure at this instant; None: the
+    # scene's own (a fixed camera, or a view the caller sizes itself).
+    fov_deg: float | None = None
+    exposure: Exposure | None = None
 
     @classmethod
     def from_timeline(cls, tl: Timeline, i: int) -> FrameState:
@@ -89,6 +94,8 @@ class FrameState:
             vehicles_km=veh,
             camera_spin_rad_s=np.asarray(tl.camera_spin_rad_s[i], dtype=np.float64),
             exposure_s=float(tl.exposure_s[i]),
+            fov_deg=None if tl.fov_deg is None else float(tl.fov_deg[i]),
+            exposure=None if tl.exposures is None else tl.exposures[i],
         )
 
     def to_itrs(self, v: np.ndarray) -> np.ndarray:

@@ -25,6 +25,8 @@ one per entry of ``sim_s``.  World space is the GCRS in km; km/s for velocities.
                                         d(right, up, forward)/dt = spin x (right, up, forward)
     Timeline.exposure_s       (N,)      simulated seconds the shutter stays open for each
                                         instant (:func:`exposure_window_s`)
+    Timeline.fov_deg          (N,) or None  field of view of a keyframed camera (deg)
+    Timeline.exposures        tuple[Exposure, ...] or None  its exposure at each instant
 
 A pixel with centre (px, py), px from the left edge, py from the BOTTOM edge (GL's
 gl_FragCoord convention), looks along
@@ -42,9 +44,10 @@ import numpy as np
 import numpy.typing as npt
 from skyfield.timelib import Time
 
+from renderer import camera_moves
 from renderer.astro import ephemeris, geodesy, orbits
 from renderer.physics.launch.ascent import vehicle_itrs
-from renderer.scene import GroundTarget, Launch, LaunchTarget, Look, Scene
+from renderer.scene import Exposure, GroundTarget, Launch, LaunchTarget, Look, Scene
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -73,6 +76,10 @@ class Timeline:
     vehicles_km: FloatArray
     camera_spin_rad_s: FloatArray
     exposure_s: FloatArray
+    # A scene with camera keyframes: each instant's field of view and exposure; None
+    # where the camera's are fixed (scene.camera.fov_deg and .exposure).
+    fov_deg: FloatArray | None = None
+    exposures: tuple[Exposure, ...] | None = None
 
     def __len__(self) -> int:
         return int(self.sim_s.shape[0])
@@ -105,7 +112,7 @@ def subframe_sim_seconds(scene: Scene, k: float) -> FloatArray:
     return centre + open_s * slices
 
 
-def exposure_window_s(scene: Scene) -> float:
+def exposure_window_s(scene: Scene, shutter_s: float | None = None) -> float:
     """Simulated seconds of light one drawn instant collects: its shutter time.
 
     A time-lapse camera exposes each frame for ``shutter_s`` of real time, but never
@@ -118,7 +125,8 @@ def exposure_window_s(scene: Scene) -> float:
     samples = max(1, int(blur.samples))
     if samples > 1:
         return scene.time.speed * (blur.shutter_angle_deg / 360.0) / scene.output.fps / samples
-    return min(scene.camera.exposure.shutter_s, scene.time.speed / scene.output.fps)
+    shutter = scene.camera.exposure.shutter_s if shutter_s is None else shutter_s
+    return min(shutter, scene.time.speed / scene.output.fps)
 
 
 # ---------------------------------------------------------------------------
@@ -217,16 +225,17 @@ def project_to_pixels(
     forward: FloatArray,
     width: int,
     height: int,
-    fov_deg: float,
+    fov_deg: float | FloatArray,
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
     """Pinhole projection of world points (GCRS km, ``(N, 3)``) to pixels, one per row.
 
     Returns ``(px, py, in_front)``: px from the left edge, py from the BOTTOM edge (GL
     convention, as in the module docstring), and whether the point is ahead of the camera.
+    ``fov_deg`` may be one per row (a keyframed camera's ``Timeline.fov_deg``).
     """
     rel = points_km - camera_pos_km
     z = np.sum(rel * forward, axis=-1)
-    f = (width / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
+    f = (width / 2.0) / np.tan(np.radians(fov_deg) / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         px = width / 2.0 + f * np.sum(rel * right, axis=-1) / z
         py = height / 2.0 + f * np.sum(rel * up, axis=-1) / z
@@ -251,22 +260,17 @@ def _pad_gcrs_km(launch: Launch, m: FloatArray) -> FloatArray:
     return ephemeris.itrs_to_gcrs(m, np.broadcast_to(pad, (m.shape[0], 3)))
 
 
-def _camera_basis(
+def _aim_gcrs_km(
     scene: Scene,
-    pos: FloatArray,
-    vel: FloatArray,
+    target: GroundTarget | LaunchTarget,
     m: FloatArray,
     vehicles: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    look: Look = scene.camera.look
-    up, forward, right = local_frame(pos, vel)
-    target = look.target
-    if target is None:
-        return look_azel(up, forward, right, look.azimuth_deg, look.elevation_deg, look.roll_deg)
+) -> FloatArray:
+    """Where a look's target is, GCRS km ``(N, 3)``."""
     if isinstance(target, GroundTarget):
         ground = geodesy.geodetic_to_itrs(target.lat_deg, target.lon_deg, 0.0)
-        aim = ephemeris.itrs_to_gcrs(m, np.broadcast_to(ground, (m.shape[0], 3)))
-    elif isinstance(target, LaunchTarget):
+        return ephemeris.itrs_to_gcrs(m, np.broadcast_to(ground, (m.shape[0], 3)))
+    if isinstance(target, LaunchTarget):
         if not 1 <= target.index <= len(scene.launches):
             raise ValueError(
                 f"camera.look.target launch:{target.index}: the scene has "
@@ -275,10 +279,75 @@ def _camera_basis(
         i = target.index - 1
         # Before lift-off (or without a vehicle model) the camera waits on the pad.
         pad = _pad_gcrs_km(scene.launches[i], m)
-        aim = np.where(np.isnan(vehicles[i]).any(axis=-1, keepdims=True), pad, vehicles[i])
-    else:
-        raise TypeError(f"unknown look target {type(target).__name__}")
-    return look_toward(pos, aim, up, forward, look.roll_deg)
+        return np.where(np.isnan(vehicles[i]).any(axis=-1, keepdims=True), pad, vehicles[i])
+    raise TypeError(f"unknown look target {type(target).__name__}")
+
+
+def _look_basis(
+    scene: Scene,
+    look: Look,
+    pos: FloatArray,
+    m: FloatArray,
+    vehicles: FloatArray,
+    local: tuple[FloatArray, FloatArray, FloatArray],
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Camera ``(right, up, forward)`` of one look, ``(N, 3)``; ``local`` is the orbit's
+    local frame ``(up, forward, right)`` at each instant."""
+    up, forward, right = local
+    target = look.target
+    if target is None:
+        return look_azel(up, forward, right, look.azimuth_deg, look.elevation_deg, look.roll_deg)
+    aim = _aim_gcrs_km(scene, target, m, vehicles)
+    if look.offset_azimuth_deg == 0.0 and look.offset_elevation_deg == 0.0:
+        return look_toward(pos, aim, up, forward, look.roll_deg)
+    # Offsets: the target's own azimuth and elevation in the local frame, plus the offsets.
+    d = _unit(aim - pos)
+    az = np.arctan2(_dot(d, right), _dot(d, forward)) + math.radians(look.offset_azimuth_deg)
+    el = np.arcsin(np.clip(_dot(d, up), -1.0, 1.0)) + math.radians(look.offset_elevation_deg)
+    h = np.cos(az) * forward + np.sin(az) * right
+    view = np.cos(el) * h + np.sin(el) * up
+    up0 = np.cos(el) * up - np.sin(el) * h
+    right0 = np.cos(az) * right - np.sin(az) * forward
+    cam_right, cam_up = apply_roll(right0, up0, look.roll_deg)
+    return cam_right, cam_up, view
+
+
+def _camera_basis(
+    scene: Scene,
+    pos: FloatArray,
+    vel: FloatArray,
+    m: FloatArray,
+    vehicles: FloatArray,
+    video_s: FloatArray,
+    centre_s: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The camera basis at each instant: the look, or between two keys' looks the turn
+    from one to the other (renderer/camera_moves.py).  Each key's look is evaluated at
+    the instant itself, so a target stays a moving target through a move."""
+    local = local_frame(pos, vel)
+    camera = scene.camera
+    if not camera.keyframes:
+        return _look_basis(scene, camera.look, pos, m, vehicles, local)
+    keys = camera_moves.camera_keys(camera)
+    idx, w = camera_moves.segments(keys, video_s, centre_s)
+    nxt = np.minimum(idx + 1, len(keys) - 1)
+    b0 = tuple(np.empty_like(pos) for _ in range(3))
+    b1 = tuple(np.empty_like(pos) for _ in range(3))
+    for k, key in enumerate(keys):
+        for which, rows in ((b0, idx == k), (b1, nxt == k)):
+            if not np.any(rows):
+                continue
+            part = _look_basis(
+                scene,
+                key.look,
+                pos[rows],
+                m[rows],
+                vehicles[:, rows],
+                (local[0][rows], local[1][rows], local[2][rows]),
+            )
+            for dst, src in zip(which, part, strict=True):
+                dst[rows] = src
+    return camera_moves.slerp_basis(b0, b1, w)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------
@@ -290,6 +359,18 @@ def _camera_basis(
 # the basis turns by ~1e-3 rad/s on an orbit, so the error (~h^2 of the second
 # derivative) is far below a pixel's worth over any exposure.
 _SPIN_STEP_S = 0.5
+# A camera move is differenced over at most this fraction of its shortest segment, so
+# that a short, fast pan is not averaged away.
+_SPIN_STEP_OF_SEGMENT = 0.05
+
+
+def _spin_step_s(scene: Scene) -> float:
+    """Half the step (simulated s) of the spin's central difference for ``scene``."""
+    keys = camera_moves.camera_keys(scene.camera)
+    if len(keys) < 2:
+        return _SPIN_STEP_S
+    shortest = min(b.t_s - a.t_s for a, b in zip(keys, keys[1:], strict=False))
+    return min(_SPIN_STEP_S, _SPIN_STEP_OF_SEGMENT * shortest * scene.time.speed)
 
 
 def _spin_rad_s(
@@ -299,14 +380,21 @@ def _spin_rad_s(
 ) -> FloatArray:
     """Angular velocity (rad/s, (N, 3)) turning the basis ``before`` into ``after`` in ``dt``.
 
-    With B the matrix of the basis vectors as columns, B1 B0^T is the rotation between
-    them, I + [w dt x] to first order: w is read from its antisymmetric part.
+    With B the matrix of the basis vectors as columns, R = B1 B0^T is the rotation
+    between them: a turn by angle t about the unit axis k has antisymmetric part
+    (R - R^T) / 2 = sin t [k x] and trace 1 + 2 cos t, so w = t k / dt with
+    t = atan2(sin t, cos t), exact for a steady turn however far it goes in dt.
     """
     b0 = np.stack(before, axis=-1)
     b1 = np.stack(after, axis=-1)
     r = b1 @ np.swapaxes(b0, -1, -2)
     a = 0.5 * (r - np.swapaxes(r, -1, -2))
-    return np.stack([a[:, 2, 1], a[:, 0, 2], a[:, 1, 0]], axis=-1) / dt
+    sin_k = np.stack([a[:, 2, 1], a[:, 0, 2], a[:, 1, 0]], axis=-1)
+    sin_t = np.linalg.norm(sin_k, axis=-1, keepdims=True)
+    cos_t = 0.5 * (np.trace(r, axis1=-2, axis2=-1)[:, None] - 1.0)
+    angle = np.arctan2(sin_t, cos_t)
+    scale = np.where(sin_t > 0.0, angle / np.where(sin_t > 0.0, sin_t, 1.0), 1.0)
+    return sin_k * scale / dt
 
 
 def build_timeline(scene: Scene, sim_s: npt.ArrayLike) -> Timeline:
@@ -317,7 +405,7 @@ def build_timeline(scene: Scene, sim_s: npt.ArrayLike) -> Timeline:
     seconds = np.atleast_1d(np.asarray(sim_s, dtype=np.float64)).copy()
     n = seconds.shape[0]
     # Each instant and its neighbours half a step either side, for the camera's spin.
-    h = _SPIN_STEP_S
+    h = _spin_step_s(scene)
     every = np.concatenate([seconds, seconds - h, seconds + h])
     t_all = ephemeris.times(scene.time.start_utc, every)
     m_all = ephemeris.itrs_from_gcrs(t_all)
@@ -325,7 +413,9 @@ def build_timeline(scene: Scene, sim_s: npt.ArrayLike) -> Timeline:
     vehicles_all = np.full((len(scene.launches), 3 * n, 3), np.nan)
     for i, launch in enumerate(scene.launches):
         vehicles_all[i] = _vehicle_gcrs_km(launch, t_all, m_all)
-    basis = _camera_basis(scene, pos_all, vel_all, m_all, vehicles_all)
+    video_all = every / scene.time.speed
+    centre = np.tile(seconds, 3) / scene.time.speed
+    basis = _camera_basis(scene, pos_all, vel_all, m_all, vehicles_all, video_all, centre)
     right, up, forward = (b[:n] for b in basis)
     spin = _spin_rad_s(
         tuple(b[n : 2 * n] for b in basis),  # type: ignore[arg-type]
@@ -336,6 +426,13 @@ def build_timeline(scene: Scene, sim_s: npt.ArrayLike) -> Timeline:
     m = m_all[:n]
     pos, vel = pos_all[:n], vel_all[:n]
     vehicles = vehicles_all[:, :n]
+    fov: FloatArray | None = None
+    settings: tuple[Exposure, ...] | None = None
+    if scene.camera.keyframes:
+        keys = camera_moves.camera_keys(scene.camera)
+        idx, w = camera_moves.segments(keys, seconds / scene.time.speed)
+        fov = camera_moves.fov_between(keys, idx, w)
+        settings = camera_moves.exposures(keys, idx, w)
     jd_tt = np.asarray(t.whole, dtype=np.float64) + np.asarray(t.tt_fraction, dtype=np.float64)
     return Timeline(
         sim_s=seconds,
@@ -351,5 +448,9 @@ def build_timeline(scene: Scene, sim_s: npt.ArrayLike) -> Timeline:
         moon_km=ephemeris.moon_gcrs_km(t),
         vehicles_km=vehicles,
         camera_spin_rad_s=spin,
-        exposure_s=np.full(n, exposure_window_s(scene)),
+        exposure_s=np.array([exposure_window_s(scene, e.shutter_s) for e in settings])
+        if settings is not None
+        else np.full(n, exposure_window_s(scene)),
+        fov_deg=fov,
+        exposures=settings,
     )

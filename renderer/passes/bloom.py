@@ -84,6 +84,14 @@ def glare_levels(view: View) -> list[tuple[int, float]]:
     return out
 
 
+def _component_taps(levels: list[tuple[int, float]]) -> list[list[float]]:
+    # Narrow components are inside the wide halo: 3 sigma does for them.
+    return [
+        blur_taps(sigma, 5.0 if GLARE_SIGMA_RAD[j] >= WIDE_SIGMA_RAD else 3.0)
+        for j, (_, sigma) in enumerate(levels)
+    ]
+
+
 class BloomPass:
     """Radiance in, radiance with glare out (a float texture of the view's size)."""
 
@@ -113,11 +121,7 @@ class BloomPass:
         self.clean = ctx.texture(padded, 4, dtype="f4")
         self.clean.repeat_x = self.clean.repeat_y = False
         self.clean_fbo = ctx.framebuffer(color_attachments=[self.clean])
-        # Narrow components are inside the wide halo: 3 sigma does for them.
-        self.taps = [
-            blur_taps(sigma, 5.0 if GLARE_SIGMA_RAD[j] >= WIDE_SIGMA_RAD else 3.0)
-            for j, (_, sigma) in enumerate(self.levels)
-        ]
+        self.taps = _component_taps(self.levels)
         self.tmp: dict[int, moderngl.Texture] = {}
         self.halo: dict[int, moderngl.Texture] = {}
         self.fbos: dict[int, tuple[moderngl.Framebuffer, moderngl.Framebuffer]] = {}
@@ -134,6 +138,19 @@ class BloomPass:
         self.output = ctx.texture((view.width, view.height), 4, dtype="f4")
         self.output.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.fbo = ctx.framebuffer(color_attachments=[self.output])
+
+    def refocus(self, view: View) -> bool:
+        """Aim the glare at ``view``, of the same size but another field of view, if its
+        components stay on the same mip levels (the textures are kept); False if not."""
+        levels = glare_levels(view)
+        if (view.width, view.height) != (self.view.width, self.view.height) or sorted(
+            {level for level, _ in levels}
+        ) != self.level_list:
+            return False
+        self.view = view
+        self.levels = levels
+        self.taps = _component_taps(levels)
+        return True
 
     def draw(self, hdr: moderngl.Texture) -> moderngl.Texture:
         """Apply glare to ``hdr``; returns the result (the view's size)."""

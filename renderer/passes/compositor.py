@@ -123,6 +123,13 @@ class Compositor:
         if view == self._targets_view:
             self.view = view
             return
+        old = self._targets_view
+        if (view.width, view.height) == (old.width, old.height) and (
+            self.bloom is None or self.bloom.refocus(view)
+        ):
+            # A new field of view alone (a zoom): the buffers stay, the glare re-aims.
+            self.view = self._targets_view = view
+            return
         self._release_targets()
         self._build_targets(view)
         check_gl_error(self.ctx, f"resizing the frame to {view.width}x{view.height}")
@@ -141,11 +148,20 @@ class Compositor:
         ctx.disable(moderngl.BLEND)
 
     def render(self, substates: Sequence[FrameState], frame_index: int) -> None:
-        """Draw one frame from its sub-frame states (one state when blur is off)."""
+        """Draw one frame from its sub-frame states (one state when blur is off).
+
+        A keyframed camera's field of view and exposure are the middle sub-frame's,
+        held over the frame's shutter.
+        """
+        middle = substates[len(substates) // 2]
+        if middle.fov_deg is not None and middle.fov_deg != self.view.fov_deg:
+            self.resize(View(self.view.width, self.view.height, middle.fov_deg))
         self.render_radiance(substates)
         radiance = self.bloom.draw(self.hdr) if self.bloom is not None else self.hdr
         self.ldr_fbo.use()
-        self.post.draw(radiance, frame_index, self.view.height, self.view.width)
+        self.post.draw(
+            radiance, frame_index, self.view.height, self.view.width, exposure=middle.exposure
+        )
         if self.yuv is not None:
             self.yuv.draw(self.ldr)
 

@@ -32,19 +32,27 @@ class PostPass:
         self.dither = dither
 
     def draw(
-        self, hdr: moderngl.Texture, frame_index: int, height: int, width: int | None = None
+        self,
+        hdr: moderngl.Texture,
+        frame_index: int,
+        height: int,
+        width: int | None = None,
+        *,
+        exposure: Exposure | None = None,
     ) -> None:
         """Draw into the bound 8-bit framebuffer, reading the radiance in ``hdr``.
 
         ``height`` and ``width`` are the view's (``width`` defaults to ``hdr``'s): ``hdr``
         may be padded beyond it, and rows are flipped within the view.  The width sets
-        how many photosites an output pixel gathers (the sensor noise).
+        how many photosites an output pixel gathers (the sensor noise).  ``exposure``
+        is this frame's where a keyframed camera changes it (default the camera's).
         """
         p = self.program
+        exposure = self.exposure if exposure is None else exposure
         noise = self.camera.noise if self.camera is not None else None
         set_uniform(p, "u_noise", noise is not None)
         if noise is not None:
-            model = sensor_noise(noise, self.exposure, width or hdr.width)
+            model = sensor_noise(noise, exposure, width or hdr.width)
             response = camera_response()
             set_uniform(p, "u_full_well", model.full_well_e)
             set_uniform(p, "u_read_noise", model.read_noise_e)
@@ -57,7 +65,7 @@ class PostPass:
         hdr.use(0)
         set_uniform(p, "u_hdr", 0)
         set_uniform(p, "u_height", float(height))
-        set_uniform(p, "u_exposure", 1.0 / saturation_luminance(self.exposure))
+        set_uniform(p, "u_exposure", 1.0 / saturation_luminance(exposure))
         set_uniform(p, "u_frame", frame_index & 0xFFFFFFFF)
         set_uniform(p, "u_dither", self.dither)
         tone = self.camera.tone if self.camera is not None else "camera"

@@ -77,7 +77,7 @@ class PointSources:
         self._variants: dict[int, tuple[moderngl.Program, moderngl.VertexArray]] = {}
         self.program, self.vao = self._variant(1)
         self.count = 0
-        self.cutoff = PSF_CUTOFF_OF_SATURATION * saturation_luminance(exposure)
+        self.exposure = exposure
 
     def upload(self, records: np.ndarray) -> None:
         """Replace the sources with ``records`` (INSTANCE_DTYPE)."""
@@ -105,7 +105,8 @@ class PointSources:
         set_sky_view(p, state, view)
         set_uniform(p, "u_flux_scale", weight * view.focal_px**2)
         set_uniform(p, "u_sigma_px", PSF_SIGMA_PX)
-        set_uniform(p, "u_cutoff", self.cutoff)
+        exposure = self.exposure if state.exposure is None else state.exposure
+        set_uniform(p, "u_cutoff", PSF_CUTOFF_OF_SATURATION * saturation_luminance(exposure))
         set_uniform(p, "u_max_radius_px", PSF_MAX_RADIUS_PX)
         set_uniform(p, "u_half_turn", state.camera_spin_rad_s * (0.5 * state.exposure_s))
         bind_atmosphere(p, 0)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from renderer import camera_moves
 from renderer.scene import GroundTarget, LaunchTarget, Look, Scene
 from renderer.timeline import local_frame
 
@@ -179,6 +180,7 @@ class LookEdit:
     def apply(self, scene: Scene) -> Scene:
         """``scene`` with this look and field of view (the file's where not steered)."""
         camera = scene.camera
+        # What is steered holds through the file's keyframes too: every key gets it.
         if self.azimuth_deg is not None and self.elevation_deg is not None:
             look = Look(
                 azimuth_deg=self.azimuth_deg,
@@ -186,9 +188,13 @@ class LookEdit:
                 roll_deg=camera.look.roll_deg,
                 target=None,
             )
-            camera = replace(camera, look=look)
+            keys = tuple(
+                replace(k, look=replace(look, roll_deg=k.look.roll_deg)) for k in camera.keyframes
+            )
+            camera = replace(camera, look=look, keyframes=keys)
         if self.fov_deg is not None:
-            camera = replace(camera, fov_deg=self.fov_deg)
+            keys = tuple(replace(k, fov_deg=self.fov_deg) for k in camera.keyframes)
+            camera = replace(camera, fov_deg=self.fov_deg, keyframes=keys)
         return scene if camera is scene.camera else replace(scene, camera=camera)
 
 
@@ -196,6 +202,71 @@ def _num(x: float) -> str:
     """A number for TOML: three decimals, trailing zeros dropped, never ``-0``."""
     text = f"{x:.3f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def _look_lines(look: Look) -> list[str]:
+    if isinstance(look.target, GroundTarget):
+        lines = [
+            f"target = {{ lat_deg = {_num(look.target.lat_deg)}, "
+            f"lon_deg = {_num(look.target.lon_deg)} }}"
+        ]
+    elif isinstance(look.target, LaunchTarget):
+        lines = [f'target = "launch:{look.target.index}"']
+    else:
+        lines = [f"azimuth_deg = {_num(look.azimuth_deg)}"]
+        lines.append(f"elevation_deg = {_num(look.elevation_deg)}")
+    if look.target is not None:
+        if look.offset_azimuth_deg != 0.0:
+            lines.append(f"azimuth_deg = {_num(look.offset_azimuth_deg)}")
+        if look.offset_elevation_deg != 0.0:
+            lines.append(f"elevation_deg = {_num(look.offset_elevation_deg)}")
+    lines.append(f"roll_deg = {_num(look.roll_deg)}")
+    return lines
+
+
+def look_at(
+    scene: Scene,
+    video_s: float,
+    pos_km: np.ndarray,
+    vel_km_s: np.ndarray,
+    basis: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[Look, float]:
+    """The look and field of view shown at ``video_s``, as a scene file would give them.
+
+    On a key, or where the camera holds one key's look, that key's look (a target stays
+    a target); between two keys the camera's basis (right, up, forward) at that instant,
+    read back as azimuth, elevation and roll in the local frame of the orbit state
+    ``pos_km``, ``vel_km_s``.
+    """
+    camera = scene.camera
+    if not camera.keyframes:
+        return camera.look, camera.fov_deg
+    keys = camera_moves.camera_keys(camera)
+    idx, w = camera_moves.segments(keys, np.array([video_s]))
+    fov = float(camera_moves.fov_between(keys, idx, w)[0])
+    i = int(idx[0])
+    nxt = keys[min(i + 1, len(keys) - 1)]
+    if w[0] == 0.0 or keys[i].look == nxt.look:
+        return keys[i].look, fov
+    if w[0] == 1.0:
+        return nxt.look, fov
+    local = local_frame(np.atleast_2d(pos_km), np.atleast_2d(vel_km_s))
+    az, el, roll = camera_moves.azel_roll(tuple(np.atleast_2d(b) for b in basis), local)[0]
+    return Look(azimuth_deg=float(az), elevation_deg=float(el), roll_deg=float(roll)), fov
+
+
+def keyframe_toml(look: Look, fov_deg: float, video_s: float, note: str = "") -> str:
+    """A ``[[camera.keyframe]]`` table for ``look`` and ``fov_deg`` at ``video_s`` seconds
+    of video, ready to paste among the scene file's keyframes (time order)."""
+    lines = [
+        f"# {note}" if note else "# orbitlapse preview: the current look",
+        "# a camera keyframe: paste it among the [[camera.keyframe]] tables, in time order",
+        "[[camera.keyframe]]",
+        f"t_s = {_num(video_s)}",
+        *_look_lines(look),
+        f"fov_deg = {_num(fov_deg)}",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def look_toml(scene: Scene, note: str = "") -> str:
@@ -213,16 +284,6 @@ def look_toml(scene: Scene, note: str = "") -> str:
         f"fov_deg = {_num(camera.fov_deg)}",
         "",
         "[camera.look]",
+        *_look_lines(look),
     ]
-    if isinstance(look.target, GroundTarget):
-        lines.append(
-            f"target = {{ lat_deg = {_num(look.target.lat_deg)}, "
-            f"lon_deg = {_num(look.target.lon_deg)} }}"
-        )
-    elif isinstance(look.target, LaunchTarget):
-        lines.append(f'target = "launch:{look.target.index}"')
-    else:
-        lines.append(f"azimuth_deg = {_num(look.azimuth_deg)}")
-        lines.append(f"elevation_deg = {_num(look.elevation_deg)}")
-    lines.append(f"roll_deg = {_num(look.roll_deg)}")
     return "\n".join(lines) + "\n"

@@ -29,6 +29,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("r", "reset", "back to the scene file's look and field of view, speed 1x"),
     Binding("s", "still", "save this frame as PNG at the output size, as `still` would"),
     Binding("p", "print", "print the current look as TOML lines for the scene file"),
+    Binding("k", "keyframe", "print the current look as a [[camera.keyframe]] at this time"),
     Binding("h", "hud", "show / hide the heads-up line: UTC, frame, altitude, fps, size"),
     Binding("q, escape", "quit", "close the window"),
 )
@@ -41,6 +42,7 @@ CHAR_COMMANDS = {
     "r": "reset",
     "s": "still",
     "p": "print",
+    "k": "keyframe",
     "h": "hud",
     "q": "quit",
 }

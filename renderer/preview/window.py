@@ -52,7 +52,15 @@ from renderer.gl.context import (
 )
 from renderer.output.frames import render_still, write_png
 from renderer.passes.compositor import Compositor
-from renderer.preview.controls import SPEEDS, LookEdit, Playback, azel_of, look_toml
+from renderer.preview.controls import (
+    SPEEDS,
+    LookEdit,
+    Playback,
+    azel_of,
+    keyframe_toml,
+    look_at,
+    look_toml,
+)
 from renderer.preview.hud import RED, HudLine, render_lines, resolution_line, status_line
 from renderer.preview.inputs import RELOAD_POLL_S, ControlChannel, SceneWatch
 from renderer.preview.keys import CHAR_COMMANDS
@@ -467,6 +475,8 @@ class Preview:
             extra["path"] = str(self._save_still())
         elif name == "print":
             extra["toml"] = self._print_look()
+        elif name == "keyframe":
+            extra["toml"] = self._print_keyframe()
         elif name == "hud":
             self.hud_on = not self.hud_on
             self.needs_present = True
@@ -486,21 +496,25 @@ class Preview:
         scene = self.look.apply(self.scene)
         start = self._current_azel(scene)
         _, _, vw, vh = self._viewport()
-        self.look.drag(
-            dx, dy, View(vw, vh, scene.camera.fov_deg).focal_px, start, scene.camera.look.roll_deg
-        )
+        focal = View(vw, vh, self._shown_fov(scene)).focal_px
+        self.look.drag(dx, dy, focal, start, scene.camera.look.roll_deg)
         self._view_changed()
 
     def _current_azel(self, scene: Scene) -> tuple[float, float]:
         look = scene.camera.look
-        if look.target is None:
+        if look.target is None and not scene.camera.keyframes:
             return look.azimuth_deg, look.elevation_deg
-        # A target look: where it points at the frame shown, as azimuth and elevation.
+        # A target look or a camera move: where it points at the frame shown.
         st = self._states(replace_blur_off(scene), self.playback.frame)[0]
         return azel_of(st.camera_pos_km, st.camera_vel_km_s, st.camera_forward)
 
+    def _shown_fov(self, scene: Scene) -> float:
+        """The field of view on screen: a keyframed camera's at the frame drawn."""
+        shown = self.state.fov_deg if self.state is not None else None
+        return scene.camera.fov_deg if shown is None else shown
+
     def _zoom(self, clicks: float) -> None:
-        self.look.zoom(clicks, self.look.apply(self.scene).camera.fov_deg)
+        self.look.zoom(clicks, self._shown_fov(self.look.apply(self.scene)))
         self._view_changed()
 
     def _view_changed(self) -> None:
@@ -534,6 +548,18 @@ class Preview:
         self.out.write(text)
         self.out.flush()
         self._set_note("look printed to standard output")
+        return text
+
+    def _print_keyframe(self) -> str:
+        scene, frame = self.look.apply(self.scene), self.playback.frame
+        st = self._states(replace_blur_off(scene), frame)[0]
+        basis = (st.camera_right, st.camera_up, st.camera_forward)
+        video_s = frame / scene.output.fps
+        look, fov = look_at(scene, video_s, st.camera_pos_km, st.camera_vel_km_s, basis)
+        text = keyframe_toml(look, fov, video_s, f"orbitlapse preview: {self.path.name}")
+        self.out.write(text)
+        self.out.flush()
+        self._set_note("keyframe printed to standard output")
         return text
 
     def _reply(self, command: str, extra: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
-"""The ``[camera]`` table's parsers: the orbit (TLE, TLE file, elements, over), the look,
-the exposure, motion blur, noise and glare.  TLE text is read in ``renderer.scene.tle``.
+"""The ``[camera]`` table's parsers: the orbit (TLE, TLE file, elements, over), motion
+blur, noise and glare; the look, exposure and keyframes are read by
+``renderer.scene.moves``, TLE text by ``renderer.scene.tle``.
 """
 
 from __future__ import annotations
@@ -8,9 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from renderer.physics.exposure import ev100_of
 from renderer.scene.fields import (
-    _LAUNCH_REF,
     _T,
     _Ctx,
     _fmt_num,
@@ -33,16 +32,15 @@ from renderer.scene.format_camera import (
     ORBIT,
     OVER,
 )
+from renderer.scene.moves import exposure_of, parse_keyframes, parse_look
 from renderer.scene.schema import (
-    EV100_RANGE,
+    MAX_DURATION_S,
     NOISE_DEFAULT_MIN_ISO,
     Bloom,
     Camera,
     ElementsOrbit,
     Exposure,
-    GroundTarget,
-    LaunchTarget,
-    Look,
+    Keyframe,
     MotionBlur,
     Noise,
     Orbit,
@@ -108,71 +106,24 @@ def _parse_orbit(ctx: _Ctx, cam: dict[str, Any], start_utc: datetime) -> Orbit:
     return OverOrbit(lat, lon, when, altitude, inclination, ascending)
 
 
-def _parse_look(ctx: _Ctx, tbl: dict[str, Any], n_launches: int) -> Look:
-    p = "camera.look"
-    roll = LOOK.read(ctx, tbl, p, "roll_deg")
-    if "target" not in tbl:
-        return Look(
-            azimuth_deg=_norm360(LOOK.read(ctx, tbl, p, "azimuth_deg")),
-            elevation_deg=LOOK.read(ctx, tbl, p, "elevation_deg"),
-            roll_deg=roll,
-        )
-    for key in ("azimuth_deg", "elevation_deg"):
-        if key in tbl:
-            ctx.fail(
-                _join(p, key),
-                "cannot be given with camera.look.target, which sets the pointing "
-                "(roll_deg still applies)",
-            )
-    where = _join(p, "target")
-    value = tbl["target"]
-    target: GroundTarget | LaunchTarget
-    if isinstance(value, str):
-        m = _LAUNCH_REF.fullmatch(value)
-        if m is None:
-            ctx.fail(
-                where, f'must be "launch:N" or a table {{ lat_deg, lon_deg }}, got {_got(value)}'
-            )
-        index = int(m[1])
-        if n_launches == 0:
-            ctx.fail(where, f"names launch {index}, but the scene has no [[launch]] entries")
-        if not 1 <= index <= n_launches:
-            ctx.fail(
-                where,
-                f'must name a launch from 1 to {n_launches} ("launch:1"), got {_got(value)}',
-            )
-        target = LaunchTarget(index)
-    elif isinstance(value, dict):
-        target = GroundTarget(*_latlon(ctx, value, where))
-    else:
-        ctx.fail(where, f'must be "launch:N" or a table {{ lat_deg, lon_deg }}, got {_got(value)}')
-    return Look(roll_deg=roll, target=target)
-
-
-def _parse_exposure(ctx: _Ctx, tbl: dict[str, Any]) -> Exposure:
-    p = "camera.exposure"
-    iso = EXPOSURE.read(ctx, tbl, p, "iso")
-    shutter = EXPOSURE.read(ctx, tbl, p, "shutter_s")
-    f_number = EXPOSURE.read(ctx, tbl, p, "f_number")
-    given = EXPOSURE.read(ctx, tbl, p, "ev100")
-    if given is None:
-        ev = ev100_of(iso, shutter, f_number)
-        lo, hi = EV100_RANGE
-        if not lo <= ev <= hi:  # False for NaN as well
-            ctx.fail(
-                p,
-                f"iso, shutter_s and f_number give EV100 {ev:.1f}, outside the usable "
-                f"{_fmt_num(lo)} to {_fmt_num(hi)}",
-            )
-    return Exposure(iso, shutter, f_number, given)
-
-
-def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int, start_utc: datetime) -> Camera:
+def _parse_camera(
+    ctx: _Ctx,
+    cam: dict[str, Any],
+    n_launches: int,
+    start_utc: datetime,
+    duration_s: float = MAX_DURATION_S,
+) -> Camera:
     p = "camera"
     fov = CAMERA.read(ctx, cam, p, "fov_deg")
     orbit = _parse_orbit(ctx, cam, start_utc)
-    look = _parse_look(ctx, _sub(ctx, cam, p, "look", LOOK.names), n_launches)
-    exposure = _parse_exposure(ctx, _sub(ctx, cam, p, "exposure", EXPOSURE.names))
+    look = parse_look(ctx, _sub(ctx, cam, p, "look", LOOK.names), n_launches)
+    exposure = exposure_of(
+        ctx, _sub(ctx, cam, p, "exposure", EXPOSURE.names), "camera.exposure", Exposure()
+    )
+    keyframes: tuple[Keyframe, ...] = ()
+    if "keyframe" in cam:
+        base = Keyframe(0.0, look, fov, exposure)
+        keyframes = parse_keyframes(ctx, cam["keyframe"], base, duration_s, n_launches)
     blur_tbl = _sub(ctx, cam, p, "motion_blur", MOTION_BLUR.names)
     bp = "camera.motion_blur"
     blur = MotionBlur(
@@ -191,7 +142,7 @@ def _parse_camera(ctx: _Ctx, cam: dict[str, Any], n_launches: int, start_utc: da
         lambda t, w: Bloom(BLOOM.read(ctx, _table(ctx, t, w, BLOOM.names), w, "fraction")),
     )
     tone = CAMERA.read(ctx, cam, p, "tone")
-    return Camera(orbit, fov, look, exposure, blur, noise, bloom, tone)
+    return Camera(orbit, fov, look, exposure, blur, noise, bloom, tone, keyframes)
 
 
 def _optional_layer(

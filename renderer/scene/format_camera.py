@@ -17,7 +17,10 @@ from renderer.scene.fields import (
 )
 from renderer.scene.keys import Key, Kind, Table, default_of
 from renderer.scene.schema import (
+    EASINGS,
     EV100_RANGE,
+    MAX_DURATION_S,
+    MAX_KEYFRAMES,
     MAX_LAUNCHES,
     MAX_MOTION_BLUR_SAMPLES,
     NOISE_DEFAULT_MIN_ISO,
@@ -25,11 +28,17 @@ from renderer.scene.schema import (
     Bloom,
     Camera,
     Exposure,
+    Keyframe,
     Look,
     MotionBlur,
     Noise,
     OverOrbit,
 )
+
+# An offset from a target may tip the view past the zenith or nadir, but no further than
+# half a turn: beyond that the same view has a shorter name.
+_OFFSET_ELEVATION = _Range(-180.0, 180.0)
+_FOV = _Range(1.0, 170.0)
 
 # "launch:N" for N from 1 to the most launches a scene may have (leading zeros allowed,
 # nine digits in all, as renderer.scene.fields reads it).
@@ -176,9 +185,10 @@ LOOK = Table(
         Key(
             "elevation_deg",
             "number",
-            "Above the local horizontal: -90 nadir, 90 zenith.",
+            "Above the local horizontal: -90 nadir, 90 zenith; with a target, an offset "
+            "from it of -180 to 180.",
             "deg",
-            _LATITUDE,
+            _OFFSET_ELEVATION,
             default_of(Look, "elevation_deg"),
         ),
         Key(
@@ -192,19 +202,18 @@ LOOK = Table(
         Key(
             "target",
             "name_or_table",
-            'Instead of azimuth and elevation: "launch:N" keeps launch N centred, '
-            "{ lat_deg, lon_deg } a ground point.",
+            '"launch:N" keeps launch N centred, { lat_deg, lon_deg } a ground point; '
+            "azimuth_deg and elevation_deg then turn the view away from it.",
             default=None,
             table=LATLON,
             shape={"pattern": _LAUNCH_REF_PATTERN},
         ),
     ),
     rules=(
+        # Without a target, elevation is a direction: -90 to 90.
         {
-            "if": {"required": ["target"]},
-            "then": {
-                "not": {"anyOf": [{"required": ["azimuth_deg"]}, {"required": ["elevation_deg"]}]}
-            },
+            "if": {"not": {"required": ["target"]}},
+            "then": {"properties": {"elevation_deg": {"minimum": -90, "maximum": 90}}},
         },
     ),
 )
@@ -322,6 +331,64 @@ BLOOM = Table(
     ),
 )
 
+
+def _carried(name: str, kind: Kind, doc: str, unit: str, rng: _Range) -> Key:
+    # A keyframe's value carries over from the key before it when left out.
+    return Key(name, kind, doc, unit, rng, default=None, default_text="the keyframe before's")
+
+
+KEYFRAME = Table(
+    "camera.keyframe",
+    "A camera keyframe: at t_s of video, the look, field of view and exposure given here "
+    "(the rest carried over), reached from the key before with that key's easing.",
+    (
+        Key(
+            "t_s",
+            "number",
+            "When, in seconds of video, up to output.duration_s.",
+            "s",
+            _Range(0.0, MAX_DURATION_S),
+        ),
+        _carried("azimuth_deg", "number", LOOK["azimuth_deg"].doc, "deg", _ANY),
+        _carried("elevation_deg", "number", LOOK["elevation_deg"].doc, "deg", _OFFSET_ELEVATION),
+        _carried("roll_deg", "number", LOOK["roll_deg"].doc, "deg", _ANY),
+        Key(
+            "target",
+            "custom",
+            LOOK["target"].doc + " false returns to plain azimuth and elevation.",
+            default=None,
+            default_text="the keyframe before's",
+            shape={
+                "anyOf": [
+                    {"type": "string", "pattern": _LAUNCH_REF_PATTERN},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "lat_deg": {"type": "number", "minimum": -90, "maximum": 90},
+                            "lon_deg": {"type": "number", "minimum": -180, "maximum": 360},
+                        },
+                        "required": ["lat_deg", "lon_deg"],
+                        "additionalProperties": False,
+                    },
+                    {"enum": [False]},
+                ]
+            },
+        ),
+        _carried("fov_deg", "number", "Horizontal field of view.", "deg", _FOV),
+        _carried("iso", "number", EXPOSURE["iso"].doc, "ISO", _POSITIVE),
+        _carried("shutter_s", "number", EXPOSURE["shutter_s"].doc, "s", _POSITIVE),
+        _carried("f_number", "number", EXPOSURE["f_number"].doc, "f-number", _POSITIVE),
+        _carried("ev100", "number", EXPOSURE["ev100"].doc, "EV", _Range(*EV100_RANGE)),
+        Key(
+            "ease",
+            "choice",
+            "How the move that starts at this key runs to the next.",
+            choices=EASINGS,
+            default=default_of(Keyframe, "ease"),
+        ),
+    ),
+)
+
 CAMERA = Table(
     "camera",
     "The camera: its orbit, pointing, lens, exposure and sensor.",
@@ -331,12 +398,20 @@ CAMERA = Table(
             "number",
             "Horizontal field of view of the pinhole camera.",
             "deg",
-            _Range(1.0, 170.0),
+            _FOV,
             default_of(Camera, "fov_deg"),
         ),
         Key("orbit", "table", ORBIT.doc, table=ORBIT),
         Key("look", "table", LOOK.doc, table=LOOK, default={}),
         Key("exposure", "table", EXPOSURE.doc, table=EXPOSURE, default={}),
+        Key(
+            "keyframe",
+            "tables",
+            "Camera moves, written [[camera.keyframe]], in time order.",
+            table=KEYFRAME,
+            max_items=MAX_KEYFRAMES,
+            default=(),
+        ),
         Key("motion_blur", "table", MOTION_BLUR.doc, table=MOTION_BLUR, default={}),
         Key(
             "noise",

@@ -115,12 +115,20 @@ class LaunchTarget:
 
 @dataclass(frozen=True)
 class Look:
-    """``[camera.look]``: pointing in the orbit's local frame (see docs/scenes.md)."""
+    """``[camera.look]``: pointing in the orbit's local frame (see docs/scenes.md).
+
+    Without a target, ``azimuth_deg`` and ``elevation_deg`` are the view axis's
+    direction.  With one, the file's ``azimuth_deg`` and ``elevation_deg`` are read
+    into ``offset_azimuth_deg`` and ``offset_elevation_deg``: turns from the target's
+    own azimuth and elevation in the same local frame.
+    """
 
     azimuth_deg: float = 0.0
     elevation_deg: float = -20.0
     roll_deg: float = 0.0
     target: GroundTarget | LaunchTarget | None = None
+    offset_azimuth_deg: float = 0.0
+    offset_elevation_deg: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,26 @@ class Exposure:
     shutter_s: float = 0.5
     f_number: float = 1.4
     ev100: float | None = None
+
+
+# ``ease`` of a camera keyframe: how the segment that starts at it moves (docs/scenes.md).
+EASINGS = ("linear", "smooth", "ease-in", "ease-out", "hold")
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    """``[[camera.keyframe]]``: the camera at ``t_s`` seconds of video.
+
+    Every value is complete: what the key does not give is carried over from the key
+    before it (the first key's from ``[camera]``, ``[camera.look]`` and
+    ``[camera.exposure]``).  ``ease`` shapes the segment from this key to the next.
+    """
+
+    t_s: float
+    look: Look
+    fov_deg: float
+    exposure: Exposure
+    ease: str = "smooth"  # one of EASINGS
 
 
 @dataclass(frozen=True)
@@ -186,6 +214,8 @@ class Camera:
     noise: Noise | None = None
     bloom: Bloom | None = field(default_factory=Bloom)
     tone: str = "camera"  # one of TONE_CURVES
+    # Camera moves over video time, strictly increasing in t_s; empty: a fixed camera.
+    keyframes: tuple[Keyframe, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -338,6 +368,8 @@ MAX_ORBIT_ALTITUDE_KM = 100000.0
 MAX_AIRGLOW_LAYERS = 8  # so the airglow pass can use a fixed-size uniform array
 MAX_MOTION_BLUR_SAMPLES = 64
 MAX_STAGE_COUNT = 64
+# Each key adds one look to evaluate per frame: a few dozen make any camera move.
+MAX_KEYFRAMES = 256
 EV100_RANGE = (-20.0, 30.0)  # far beyond any real night (-5) or sunlit (15) exposure
 # Without a [camera.noise] key, noise is on when the exposure names an ISO this high or
 # higher (high-ISO frames shimmer with grain); an exposure given as ev100 alone names none.

@@ -565,7 +565,11 @@ def _build(ctx: _Ctx, doc: dict[str, Any], source: Path) -> Scene:
     output = _parse_output(ctx, _sub(ctx, doc, "", "output", OUTPUT.names), source)
     launches = _parse_launches(ctx, doc)
     camera = _parse_camera(
-        ctx, _sub(ctx, doc, "", "camera", CAMERA.names), len(launches), time_spec.start_utc
+        ctx,
+        _sub(ctx, doc, "", "camera", CAMERA.names),
+        len(launches),
+        time_spec.start_utc,
+        output.duration_s,
     )
     earth = _parse_earth(ctx, _sub(ctx, doc, "", "earth", EARTH.names))
     stars = _parse_stars(ctx, doc)

@@ -12,12 +12,27 @@ from renderer.scene.schema import (
     ElementsOrbit,
     GroundTarget,
     Launch,
-    LaunchTarget,
+    Look,
     Orbit,
     Scene,
     TleOrbit,
 )
 from renderer.scene.tle import tle_epoch
+
+
+def _describe_look(look: Look) -> str:
+    if look.target is None:
+        return f"azimuth {look.azimuth_deg:g} deg, elevation {look.elevation_deg:g} deg"
+    if isinstance(look.target, GroundTarget):
+        aim = f"keeps {_fmt_latlon(look.target.lat_deg, look.target.lon_deg)} centred"
+    else:
+        aim = f"keeps launch {look.target.index} centred"
+    if look.offset_azimuth_deg or look.offset_elevation_deg:
+        aim = (
+            f"{aim.replace(' centred', '')} offset by azimuth {look.offset_azimuth_deg:g} deg, "
+            f"elevation {look.offset_elevation_deg:g} deg"
+        )
+    return aim
 
 
 def _fmt_span(seconds: float) -> str:
@@ -105,13 +120,13 @@ def describe(scene: Scene) -> str:
     )
     rows.append(("orbit", _describe_orbit(cam.orbit, t.start_utc)))
     look = cam.look
-    if isinstance(look.target, GroundTarget):
-        aim = f"keeps {_fmt_latlon(look.target.lat_deg, look.target.lon_deg)} centred"
-    elif isinstance(look.target, LaunchTarget):
-        aim = f"keeps launch {look.target.index} centred"
-    else:
-        aim = f"azimuth {look.azimuth_deg:g} deg, elevation {look.elevation_deg:g} deg"
-    rows.append(("look", f"{aim}, roll {look.roll_deg:g} deg, field of view {cam.fov_deg:g} deg"))
+    rows.append(
+        (
+            "look",
+            f"{_describe_look(look)}, roll {look.roll_deg:g} deg, "
+            f"field of view {cam.fov_deg:g} deg",
+        )
+    )
     exp = cam.exposure
     how = (
         "given"
@@ -125,6 +140,16 @@ def describe(scene: Scene) -> str:
         else f"motion blur {blur.samples} samples over a {blur.shutter_angle_deg:g} deg shutter"
     )
     rows.append(("exposure", f"EV100 {ev100(exp):.2f} ({how}); {blurred}"))
+    for i, key in enumerate(cam.keyframes, 1):
+        k_exp = key.exposure
+        rows.append(
+            (
+                f"keyframe {i}",
+                f"at {key.t_s:g} s: {_describe_look(key.look)}, roll {key.look.roll_deg:g} deg, "
+                f"field of view {key.fov_deg:g} deg, EV100 {ev100(k_exp):.2f}; "
+                + (f"{key.ease} to the next" if i < len(cam.keyframes) else "held to the end"),
+            )
+        )
     e = scene.earth
     on: list[str] = []
     if e.day is not None:

@@ -13,12 +13,20 @@ import numpy as np
 import pytest
 
 from renderer.frame_state import View
-from renderer.preview.controls import SPEEDS, LookEdit, Playback, azel_of, look_toml
+from renderer.preview.controls import (
+    SPEEDS,
+    LookEdit,
+    Playback,
+    azel_of,
+    keyframe_toml,
+    look_at,
+    look_toml,
+)
 from renderer.preview.inputs import SceneWatch
 from renderer.preview.keys import BINDINGS, CHAR_COMMANDS, controls_help
 from renderer.preview.size import MIN_INTERNAL_WIDTH, AdaptiveSize, default_window_size, letterbox
 from renderer.scene import loads_scene
-from renderer.timeline import local_frame, look_azel
+from renderer.timeline import build_timeline, local_frame, look_azel
 from tests.preview.conftest import REPO
 from tests.preview.earth_in_image import DAY_SCENE
 
@@ -272,3 +280,36 @@ def test_first_drag_from_a_target_look_starts_where_the_target_look_points():
     steered = build_timeline(look.apply(scene), np.array([5.0]))
     for axis in ("camera_forward", "camera_right", "camera_up"):
         assert np.allclose(getattr(steered, axis), getattr(tl, axis), atol=1e-9), axis
+
+
+PAN_KEYS = """
+[[camera.keyframe]]
+t_s = 0.4
+ease = "linear"
+
+[[camera.keyframe]]
+t_s = 1.6
+azimuth_deg = 70
+elevation_deg = -50
+roll_deg = 10
+fov_deg = 40
+"""
+
+
+@pytest.mark.parametrize("video_s", [0.2, 0.4, 0.9, 1.6, 1.9])
+def test_printed_keyframe_pastes_to_the_camera_shown(video_s):
+    """``k`` on a keyframed scene: the printed key, pasted into the scene without its
+    keys, gives at that instant the camera basis and field of view that were shown."""
+    scene = loads_scene(DAY_SCENE + PAN_KEYS)
+    sim = np.array([video_s * scene.time.speed])
+    shown = build_timeline(scene, sim)
+    basis = (shown.camera_right[0], shown.camera_up[0], shown.camera_forward[0])
+    look, fov = look_at(scene, video_s, shown.camera_pos_km[0], shown.camera_vel_km_s[0], basis)
+    text = keyframe_toml(look, fov, video_s, "test")
+    assert text.splitlines().count("[[camera.keyframe]]") == 1 and f"t_s = {video_s:g}\n" in text
+    pasted = loads_scene(DAY_SCENE + "\n" + text)
+    again = build_timeline(pasted, sim)
+    for name in ("camera_right", "camera_up", "camera_forward"):
+        np.testing.assert_allclose(getattr(again, name), getattr(shown, name), atol=2e-5)
+    assert again.fov_deg is not None and shown.fov_deg is not None
+    assert again.fov_deg[0] == pytest.approx(shown.fov_deg[0], abs=5e-4)

@@ -115,3 +115,28 @@ def test_slow_machine_lowers_internal_resolution(preview, tmp_path, artifacts):
     Image.fromarray(shot).save(artifacts / "preview_lowered.png")
     assert shot.shape == (360, 640, 3)
     assert_day_earth(shot, "upscaled window")
+
+
+def test_printed_keyframe_pasted_into_the_scene_gives_the_same_picture(preview, tmp_path):
+    """``k`` half way through a pan: the printed [[camera.keyframe]], pasted into the
+    scene without its moves, draws the frame that was shown."""
+    from tests.preview.test_controls import PAN_KEYS
+
+    path = tmp_path / "pan.toml"
+    path.write_text(DAY_SCENE + PAN_KEYS)
+    p = preview(path, "--paused", "--width", "320")
+    p.request("hud")
+    p.request("step 9")  # 0.9 s: between the keys at 0.4 and 1.6 s
+    shown = p.grab()
+    text = p.request("keyframe")["toml"]
+    assert text in "".join(p.printed)  # K writes the same lines to standard output
+    (key,) = tomllib.loads(text)["camera"]["keyframe"]
+    assert key["t_s"] == 0.9 and 40.0 < key["fov_deg"] < 60.0
+
+    path.write_text(DAY_SCENE + "\n" + text)
+    s = p.wait_for(lambda s: s["reloads"] == 1, "the pasted keyframe to be reloaded")
+    assert s["error"] is None and s["frame"] == 9
+    again = p.grab()
+    diff = np.abs(again.astype(int) - shown.astype(int))
+    assert diff.mean() < 1.0, f"pasted keyframe draws a different picture (mean diff {diff.mean()})"
+    assert luminance(shown).mean() > 50.0  # and not because both are black

@@ -249,6 +249,9 @@ def _placed(table: str) -> tuple[dict[str, Any], str]:
         return doc, "launch[1].vehicle.stages[1]"
     if table == "launch":
         return doc, "launch[1]"
+    if table == "camera.keyframe":
+        doc["camera"]["keyframe"] = [{"t_s": 1.0}]
+        return doc, "camera.keyframe[1]"
     if table == "{ lat_deg, lon_deg }":
         return doc, "launch[1].site"
     if table == "camera.look":
