@@ -31,6 +31,7 @@ from typing import Protocol
 from renderer import __version__
 from renderer.assets import assets_dir, shaders_dir
 from renderer.errors import RenderError
+from renderer.output.codecs import writes_folder
 from renderer.output.ffmpeg import choose_encoder, frame_rate
 from renderer.output.files import remove_own_frames, remove_stale_work
 from renderer.output.join import join_parts, part_tag
@@ -154,7 +155,7 @@ def plan_chunks(scene: Scene, frames: range, chunk_frames: int, encoder: str) ->
     out = scene.output
     key = scene_key(scene)
     folder = chunk_folder(Path(out.path))
-    suffix = "" if out.codec == "png" else Path(out.path).suffix
+    suffix = "" if writes_folder(out.codec) else Path(out.path).suffix
     chunks = []
     for first in range(frames.start, frames.stop, chunk_frames):
         part = range(first, min(first + chunk_frames, frames.stop))
@@ -277,7 +278,7 @@ def _render_here(plan: Plan, todo: list[Chunk], *, quiet: bool) -> None:
                 on_frame=tick,
                 frames=chunk.frames,
                 encoder=plan.encoder,
-                metadata=None if plan.scene.output.codec == "png" else plan.tags(chunk),
+                metadata=None if writes_folder(plan.scene.output.codec) else plan.tags(chunk),
                 compositor=comp,
             )
             base += len(chunk.frames)
