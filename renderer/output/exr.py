@@ -18,8 +18,10 @@ the way the video writer publishes a PNG folder (``renderer/output/files.py``).
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
@@ -45,7 +47,10 @@ LINES_PER_BLOCK = 16
 HALF_MAX = 65504.0
 #: sRGB / BT.709 primaries and D65 white, CIE 1931 xy: the frames' colour space.
 SRGB_CHROMATICITIES = (0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290)
-_ZLIB_LEVEL = 4  # most of level 9's gain on noisy frames at a fraction of its time
+# Level 1: on the flagship's grainy frames 1.5 % larger than level 4 in 60 % of its time.
+_ZLIB_LEVEL = 1
+# zlib lets go of the interpreter while it compresses: blocks compress side by side.
+_THREADS = max(1, min(8, os.cpu_count() or 1))
 _CHANNELS = ("B", "G", "R")  # the header lists channels sorted by name
 
 
@@ -96,10 +101,11 @@ def encode_exr(rgb: NDArray[np.floating], white_luminance: float) -> bytes:
     # Per scanline: the B row, the G row, the R row.
     planar = np.ascontiguousarray(clean[:, :, ::-1].transpose(0, 2, 1)).astype("<f2")
     header = _header(width, height, white_luminance)
-    blocks = []
-    for y in range(0, height, LINES_PER_BLOCK):
-        payload = _zip_block(planar[y : y + LINES_PER_BLOCK].tobytes())
-        blocks.append(struct.pack("<ii", y, len(payload)) + payload)
+    starts = range(0, height, LINES_PER_BLOCK)
+    raws = [planar[y : y + LINES_PER_BLOCK].tobytes() for y in starts]
+    with ThreadPoolExecutor(_THREADS) as pool:
+        payloads = list(pool.map(_zip_block, raws))
+    blocks = [struct.pack("<ii", y, len(p)) + p for y, p in zip(starts, payloads, strict=True)]
     offsets = []
     at = len(header) + 8 * len(blocks)
     for block in blocks:
