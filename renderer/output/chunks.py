@@ -151,14 +151,20 @@ def _hash_file(h: hashlib._Hash, path: Path) -> None:
 
 
 def plan_chunks(scene: Scene, frames: range, chunk_frames: int, encoder: str) -> Plan:
-    """Split ``frames`` into chunks of ``chunk_frames`` kept beside the scene's output."""
+    """Split ``frames`` into chunks kept beside the scene's output, cut at the multiples
+    of ``chunk_frames`` (absolute frame numbers): a range that starts or ends between
+    them has a shorter chunk there, and the chunks of any range of a scene are the same
+    files as those of the whole video where they cover the same frames, so a range
+    rendered to the same name reuses what an interrupted whole render left, and back."""
     out = scene.output
     key = scene_key(scene)
     folder = chunk_folder(Path(out.path))
     suffix = "" if writes_folder(out.codec) else Path(out.path).suffix
     chunks = []
-    for first in range(frames.start, frames.stop, chunk_frames):
-        part = range(first, min(first + chunk_frames, frames.stop))
+    cuts = range((frames.start // chunk_frames + 1) * chunk_frames, frames.stop, chunk_frames)
+    edges = [frames.start, *cuts, frames.stop]
+    for first, stop in zip(edges, edges[1:], strict=False):
+        part = range(first, stop)
         digest = hashlib.sha256(f"{key} {encoder} {out.crf} {part}".encode()).hexdigest()[:16]
         name = f"{part.start:07d}-{part.stop:07d}-{digest}{suffix}"
         chunks.append(Chunk(part, folder / name))

@@ -74,16 +74,25 @@ def test_start_past_the_end_with_duration_lengthens_the_video(tmp_path):
     assert frame_names(tmp_path / "past") == [f"frame_{k:06d}.png" for k in (19, 20, 21)]
 
 
-def test_a_start_range_resumes_from_its_own_chunks(tmp_path):
+def test_chunks_lie_on_one_grid_so_ranges_and_whole_renders_share_them(tmp_path):
     scene = tiny_scene(tmp_path)
-    args = ["render", str(scene), "--start", "0.5", "--duration", "0.6", "-o",
-            str(tmp_path / "r"), "--chunk-frames", "2", "--keep-chunks"]  # fmt: skip
+    out = str(tmp_path / "r")
+    # Frames 5 to 11 in chunks cut at the multiples of 4: 5:8 and 8:12.
+    args = ["render", str(scene), "--start", "0.5", "--duration", "0.7", "-o", out,
+            "--chunk-frames", "4", "--keep-chunks"]  # fmt: skip
     first = run(*args)
     assert first.returncode == 0, first.stderr
     again = run(*args, "--force")
     assert again.returncode == 0, again.stderr
-    assert "reusing 3 of 3 chunks" in again.stderr
-    assert frame_names(tmp_path / "r") == [f"frame_{k:06d}.png" for k in range(5, 11)]
+    assert "reusing 2 of 2 chunks" in again.stderr
+    assert frame_names(tmp_path / "r") == [f"frame_{k:06d}.png" for k in range(5, 12)]
+    # The whole video to the same name: 0:4, 4:8, 8:12, 12:16, 16:20, and 8:12 is there.
+    whole = run("render", str(scene), "-o", out, "--chunk-frames", "4", "--force")
+    assert whole.returncode == 0, whole.stderr
+    assert "reusing 1 of 5 chunks" in whole.stderr
+    fresh = run("render", str(scene), "-o", str(tmp_path / "fresh"), "--quiet")
+    assert fresh.returncode == 0, fresh.stderr
+    assert np.array_equal(read_pngs(tmp_path / "r"), read_pngs(tmp_path / "fresh"))
 
 
 @pytest.mark.parametrize(
