@@ -17,6 +17,7 @@ import signal
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from renderer import __version__
 from renderer.errors import OrbitlapseError, RenderError, SceneError, UsageError
@@ -174,7 +175,23 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--width", metavar="W")
     r.add_argument("--height", metavar="H")
     r.add_argument("--fps", metavar="F")
-    r.add_argument("--duration", metavar="S", help="seconds of video")
+    r.add_argument("--duration", metavar="S", help="seconds of video (with --start: of the range)")
+    r.add_argument(
+        "--start",
+        type=_finite_float,
+        metavar="S",
+        default=None,
+        help="render from S seconds of video on (to the end, or for --duration), "
+        "frames keeping their numbers",
+    )
+    r.add_argument(
+        "--draft",
+        action="store_true",
+        help="half the width and height, same framing, cheapest settings; "
+        "written to NAME-draft unless -o",
+    )
+    r.add_argument("--codec", metavar="CODEC", help="h264, h265, av1, prores, png, png16 or exr")
+    r.add_argument("--crf", metavar="N", help="quality of h264/h265 (0..51) and av1 (0..63)")
     r.add_argument("--force", action="store_true", help="replace an existing output")
     r.add_argument("--quiet", action="store_true", help="no progress on standard error")
     _add_farm_options(r)
@@ -196,7 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="a UTC instant, RFC 3339 (2018-11-16T18:14:08Z)",
     )
-    s.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    s.add_argument(
+        "-o", "--output", metavar="OUT.png", help="the PNG to write (default: SCENE-tS.png)"
+    )
     s.add_argument("--width", metavar="W")
     s.add_argument("--height", metavar="H")
     s.add_argument("--force", action="store_true", help="replace an existing file")
@@ -383,26 +402,67 @@ def _prepare_target(scene: object, path: Path, key: str, *, folder: bool, force:
         raise SceneError(str(scene.source), key, str(exc)) from None  # type: ignore[attr-defined]
 
 
-def _render(args: argparse.Namespace) -> int:
-    from renderer.output.chunks import render_chunked
+def _start_range(scene: Any, start_s: float, duration: str | None) -> tuple[Any, range]:
+    """``--start S`` (with ``--duration D``, the range's length) as the scene, lengthened
+    when the range runs past its end, and the range of absolute frame numbers."""
     from renderer.scene import with_overrides
 
+    out = scene.output
+    if start_s < 0:
+        raise UsageError("orbitlapse render: --start: must not be negative")
+    first = round(start_s * out.fps)
+    if duration is None:
+        if first >= out.frame_count:
+            raise UsageError(
+                f"orbitlapse render: --start: {start_s:g} s is beyond the video's "
+                f"{out.duration_s:g} s (give --duration to render past its end)"
+            )
+        return scene, range(first, out.frame_count)
+    length = _positive_float_option(duration, "--duration")
+    stop = first + max(1, round(length * out.fps))
+    if stop > out.frame_count:
+        scene = with_overrides(scene, duration_s=stop / out.fps)
+    return scene, range(first, stop)
+
+
+def _positive_float_option(text: str, option: str) -> float:
+    try:
+        return _positive_float(text)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"orbitlapse render: {option}: {exc}") from None
+
+
+def _render(args: argparse.Namespace) -> int:
+    from renderer.output.chunks import render_chunked
+    from renderer.output.codecs import writes_folder
+    from renderer.scene import as_draft, with_overrides
+
+    if args.start is not None and args.frames is not None:
+        raise UsageError("orbitlapse render: --start: give either --start or --frames")
     scene = with_overrides(
         _load(args),
         path=args.output,
         width=args.width,
         height=args.height,
         fps=args.fps,
-        duration_s=args.duration,
+        duration_s=args.duration if args.start is None else None,
+        codec=args.codec,
+        crf=args.crf,
     )
+    if args.draft:
+        scene = as_draft(scene, rename=args.output is None)
+    if args.start is not None:
+        scene, frames = _start_range(scene, args.start, args.duration)
+    else:
+        frames = _frame_range(args.frames, scene.output.frame_count)
     out = scene.output
     key = "-o" if args.output is not None else "output.path"
-    _prepare_target(scene, Path(out.path), key, folder=out.codec == "png", force=args.force)
-    frames = _frame_range(args.frames, out.frame_count)
+    _prepare_target(scene, Path(out.path), key, folder=writes_folder(out.codec), force=args.force)
     if not args.quiet:
+        part = "" if len(frames) == out.frame_count else f" ({frames.start}:{frames.stop})"
         _say(
-            f"orbitlapse: rendering {len(frames)} frames at {out.width}x{out.height}, "
-            f"{out.fps:g} fps, {out.codec} -> {out.path}"
+            f"orbitlapse: rendering {len(frames)} frames{part} at {out.width}x{out.height}"
+            f"{' (draft)' if args.draft else ''}, {out.fps:g} fps, {out.codec} -> {out.path}"
         )
     farm = None
     if args.ray is not None:
@@ -437,11 +497,12 @@ def _still(args: argparse.Namespace) -> int:
     from renderer.output.frames import render_still, sim_seconds_of_utc, write_png
     from renderer.scene import check_still_time, with_overrides
 
-    out = Path(args.output)
-    if out.suffix.lower() != ".png":
-        raise UsageError(f"orbitlapse still: -o: the still is written as PNG; got {out.name!r}")
-    if "\x00" in args.output:
-        raise UsageError("orbitlapse still: -o: must not contain a NUL character")
+    if args.output is not None:
+        if Path(args.output).suffix.lower() != ".png":
+            name = Path(args.output).name
+            raise UsageError(f"orbitlapse still: -o: the still is written as PNG; got {name!r}")
+        if "\x00" in args.output:
+            raise UsageError("orbitlapse still: -o: must not contain a NUL character")
     scene = with_overrides(_load(args), width=args.width, height=args.height, still=True)
     if args.utc is not None:
         sim_s = sim_seconds_of_utc(scene, args.utc)
@@ -453,12 +514,21 @@ def _still(args: argparse.Namespace) -> int:
         sim_s = video_s * scene.time.speed
         key = "--at"
     check_still_time(scene, sim_s, key)
+    out = Path(args.output) if args.output is not None else _still_name(scene, sim_s)
     _prepare_target(scene, out, "-o", folder=False, force=args.force)
     image = render_still(scene, sim_s)
     write_png(image, out, force=args.force)
     if not args.quiet:
         _say(f"orbitlapse: wrote {out}")
     return 0
+
+
+def _still_name(scene: Any, sim_s: float) -> Path:
+    """``SCENE-tS.png`` in the working directory: the scene's name and the still's time in
+    seconds of video (to the millisecond, trailing zeros dropped)."""
+    video_s = sim_s / scene.time.speed
+    seconds = f"{video_s:.3f}".rstrip("0").rstrip(".")
+    return Path(f"{scene.source.stem or 'scene'}-t{seconds}.png")
 
 
 def _preview(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-// post.glsl: the camera.  Radiance in, 8-bit display pixels out.
+// post.glsl: the camera.  Radiance in, 8-bit display pixels out (or, for the
+// frame-sequence codecs, 16-bit display values or the linear exposure).
 //
 // 1. Exposure: a saturation-based sensor.  With the exposure value at ISO 100
 //    EV100 = log2(N^2 / t * 100 / S), the luminance that just saturates the
@@ -38,6 +39,11 @@
 //    dark gradients such as the limb do not band at 8 bits.
 // 5. Flip: rows are written top row first so that a read-back of the
 //    framebuffer is already in video order.
+// Linear output (u_linear, codec "exr"): the frame stops after step 1b and
+//    writes x itself, unclamped, to a float target: the light the sensor
+//    recorded, 1 = saturation, before any display rendering.  The 16-bit
+//    display output (codec "png16") is steps 1 to 2 without the dither, which
+//    8 bits need and 16 bits do not.
 
 #include "lib/common.glsl"
 
@@ -63,6 +69,7 @@ uniform float u_hot_mean_e;      // mean dark charge of a hot photosite, electro
 uniform bool u_filmic;           // [camera] tone = "filmic"
 uniform float u_black_point;     // the camera rendering's b, fraction of saturation
 uniform float u_s_curve;         // the camera rendering's s
+uniform bool u_linear;           // write the linear exposure x, not display values
 
 out vec4 frag_color;
 
@@ -138,6 +145,10 @@ void main() {
     if (any(equal(bits, uvec3(0x7f800000u)))) radiance = vec3(0.0);
     vec3 x = radiance * u_exposure;
     if (u_noise) x = sensor_noise(x, src);
+    if (u_linear) {
+        frag_color = vec4(x, 1.0);
+        return;
+    }
     vec3 v = u_filmic ? srgb_encode(tone_map(x)) : camera_render(x);
     // Pure black stays black: there is no gradient to hide there.
     if (u_dither && max(v.r, max(v.g, v.b)) > 0.0) {

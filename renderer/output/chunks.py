@@ -31,6 +31,7 @@ from typing import Protocol
 from renderer import __version__
 from renderer.assets import assets_dir, shaders_dir
 from renderer.errors import RenderError
+from renderer.output.codecs import writes_folder
 from renderer.output.ffmpeg import choose_encoder, frame_rate
 from renderer.output.files import remove_own_frames, remove_stale_work
 from renderer.output.join import join_parts, part_tag
@@ -150,14 +151,20 @@ def _hash_file(h: hashlib._Hash, path: Path) -> None:
 
 
 def plan_chunks(scene: Scene, frames: range, chunk_frames: int, encoder: str) -> Plan:
-    """Split ``frames`` into chunks of ``chunk_frames`` kept beside the scene's output."""
+    """Split ``frames`` into chunks kept beside the scene's output, cut at the multiples
+    of ``chunk_frames`` (absolute frame numbers): a range that starts or ends between
+    them has a shorter chunk there, and the chunks of any range of a scene are the same
+    files as those of the whole video where they cover the same frames, so a range
+    rendered to the same name reuses what an interrupted whole render left, and back."""
     out = scene.output
     key = scene_key(scene)
     folder = chunk_folder(Path(out.path))
-    suffix = "" if out.codec == "png" else Path(out.path).suffix
+    suffix = "" if writes_folder(out.codec) else Path(out.path).suffix
     chunks = []
-    for first in range(frames.start, frames.stop, chunk_frames):
-        part = range(first, min(first + chunk_frames, frames.stop))
+    cuts = range((frames.start // chunk_frames + 1) * chunk_frames, frames.stop, chunk_frames)
+    edges = [frames.start, *cuts, frames.stop]
+    for first, stop in zip(edges, edges[1:], strict=False):
+        part = range(first, stop)
         digest = hashlib.sha256(f"{key} {encoder} {out.crf} {part}".encode()).hexdigest()[:16]
         name = f"{part.start:07d}-{part.stop:07d}-{digest}{suffix}"
         chunks.append(Chunk(part, folder / name))
@@ -277,7 +284,7 @@ def _render_here(plan: Plan, todo: list[Chunk], *, quiet: bool) -> None:
                 on_frame=tick,
                 frames=chunk.frames,
                 encoder=plan.encoder,
-                metadata=None if plan.scene.output.codec == "png" else plan.tags(chunk),
+                metadata=None if writes_folder(plan.scene.output.codec) else plan.tags(chunk),
                 compositor=comp,
             )
             base += len(chunk.frames)

@@ -66,3 +66,33 @@ EVEN_SIZE_CODECS: frozenset[str] = frozenset({"h264", "h265", "av1"})
 CRF_RANGES: dict[str, tuple[int, int]] = {"h264": (0, 51), "h265": (0, 51), "av1": (0, 63)}
 
 PNG_PATTERN = "frame_%06d.png"
+
+# ---------------------------------------------------------------------------
+# Frame-sequence codecs: a folder of numbered frames, one file each, named like the PNG
+# frames (``frame_000123.png``, ``frame_000123.exr``) so that ranges slot together.
+# ---------------------------------------------------------------------------
+
+#: The name under which the EXR frames' own writer (``renderer/output/exr.py``) stands in
+#: the codec table: ffmpeg does not write them.
+EXR_WRITER = "orbitlapse-exr"
+
+#: Each frame-sequence codec and the suffix of its frame files.
+#: ``png16``: 16-bit PNG in the display encoding (the 8-bit frames' values, before their
+#: dither, at 16 bits); ``exr``: OpenEXR half-float, linear (after the exposure, before the
+#: display rendering; docs/scenes.md, "Compositing and grading").
+FRAME_CODECS: dict[str, str] = {"png": ".png", "png16": ".png", "exr": ".exr"}
+
+CODECS.update({"png16": "png", "exr": EXR_WRITER})
+CONTAINERS.update({"png16": (), "exr": ()})
+#: 16-bit RGB, little-endian: the png16 frames as read back from the GPU.
+PIXEL_FORMATS.update({"rgb48le": Fraction(6)})
+
+
+def writes_folder(codec: str) -> bool:
+    """Whether ``codec`` writes a folder of numbered frames rather than one video file."""
+    return codec in FRAME_CODECS
+
+
+def frame_file_name(codec: str, number: int) -> str:
+    """The file name of frame ``number`` in a frame-sequence codec's folder."""
+    return f"frame_{number:06d}{FRAME_CODECS[codec]}"

@@ -13,7 +13,7 @@ itself puts there.
 Publishing never replaces what orbitlapse did not make: a video file replaces an
 existing file (or symlink) only with ``force``, never a folder; a PNG folder replaces an
 existing folder only with ``force`` and only when that folder holds nothing but
-orbitlapse's own frames (``frame_NNNNNN.png``).
+orbitlapse's own frames (``frame_NNNNNN.png`` or ``.exr``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ _MARKER_HEAD = "orbitlapse work folder"
 _VIDEO_STEM = "video"
 FRAMES_FOLDER = "frames"
 _OLD_FRAMES = "old-frames"
-_OWN_FRAME = re.compile(r"frame_[0-9]{6,}\.png", re.ASCII)
+_OWN_FRAME = re.compile(r"frame_[0-9]{6,}\.(?:png|exr)", re.ASCII)
 _WORK_NAME = re.compile(re.escape(WORK_PREFIX) + r"[A-Za-z0-9_]{1,64}", re.ASCII)
 
 
@@ -119,7 +119,7 @@ def is_own_frames_folder(path: Path) -> bool:
 
 
 def remove_own_frames(folder: Path) -> None:
-    """Remove orbitlapse's ``frame_NNNNNN.png`` files from ``folder``, then the folder if
+    """Remove orbitlapse's ``frame_NNNNNN.png`` (``.exr``) files from ``folder``, then the folder if
     that left it empty; anything else in it stays, and so does the folder."""
     with contextlib.suppress(OSError):
         with os.scandir(folder) as entries:

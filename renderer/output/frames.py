@@ -33,9 +33,11 @@ from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import check_gl_error, create_headless_context, gl_failures
 from renderer.output.codecs import EVEN_SIZE_CODECS
+from renderer.output.exr import ExrSequence
 from renderer.output.files import check_target, make_work_folder, publish_file, remove_stale_work
 from renderer.output.writer import VideoWriter
 from renderer.passes.compositor import Compositor
+from renderer.physics.camera import saturation_luminance
 from renderer.scene import Scene
 from renderer.timeline import build_timeline, subframe_sim_seconds
 
@@ -127,7 +129,7 @@ def states_at(scene: Scene, sim_s: float) -> list[FrameState]:
 class _Writer(threading.Thread):
     """Feeds ffmpeg from a bounded queue; remembers the first error it meets."""
 
-    def __init__(self, video: VideoWriter) -> None:
+    def __init__(self, video: VideoWriter | ExrSequence) -> None:
         super().__init__(name="orbitlapse-writer", daemon=True)
         self.video = video
         self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_FRAMES)
@@ -192,20 +194,32 @@ def render_video(
     progress: Progress | None = None
     own_ctx = ctx is None
     # The writer first: a target that may not be written is refused before the GL set-up.
-    with VideoWriter(
-        out.path,
-        out.width,
-        out.height,
-        out.fps,
-        out.codec,
-        out.crf,
-        force=force,
-        title=scene.title,
-        pixel_format=layout,
-        encoder=encoder,
-        metadata=metadata,
-        start_number=frames.start,
-    ) as video:
+    video: VideoWriter | ExrSequence
+    if out.codec == "exr":
+        video = ExrSequence(
+            out.path,
+            out.width,
+            out.height,
+            white_luminance=saturation_luminance(scene.camera.exposure),
+            force=force,
+            start_number=frames.start,
+        )
+    else:
+        video = VideoWriter(
+            out.path,
+            out.width,
+            out.height,
+            out.fps,
+            out.codec,
+            out.crf,
+            force=force,
+            title=scene.title,
+            pixel_format=layout,
+            encoder=encoder,
+            metadata=metadata,
+            start_number=frames.start,
+        )
+    with video:
         ctx = ctx or create_headless_context()
         comp: Compositor | None = compositor
         pbos: list[moderngl.Buffer] = []
@@ -233,7 +247,7 @@ def _frame_loop(
     frames: range,
     comp: Compositor,
     pbos: list[moderngl.Buffer],
-    video: VideoWriter,
+    video: VideoWriter | ExrSequence,
     progress: Progress | None,
     on_frame: Callable[[int], None] | None,
     ctx: moderngl.Context,
@@ -269,8 +283,12 @@ def _frame_loop(
 
 def _layout(scene: Scene) -> str:
     # The 4:2:0 codecs get their planes from the GPU; PNG and ProRes (4:2:2,
-    # 10 bit) take RGB and let ffmpeg convert.
-    return "yuv420p" if scene.output.codec in EVEN_SIZE_CODECS else "rgb24"
+    # 10 bit) take RGB and let ffmpeg convert; png16 takes 16-bit display values and
+    # exr the linear exposure in float, both from deeper targets than 8 bits.
+    codec = scene.output.codec
+    if codec in EVEN_SIZE_CODECS:
+        return "yuv420p"
+    return {"png16": "rgb48le", "exr": "rgbf32le"}.get(codec, "rgb24")
 
 
 def video_compositor(ctx: moderngl.Context, scene: Scene) -> Compositor:

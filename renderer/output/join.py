@@ -31,7 +31,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from renderer.errors import RenderError, UsageError
-from renderer.output.codecs import CONTAINERS, MUXERS
+from renderer.output.codecs import CONTAINERS, MUXERS, frame_file_name, writes_folder
+from renderer.output.exr import exr_size
 from renderer.output.ffmpeg import ffmpeg_exe, last_meaningful_line, one_line
 from renderer.output.files import (
     check_target,
@@ -48,7 +49,7 @@ _TAG = re.compile(
     r"^orbitlapse frames=(\d+):(\d+) rate=(\d+)/(\d+) scene=([0-9a-f]+) "
     r"encoder=([\w.-]+) crf=(-?\d+)$"
 )
-_PNG_FILE = re.compile(r"^frame_(\d{6,})\.png$")
+_FRAME_FILE = re.compile(r"^frame_(\d{6,})\.(png|exr)$")
 _STREAM = re.compile(r"^\s*Stream #0:\d+\S*: Video: (.*)$")
 _META = re.compile(r"^\s{4}(\w+)\s*: (.*)$")
 
@@ -214,26 +215,38 @@ def _rate(pts: list[int], time_base: Fraction) -> Fraction | None:
 
 
 def _read_png_part(path: Path) -> Part:
-    numbers = sorted(int(m.group(1)) for f in os.listdir(path) if (m := _PNG_FILE.match(f)))
-    if not numbers:
+    """A folder of frames (PNG, 8 or 16 bits, or EXR) as a part; its codec from the files."""
+    found = [(int(m.group(1)), m.group(2)) for f in os.listdir(path) if (m := _FRAME_FILE.match(f))]
+    if not found:
         raise UsageError(f"orbitlapse join: {path}: a folder without frame_NNNNNN.png files")
+    kinds = {kind for _, kind in found}
+    if len(kinds) > 1:
+        raise UsageError(f"orbitlapse join: {path}: holds both PNG and EXR frames")
+    numbers = sorted(k for k, _ in found)
     start, stop = numbers[0], numbers[-1] + 1
     if len(numbers) != stop - start:
         raise UsageError(f"orbitlapse join: {path}: frames {start}..{stop - 1} have gaps")
-    width, height = _png_size(path / _png_name(start))
-    return Part(path, start, stop, "", "png", 0, "png", "rgb24", width, height, None, "")
+    codec = kinds.pop()
+    first = path / frame_file_name(codec, start)
+    if codec == "exr":
+        try:
+            width, height = exr_size(first)
+        except (OSError, ValueError):
+            raise UsageError(f"orbitlapse join: {first}: not an OpenEXR file") from None
+        layout = "half"
+    else:
+        width, height, depth = _png_size(first)
+        codec, layout = ("png16", "rgb48") if depth == 16 else ("png", "rgb24")
+    return Part(path, start, stop, "", codec, 0, codec, layout, width, height, None, "")
 
 
-def _png_name(k: int) -> str:
-    return f"frame_{k:06d}.png"
-
-
-def _png_size(path: Path) -> tuple[int, int]:
+def _png_size(path: Path) -> tuple[int, int, int]:
+    """Width, height and bits per sample of a PNG file."""
     with open(path, "rb") as f:
-        head = f.read(24)
-    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        head = f.read(25)
+    if len(head) < 25 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
         raise UsageError(f"orbitlapse join: {path}: not a PNG file")
-    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big"), head[24]
 
 
 def check_parts(parts: list[Part]) -> list[Part]:
@@ -272,12 +285,14 @@ def join_parts(paths: list[Path], out: Path | str, *, force: bool = False) -> Pa
     """
     out = Path(out)
     parts = check_parts([read_part(p) for p in paths])
-    png = parts[0].codec == "png"
+    folder = writes_folder(parts[0].codec)
     remove_stale_work(out.parent)
-    check_target(out, folder=png, force=force)
-    if png:
+    check_target(out, folder=folder, force=force)
+    if folder:
         if out.suffix.lower() in MUXERS:
-            raise UsageError(f"orbitlapse join: {out}: PNG parts join into a folder, not a file")
+            raise UsageError(
+                f"orbitlapse join: {out}: frame folders join into a folder, not a file"
+            )
         _join_png(parts, out, force)
         return out
     codec = _scene_codec(parts[0])
@@ -356,7 +371,7 @@ def _join_png(parts: list[Part], out: Path, force: bool) -> None:
         frames.mkdir()
         for part in parts:
             for k in range(part.start, part.stop):
-                name = _png_name(k)
+                name = frame_file_name(part.codec, k)
                 try:
                     os.link(part.path / name, frames / name)
                 except OSError:

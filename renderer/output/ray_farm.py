@@ -33,6 +33,7 @@ from typing import Any
 
 from renderer.errors import OrbitlapseError, RenderError, UsageError
 from renderer.output.chunks import Chunk, Plan
+from renderer.output.codecs import writes_folder
 from renderer.output.ffmpeg import one_line
 from renderer.scene import Scene
 
@@ -145,7 +146,7 @@ class RayFarm:
                 chunk.frames.start,
                 chunk.frames.stop,
                 plan.encoder,
-                None if plan.scene.output.codec == "png" else plan.tags(chunk),
+                None if writes_folder(plan.scene.output.codec) else plan.tags(chunk),
                 str(marker),
                 token,
                 want_gpu,

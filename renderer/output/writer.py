@@ -36,9 +36,11 @@ from renderer.output.codecs import (
     CONTAINERS,
     CRF_RANGES,
     EVEN_SIZE_CODECS,
+    EXR_WRITER,
     MUXERS,
     PIXEL_FORMATS,
     PNG_PATTERN,
+    writes_folder,
 )
 from renderer.output.ffmpeg import (
     SWS_FLAGS,
@@ -130,10 +132,10 @@ class VideoWriter:
         self.encoder = encoder or choose_encoder(codec, self.width, self.height)
         self.frame_bytes = int(PIXEL_FORMATS[pixel_format] * self.width * self.height)
         remove_stale_work(self.path.parent)
-        check_target(self.path, folder=self.codec == "png", force=self.force)
+        check_target(self.path, folder=writes_folder(self.codec), force=self.force)
         self._work = make_work_folder(self.path)
         self.temp_path = (
-            self._work.frames_path() if self.codec == "png" else self._work.video_path()
+            self._work.frames_path() if writes_folder(self.codec) else self._work.video_path()
         )
         try:
             self._start()
@@ -144,8 +146,10 @@ class VideoWriter:
     # ----------------------------------------------------------------- set-up
 
     def _validate(self) -> None:
-        if self.codec not in CODECS:
-            raise RenderError(f"unknown codec {self.codec!r}; expected one of {', '.join(CODECS)}")
+        if self.codec not in CODECS or CODECS[self.codec] == EXR_WRITER:
+            # EXR frames have their own writer (renderer/output/exr.py), not ffmpeg.
+            ffmpeg_codecs = ", ".join(c for c, e in CODECS.items() if e != EXR_WRITER)
+            raise RenderError(f"unknown codec {self.codec!r}; expected one of {ffmpeg_codecs}")
         if self.pixel_format not in PIXEL_FORMATS:
             raise RenderError(
                 f"unknown pixel format {self.pixel_format!r}; "
@@ -164,10 +168,10 @@ class VideoWriter:
             if not low <= self.crf <= high:
                 raise RenderError(f"crf {self.crf} is outside {low}..{high} for {self.codec}")
         suffix = self.path.suffix.lower()
-        if self.codec == "png":
+        if writes_folder(self.codec):
             if suffix in MUXERS:
                 raise RenderError(
-                    f"{self.path}: codec png writes a folder of frames, "
+                    f"{self.path}: codec {self.codec} writes a folder of frames, "
                     f"not a {suffix} file; give a folder name"
                 )
         elif suffix not in CONTAINERS[self.codec]:
@@ -184,6 +188,10 @@ class VideoWriter:
     def _filters(self) -> str:
         out_fmt = encoder_pix_fmt(self.encoder)
         rgb_in = self.pixel_format in ("rgb24", "rgba")
+        if self.codec == "png16":
+            # 16 bits a channel, already in the display encoding: only the byte order
+            # changes (PNG stores big-endian samples).
+            return "format=rgb48be"
         if self.codec == "png":
             if rgb_in:
                 return "format=rgb24"
@@ -225,7 +233,7 @@ class VideoWriter:
             # nothing duplicated or dropped to meet a rate (-r would ask for exactly that).
             "-fps_mode", "passthrough",
         ]  # fmt: skip
-        if self.codec == "png":
+        if writes_folder(self.codec):
             cmd += ["-f", "image2", "-start_number", str(self.start_number), "-y",
                     image2_pattern(self.temp_path, PNG_PATTERN)]  # fmt: skip
             return cmd
@@ -277,7 +285,7 @@ class VideoWriter:
 
     def _start(self) -> None:
         cmd = self.command()
-        if self.codec == "png":
+        if writes_folder(self.codec):
             try:
                 os.mkdir(self.temp_path)
             except OSError as exc:
@@ -500,7 +508,7 @@ class VideoWriter:
 
     def _publish(self) -> None:
         assert self._work is not None
-        if self.codec == "png":
+        if writes_folder(self.codec):
             publish_folder(self.temp_path, self.path, self._work.path, force=self.force)
         else:
             publish_file(self.temp_path, self.path, force=self.force)

@@ -51,6 +51,12 @@ def build_passes(ctx: moderngl.Context, scene: Scene) -> list[RadiancePass]:
     return passes
 
 
+#: Frame layouts a compositor reads back: 8-bit RGB, the Y'CbCr 4:2:0 planes, 16-bit RGB
+#: in the display encoding (png16), the linear exposure as float RGB (exr).
+OUTPUT_LAYOUTS = ("rgb24", "yuv420p", "rgb48le", "rgbf32le")
+#: The deep layouts: the post pass draws into a target of this texture type instead.
+_DEEP_TARGETS = {"rgb48le": "nu2", "rgbf32le": "f4"}
+
 HDR_PAD = 128  # 2^7: exact mip levels up to 7 (glare up to ~110 px sigma, 4K and 60 deg)
 
 
@@ -65,14 +71,15 @@ class Compositor:
     def __init__(
         self, ctx: moderngl.Context, scene: Scene, view: View, *, output: str = "rgb24"
     ) -> None:
-        """``output`` is the layout of the frame read back: ``rgb24`` or ``yuv420p``."""
-        if output not in ("rgb24", "yuv420p"):
+        """``output`` is the layout of the frame read back, one of ``OUTPUT_LAYOUTS``."""
+        if output not in OUTPUT_LAYOUTS:
             raise ValueError(f"unknown output layout {output!r}")
         self.ctx = ctx
         self.output = output
         self.scene = scene
         self.passes = build_passes(ctx, scene)
-        self.post = PostPass(ctx, scene.camera)
+        deep = output in _DEEP_TARGETS
+        self.post = PostPass(ctx, scene.camera, dither=not deep, linear=output == "rgbf32le")
         self._build_targets(view)
         check_gl_error(ctx, "creating the frame's passes")
 
@@ -103,6 +110,12 @@ class Compositor:
             BloomPass(ctx, bloom, view, padded_size(view)) if bloom and bloom.fraction > 0 else None
         )
         self.yuv = YuvPass(ctx, view.width, view.height) if self.output == "yuv420p" else None
+        # The frame-sequence codecs' deeper target: 16-bit normalised or float.
+        self.deep: moderngl.Texture | None = None
+        self.deep_fbo: moderngl.Framebuffer | None = None
+        if self.output in _DEEP_TARGETS:
+            self.deep = ctx.texture(size, 4, dtype=_DEEP_TARGETS[self.output])
+            self.deep_fbo = ctx.framebuffer(color_attachments=[self.deep])
 
     def _release_targets(self) -> None:
         bind_default_framebuffer(self.ctx)
@@ -110,6 +123,9 @@ class Compositor:
             self.bloom.release()
         if self.yuv is not None:
             self.yuv.release()
+        if self.deep_fbo is not None and self.deep is not None:
+            self.deep_fbo.release()
+            self.deep.release()
         for obj in (self.hdr_fbo, self.hdr, self.ldr_fbo, self.ldr):
             obj.release()
 
@@ -158,7 +174,7 @@ class Compositor:
             self.resize(View(self.view.width, self.view.height, middle.fov_deg))
         self.render_radiance(substates)
         radiance = self.bloom.draw(self.hdr) if self.bloom is not None else self.hdr
-        self.ldr_fbo.use()
+        (self.deep_fbo or self.ldr_fbo).use()
         self.post.draw(
             radiance, frame_index, self.view.height, self.view.width, exposure=middle.exposure
         )
@@ -170,12 +186,16 @@ class Compositor:
         """Bytes of one frame in the output layout."""
         if self.yuv is not None:
             return self.yuv.nbytes
-        return self.view.width * self.view.height * 3
+        per_channel = {"rgb48le": 2, "rgbf32le": 4}.get(self.output, 1)
+        return self.view.width * self.view.height * 3 * per_channel
 
     def read_frame_into(self, buffer: moderngl.Buffer) -> None:
         """Start an asynchronous read-back of the last frame, in the output layout."""
         if self.yuv is not None:
             self.yuv.read_into(buffer)
+        elif self.deep_fbo is not None:
+            dtype = "nu2" if self.output == "rgb48le" else "f4"
+            self.deep_fbo.read_into(buffer, components=3, alignment=1, dtype=dtype)
         else:
             self.read_rgb_into(buffer)
 

@@ -17,10 +17,20 @@ from renderer.scene import Camera, Exposure
 
 
 class PostPass:
-    """Turns the HDR radiance buffer into display-ready 8-bit RGB."""
+    """Turns the HDR radiance buffer into display-ready 8-bit RGB.
+
+    ``dither`` off for a target deeper than 8 bits; ``linear`` writes the exposure
+    itself (1 = saturation, sensor noise included) before any display rendering, for a
+    float target.
+    """
 
     def __init__(
-        self, ctx: moderngl.Context, camera: Camera | Exposure, *, dither: bool = True
+        self,
+        ctx: moderngl.Context,
+        camera: Camera | Exposure,
+        *,
+        dither: bool = True,
+        linear: bool = False,
     ) -> None:
         self.ctx = ctx
         self.program = build_program(ctx, "post.glsl")
@@ -30,6 +40,7 @@ class PostPass:
         self.camera = camera if isinstance(camera, Camera) else None
         self.exposure = camera.exposure if isinstance(camera, Camera) else camera
         self.dither = dither
+        self.linear = linear
 
     def draw(
         self,
@@ -68,6 +79,7 @@ class PostPass:
         set_uniform(p, "u_exposure", 1.0 / saturation_luminance(exposure))
         set_uniform(p, "u_frame", frame_index & 0xFFFFFFFF)
         set_uniform(p, "u_dither", self.dither)
+        set_uniform(p, "u_linear", self.linear)
         tone = self.camera.tone if self.camera is not None else "camera"
         set_uniform(p, "u_filmic", tone == "filmic")
         set_uniform(p, "u_black_point", CAMERA_BLACK_POINT)

@@ -9,6 +9,7 @@ from renderer.scene.fields import (
     parse_utc,
 )
 from renderer.scene.load import (
+    as_draft,
     check_still_time,
     load_scene,
     loads_scene,
@@ -121,6 +122,7 @@ __all__ = [
     "load_scene",
     "loads_scene",
     "with_overrides",
+    "as_draft",
     "check_still_time",
     "describe",
 ]

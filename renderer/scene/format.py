@@ -170,7 +170,8 @@ OUTPUT = Table(
         Key(
             "codec",
             "choice",
-            "The video codec, or png for numbered PNG frames in a folder.",
+            "The video codec, or numbered frames in a folder: png (8-bit), png16 (16-bit, "
+            "display encoding) or exr (linear half-float, before the tone curve).",
             choices=tuple(CODECS),
             default=_DEFAULT_CODEC,
         ),

@@ -12,7 +12,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from renderer.scene.fields import _as_int, _as_number, _as_path_text, _Ctx, _join
+from renderer.output.codecs import CODECS, CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS, writes_folder
+from renderer.scene.fields import (
+    _ANY,
+    _as_int,
+    _as_number,
+    _as_path_text,
+    _choice,
+    _Ctx,
+    _join,
+    _Range,
+)
 from renderer.scene.schema import MAX_SCENE_BYTES, Scene
 from renderer.scene.sections import (
     _DURATION,
@@ -207,19 +217,28 @@ def with_overrides(
     height: int | str | None = None,
     fps: float | str | None = None,
     duration_s: float | str | None = None,
+    codec: str | None = None,
+    crf: int | str | None = None,
     still: bool = False,
 ) -> Scene:
-    """Apply the CLI's ``-o``, ``--width``, ``--height``, ``--fps``, ``--duration``.
+    """Apply the CLI's ``-o``, ``--width``, ``--height``, ``--fps``, ``--duration``,
+    ``--codec``, ``--crf``.
 
     Values may be numbers or the command line's text.  They are checked by the scene
     file's rules for ``[output]``; a bad one raises :class:`SceneError` whose key is the
     option (``--width``).  Returns a new :class:`Scene`; ``None`` leaves a value as is.
-    ``still`` sizes a PNG still: no codec's even-size rule applies to it.
+    ``still`` sizes a PNG still: no codec's even-size rule applies to it.  A new codec
+    without ``-o`` keeps the output's name and changes its suffix to the codec's
+    (``NAME.mp4`` becomes the folder ``NAME`` for png).
     """
     ctx = _Ctx(str(scene.source), scene.source.parent)
     out = scene.output
-    size, even, note = _size_range("png" if still else out.codec)
     changes: dict[str, Any] = {}
+    if codec is not None:
+        out = _with_codec(ctx, out, codec, rename=path is None)
+    if crf is not None:
+        changes["crf"] = _checked_crf(ctx, crf, out.codec)
+    size, even, note = _size_range("png" if still else out.codec)
     if width is not None:
         changes["width"] = _as_int(
             ctx, _from_cli(width, int), "--width", size, even=even, note=note
@@ -239,9 +258,71 @@ def with_overrides(
         _check_container(ctx, new_path, out.codec, "-o")
         changes["path"] = new_path
     new = replace(scene, output=replace(out, **changes))
+    if codec is not None and not still and out.codec in EVEN_SIZE_CODECS:
+        for key, value in (("width", new.output.width), ("height", new.output.height)):
+            _as_int(ctx, value, key if key not in changes else f"--{key}", size, even=True,
+                    note=note)  # fmt: skip
     if fps is not None or duration_s is not None:
         _check_span(ctx, new, "--duration" if duration_s is not None else "--fps")
     return new
+
+
+def _checked_crf(ctx: _Ctx, value: int | str, codec: str) -> int:
+    """``--crf`` within the codec's range (any integer for a codec without one)."""
+    if codec in CRF_RANGES:
+        return _as_int(ctx, _from_cli(value, int), "--crf", _Range(*CRF_RANGES[codec]),
+                       note=f" for {codec}")  # fmt: skip
+    return _as_int(ctx, _from_cli(value, int), "--crf", _ANY)
+
+
+def _with_codec(ctx: _Ctx, out: Any, codec: str, *, rename: bool) -> Any:
+    """``out`` written with ``codec`` (checked as ``--codec``): its crf must fit the new
+    codec's range, and without ``-o`` its name takes the codec's suffix."""
+    codec = _choice(ctx, {"--codec": codec}, "", "--codec", tuple(CODECS), out.codec)
+    if codec in CRF_RANGES and codec != out.codec:
+        low, high = CRF_RANGES[codec]
+        if not low <= out.crf <= high:
+            ctx.fail("--codec", f"the scene's crf {out.crf} is outside {low}..{high} for {codec}; "
+                     "give --crf")  # fmt: skip
+    path = out.path
+    if rename and not _fits(path, codec):
+        if writes_folder(codec):
+            path = path.with_suffix("")
+        else:
+            path = path.with_suffix(".mov" if codec == "prores" else ".mp4")
+    return replace(out, codec=codec, path=path)
+
+
+def _fits(path: Path, codec: str) -> bool:
+    allowed = CONTAINERS[codec]
+    suffix = path.suffix.lower()
+    if allowed:
+        return suffix in allowed
+    return suffix not in {s for suffixes in CONTAINERS.values() for s in suffixes}
+
+
+def as_draft(scene: Scene, *, rename: bool) -> Scene:
+    """The scene as a draft: half the width and height (a quarter of the pixels) with the
+    same field of view, and the cheapest settings (one motion-blur sub-frame).  With
+    ``rename`` the output is ``NAME-draft`` beside ``NAME``, so a draft never takes the
+    full render's name.
+    """
+    out = scene.output
+    step = 2 if out.codec in EVEN_SIZE_CODECS else 1
+
+    def half(n: int) -> int:
+        return max(step, round(n / (2 * step)) * step)
+
+    path = out.path
+    if rename:
+        path = path.with_name(f"{path.stem}-draft{path.suffix}")
+    camera = scene.camera
+    blur = replace(camera.motion_blur, samples=1)
+    return replace(
+        scene,
+        output=replace(out, width=half(out.width), height=half(out.height), path=path),
+        camera=replace(camera, motion_blur=blur),
+    )
 
 
 def check_still_time(scene: Scene, sim_s: float, key: str) -> None:

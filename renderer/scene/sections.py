@@ -16,7 +16,7 @@ from typing import Any
 from sgp4.api import SGP4_ERRORS, Satrec, jday
 
 from renderer.errors import SceneError
-from renderer.output.codecs import CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS
+from renderer.output.codecs import CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS, writes_folder
 from renderer.physics.launch.catalogue import SITES, VEHICLE_NAMES
 from renderer.scene.camera import _latlon, _parse_camera
 from renderer.scene.fields import (
@@ -95,10 +95,10 @@ _VIDEO_SUFFIXES = frozenset(s for suffixes in CONTAINERS.values() for s in suffi
 
 
 def _default_output_path(source: Path, codec: str) -> Path:
-    # The scene's own name in the working directory; png writes a folder of that name,
-    # and ProRes, which MP4 cannot hold, gets .mov.
+    # The scene's own name in the working directory; png (png16, exr) writes a folder of
+    # that name, and ProRes, which MP4 cannot hold, gets .mov.
     stem = source.stem or "scene"
-    if codec == "png":
+    if writes_folder(codec):
         return Path(stem)
     return Path(stem + (".mov" if codec == "prores" else ".mp4"))
 
@@ -112,7 +112,7 @@ def _check_container(ctx: _Ctx, path: Path, codec: str, where: str) -> None:
     if not allowed and suffix in _VIDEO_SUFFIXES:
         ctx.fail(
             where,
-            f"png writes numbered frames into a folder: give a folder name, "
+            f"{codec} writes numbered frames into a folder: give a folder name, "
             f"not a video file, got {_quote(str(path))}",
         )
 
