@@ -54,6 +54,21 @@ GLARE_WEIGHT = tuple(w / sum(_W) for w in _W)
 # Components at least this wide (rad) are blurred out to 5 sigma, the narrower ones to 3:
 # cut at 3 sigma, the wide halo of the Sun (~1e9 cd/m^2) ended in a visible edge.
 WIDE_SIGMA_RAD = 0.01
+# On frames whose pixels are under HALF_RES_PIXEL_RAD across, no component is
+# blurred at full resolution: the components narrower than 2 px (at 1080p and 60 deg
+# the two narrowest, 0.8 and 2.0 px) are blurred at half resolution, where the mip's
+# 2x2 average and the bilinear read-back widen them by 1 px rms.  That moves under
+# 0.3 % of a source's light (at the default fraction) by 1 to 3 px, a few hundredths
+# of a degree at such sizes, and saves the full-resolution blurs that were half the
+# glare's cost on a CPU renderer.  Coarser frames keep them: there a pixel is a
+# visible share of the glare's width, and full-resolution blurs are cheap.
+HALF_RES_PIXEL_RAD = 1.0e-3
+# A component narrower than this (texels of its level, level 1 or deeper) is not
+# blurred: the mip's 2x2 average and the bilinear read-back alone spread a point
+# over 0.5 texel rms (0.25 texel^2: 1/16 from the average, 3/16 from the
+# read-back), about its own width (at 1080p and 60 deg the narrowest is 0.4 texel
+# of level 1).
+UNBLURRED_SIGMA = 0.5
 # Deepest mip level used; the radiance buffer is padded so this level is exact.
 MAX_LEVEL = 7
 # Most taps either side of a 1-D blur: 5 sigma of 12 texels (sigma in texels grows past 4
@@ -74,12 +89,14 @@ def glare_levels(view: View) -> list[tuple[int, float]]:
     """For each component: the mip level that holds it and its sigma in that level's texels.
 
     The level is the deepest at which sigma still spans at least two texels, so
-    the blur is cheap and its bilinear read-back shows no creases.
+    the blur is cheap and its bilinear read-back shows no creases, and never level 0
+    where pixels are under HALF_RES_PIXEL_RAD.
     """
+    shallowest = 1 if 1.0 / view.focal_px < HALF_RES_PIXEL_RAD else 0
     out = []
     for sigma in GLARE_SIGMA_RAD:
         px = sigma * view.focal_px
-        level = min(max(int(math.floor(math.log2(max(px / 2.0, 1.0)))), 0), MAX_LEVEL)
+        level = min(max(int(math.floor(math.log2(max(px / 2.0, 1.0)))), shallowest), MAX_LEVEL)
         out.append((level, px / 2**level))
     return out
 
@@ -101,12 +118,11 @@ class BloomPass:
         self.sanitize = build_program(ctx, "bloom.glsl", {"SANITIZE": 1})
         self.blur_h = build_program(ctx, "bloom.glsl", {"BLUR_H": 1, **taps})
         self.blur_v = build_program(ctx, "bloom.glsl", {"BLUR_V": 1, **taps})
-        self.composite = build_program(
-            ctx, "bloom.glsl", {"COMPOSITE": 1, "NUM_LEVELS": len(self.level_list)}
-        )
+        self.upsample = build_program(ctx, "bloom.glsl", {"UPSAMPLE": 1})
+        self.composite = build_program(ctx, "bloom.glsl", {"COMPOSITE": 1})
         self.vaos = [
             ctx.vertex_array(p, [])
-            for p in (self.sanitize, self.blur_h, self.blur_v, self.composite)
+            for p in (self.sanitize, self.blur_h, self.blur_v, self.upsample, self.composite)
         ]
         # The radiance with every non-finite value zeroed: the glare's mip chain is built
         # from it, so one bad pixel cannot spread through the averages.
@@ -118,6 +134,11 @@ class BloomPass:
             blur_taps(sigma, 5.0 if GLARE_SIGMA_RAD[j] >= WIDE_SIGMA_RAD else 3.0)
             for j, (_, sigma) in enumerate(self.levels)
         ]
+        # The weight, per level, of the components read from the mip level unblurred.
+        self.unblurred = {level: 0.0 for level in self.level_list}
+        for j, (level, sigma) in enumerate(self.levels):
+            if level > 0 and sigma < UNBLURRED_SIGMA:
+                self.unblurred[level] += GLARE_WEIGHT[j]
         self.tmp: dict[int, moderngl.Texture] = {}
         self.halo: dict[int, moderngl.Texture] = {}
         self.fbos: dict[int, tuple[moderngl.Framebuffer, moderngl.Framebuffer]] = {}
@@ -137,7 +158,7 @@ class BloomPass:
 
     def draw(self, hdr: moderngl.Texture) -> moderngl.Texture:
         """Apply glare to ``hdr``; returns the result (the view's size)."""
-        s_vao, h_vao, v_vao, c_vao = self.vaos
+        s_vao, h_vao, v_vao, u_vao, c_vao = self.vaos
         # Level 0 alone is read: no mipmap filter, which would leave a texture without
         # mip levels incomplete (read as black).
         hdr.filter = (moderngl.NEAREST, moderngl.NEAREST)
@@ -148,35 +169,54 @@ class BloomPass:
         hdr = self.clean
         hdr.build_mipmaps()
         hdr.filter = (moderngl.NEAREST_MIPMAP_NEAREST, moderngl.NEAREST)
-        for level in self.level_list:
-            self.fbos[level][1].clear(0.0, 0.0, 0.0, 0.0)
         ctx = self.ctx
-        for j, (level, _) in enumerate(self.levels):
+        # Deepest level first: each level's halo starts as the deeper levels' halo read
+        # up to its size (plus the unblurred components), so the composite reads one
+        # halo, not one per level.
+        deeper: int | None = None
+        u = self.upsample
+        for level in reversed(self.level_list):
             fbo_tmp, fbo_halo = self.fbos[level]
-            taps = self.taps[j] + [0.0] * (MAX_TAPS - len(self.taps[j]))
-            for prog in (self.blur_h, self.blur_v):
-                set_uniform(prog, "u_src", 0)
-                set_uniform(prog, "u_radius", len(self.taps[j]) - 1)
-                prog["u_taps"].value = taps
-            hdr.use(0)
-            set_uniform(self.blur_h, "u_level", level)
-            fbo_tmp.use()
-            h_vao.render(moderngl.TRIANGLES, vertices=3)
-            self.tmp[level].use(0)
-            set_uniform(self.blur_v, "u_scale", GLARE_WEIGHT[j])
-            fbo_halo.use()
-            ctx.enable(moderngl.BLEND)
-            ctx.blend_func = moderngl.ONE, moderngl.ONE
-            v_vao.render(moderngl.TRIANGLES, vertices=3)
-            ctx.disable(moderngl.BLEND)
+            if deeper is None and self.unblurred[level] == 0.0:
+                fbo_halo.clear(0.0, 0.0, 0.0, 0.0)
+            else:
+                # With no deeper level any texture will do: it is weighted by 0.
+                self.halo[level if deeper is None else deeper].use(0)
+                hdr.use(1)
+                size = self.halo[level].size
+                set_uniform(u, "u_src", 0)
+                set_uniform(u, "u_mip", 1)
+                set_uniform(u, "u_level", level)
+                set_uniform(u, "u_deeper", 0.0 if deeper is None else 1.0)
+                set_uniform(u, "u_unblurred", self.unblurred[level])
+                set_uniform(u, "u_inv_size", (1.0 / size[0], 1.0 / size[1]))
+                fbo_halo.use()
+                u_vao.render(moderngl.TRIANGLES, vertices=3)
+            deeper = level
+            for j, (lv, sigma) in enumerate(self.levels):
+                if lv != level or (level > 0 and sigma < UNBLURRED_SIGMA):
+                    continue
+                taps = self.taps[j] + [0.0] * (MAX_TAPS - len(self.taps[j]))
+                for prog in (self.blur_h, self.blur_v):
+                    set_uniform(prog, "u_src", 0)
+                    set_uniform(prog, "u_radius", len(self.taps[j]) - 1)
+                    prog["u_taps"].value = taps
+                hdr.use(0)
+                set_uniform(self.blur_h, "u_level", level)
+                fbo_tmp.use()
+                h_vao.render(moderngl.TRIANGLES, vertices=3)
+                self.tmp[level].use(0)
+                set_uniform(self.blur_v, "u_scale", GLARE_WEIGHT[j])
+                fbo_halo.use()
+                ctx.enable(moderngl.BLEND)
+                ctx.blend_func = moderngl.ONE, moderngl.ONE
+                v_vao.render(moderngl.TRIANGLES, vertices=3)
+                ctx.disable(moderngl.BLEND)
         c = self.composite
         hdr.use(0)
+        self.halo[self.level_list[0]].use(1)
         set_uniform(c, "u_hdr", 0)
-        for k, level in enumerate(self.level_list):
-            self.halo[level].use(1 + k)
-        units = tuple(range(1, 1 + len(self.level_list)))
-        # moderngl takes an array of one as its single value.
-        c["u_halo"].value = units if len(units) > 1 else units[0]
+        set_uniform(c, "u_halo", 1)
         set_uniform(c, "u_fraction", self.bloom.fraction)
         self.fbo.use()
         c_vao.render(moderngl.TRIANGLES, vertices=3)
@@ -199,6 +239,7 @@ class BloomPass:
             self.sanitize,
             self.blur_h,
             self.blur_v,
+            self.upsample,
             self.composite,
         ):
             obj.release()
