@@ -20,6 +20,7 @@ from pathlib import Path
 
 from renderer import __version__
 from renderer.errors import OrbitlapseError, SceneError, UsageError
+from renderer.output.codecs import ENCODER_CHOICES
 
 EPILOG = """\
 exit status: 0 success, 1 failure while rendering, 2 bad scene or arguments.
@@ -116,6 +117,22 @@ def _add_farm_options(r: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_encoder_options(r: argparse.ArgumentParser) -> None:
+    r.add_argument(
+        "--preset",
+        metavar="P",
+        help="encoder speed preset (overrides output.preset): an x264/x265 name for "
+        "h264/h265, 0-13 for av1",
+    )
+    r.add_argument(
+        "--encoder",
+        choices=ENCODER_CHOICES,
+        default=None,
+        help="auto: NVENC where it runs, else software (the default); software; "
+        "nvenc: NVIDIA's encoder or refuse (h264, h265, av1)",
+    )
+
+
 def _frame_range(text: str | None, count: int) -> range:
     """``A:B`` (either end may be left out) as a range within the video's frames."""
     if text is None:
@@ -157,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--duration", metavar="S", help="seconds of video")
     r.add_argument("--force", action="store_true", help="replace an existing output")
     r.add_argument("--quiet", action="store_true", help="no progress on standard error")
+    _add_encoder_options(r)
     _add_farm_options(r)
 
     s = sub.add_parser("still", help="render one frame to PNG", epilog=EPILOG)
@@ -363,6 +381,7 @@ def _render(args: argparse.Namespace) -> int:
         height=args.height,
         fps=args.fps,
         duration_s=args.duration,
+        preset=args.preset,
     )
     out = scene.output
     key = "-o" if args.output is not None else "output.path"
@@ -373,6 +392,14 @@ def _render(args: argparse.Namespace) -> int:
             f"orbitlapse: rendering {len(frames)} frames at {out.width}x{out.height}, "
             f"{out.fps:g} fps, {out.codec} -> {out.path}"
         )
+    encoder_choice = args.encoder or "auto"
+    if encoder_choice == "nvenc" and args.ray is None:
+        # Known here, before GL starts; on a cluster the workers' probe decides.
+        from renderer.output.ffmpeg import nvenc_refusal
+
+        reason = nvenc_refusal(out.codec, out.width, out.height)
+        if reason is not None:
+            raise UsageError(f"orbitlapse render: --encoder nvenc: {reason}")
     farm = None
     if args.ray is not None:
         from renderer.output.ray_farm import RayFarm
@@ -388,6 +415,7 @@ def _render(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         keep_chunks=args.keep_chunks,
         farm=farm,
+        encoder_choice=encoder_choice,
     )
     if not args.quiet:
         _say(f"orbitlapse: wrote {path}")
@@ -503,6 +531,12 @@ def _info(args: argparse.Namespace) -> int:
         else:
             state = "available"
         print(f"  {name:12s} {state}")
+    from renderer.output.codecs import DEFAULT_PRESETS, NVENC_DEFAULT_PRESET, PRESETS
+
+    print("presets (output.preset, --preset):")
+    for codec, names in PRESETS.items():
+        print(f"  {codec:5s} {names[0]}..{names[-1]}, default {DEFAULT_PRESETS[codec]}")
+    print(f"  nvenc p1..p7 nearest the preset, default {NVENC_DEFAULT_PRESET}")
     return 0
 
 

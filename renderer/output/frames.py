@@ -205,6 +205,7 @@ def render_video(
         encoder=encoder,
         metadata=metadata,
         start_number=frames.start,
+        preset=out.preset,
     ) as video:
         ctx = ctx or create_headless_context()
         comp: Compositor | None = compositor

@@ -22,6 +22,7 @@ from renderer.scene.sections import (
     _check_span,
     _size_range,
     check_instant,
+    check_preset,
 )
 
 # ---------------------------------------------------------------------------
@@ -207,9 +208,11 @@ def with_overrides(
     height: int | str | None = None,
     fps: float | str | None = None,
     duration_s: float | str | None = None,
+    preset: str | None = None,
     still: bool = False,
 ) -> Scene:
-    """Apply the CLI's ``-o``, ``--width``, ``--height``, ``--fps``, ``--duration``.
+    """Apply the CLI's ``-o``, ``--width``, ``--height``, ``--fps``, ``--duration``,
+    ``--preset``.
 
     Values may be numbers or the command line's text.  They are checked by the scene
     file's rules for ``[output]``; a bad one raises :class:`SceneError` whose key is the
@@ -238,6 +241,8 @@ def with_overrides(
         new_path = Path(_as_path_text(ctx, str(path), "-o"))
         _check_container(ctx, new_path, out.codec, "-o")
         changes["path"] = new_path
+    if preset is not None:
+        changes["preset"] = check_preset(ctx, preset, out.codec, "--preset")
     new = replace(scene, output=replace(out, **changes))
     if fps is not None or duration_s is not None:
         _check_span(ctx, new, "--duration" if duration_s is not None else "--fps")

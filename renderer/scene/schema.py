@@ -35,6 +35,9 @@ class Output:
     duration_s: float = 10.0
     codec: str = "h264"  # h264 | h265 | av1 | prores | png
     crf: int = 18
+    # The encoder's speed preset: an x264/x265 name (h264, h265), an SVT-AV1 number
+    # (av1); "" for the codec's default (renderer/output/codecs.py, DEFAULT_PRESETS).
+    preset: str = ""
 
     @property
     def frame_count(self) -> int:
