@@ -124,12 +124,25 @@ def _add_encoder_options(r: argparse.ArgumentParser) -> None:
         help="encoder speed preset (overrides output.preset): an x264/x265 name for "
         "h264/h265, 0-13 for av1",
     )
+    _add_gl_path_option(r)
     r.add_argument(
         "--encoder",
         choices=ENCODER_CHOICES,
         default=None,
         help="auto: NVENC where it runs, else software (the default); software; "
         "nvenc: NVIDIA's encoder or refuse (h264, h265, av1)",
+    )
+
+
+def _add_gl_path_option(p: argparse.ArgumentParser) -> None:
+    from renderer.scene import GL_PATHS
+
+    p.add_argument(
+        "--gl-path",
+        choices=GL_PATHS,
+        default=None,
+        help="run the passes that have both as fragment shaders (the default) or as "
+        "compute shaders; the picture is the same",
     )
 
 
@@ -199,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--height", metavar="H")
     s.add_argument("--force", action="store_true", help="replace an existing file")
     s.add_argument("--quiet", action="store_true")
+    _add_gl_path_option(s)
 
     from renderer.preview.keys import controls_help
 
@@ -382,6 +396,7 @@ def _render(args: argparse.Namespace) -> int:
         fps=args.fps,
         duration_s=args.duration,
         preset=args.preset,
+        gl_path=args.gl_path,
     )
     out = scene.output
     key = "-o" if args.output is not None else "output.path"
@@ -439,7 +454,9 @@ def _still(args: argparse.Namespace) -> int:
         raise UsageError(f"orbitlapse still: -o: the still is written as PNG; got {out.name!r}")
     if "\x00" in args.output:
         raise UsageError("orbitlapse still: -o: must not contain a NUL character")
-    scene = with_overrides(_load(args), width=args.width, height=args.height, still=True)
+    scene = with_overrides(
+        _load(args), width=args.width, height=args.height, gl_path=args.gl_path, still=True
+    )
     if args.utc is not None:
         sim_s = sim_seconds_of_utc(scene, args.utc)
         key = "--utc"

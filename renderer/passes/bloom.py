@@ -5,12 +5,14 @@ radiance (NaN, infinity) is zeroed before it can spread."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import moderngl
 
 from renderer.frame_state import View
 from renderer.gl.context import bind_default_framebuffer
-from renderer.gl.shaders import build_program, set_uniform
+from renderer.gl.shaders import build_compute, build_program, set_uniform
 from renderer.scene import Bloom
 
 # The glare kernel, from a measured point-spread function of a fast photographic lens:
@@ -105,10 +107,18 @@ class BloomPass:
     """Radiance in, radiance with glare out (a float texture of the view's size)."""
 
     def __init__(
-        self, ctx: moderngl.Context, bloom: Bloom, view: View, padded: tuple[int, int]
+        self,
+        ctx: moderngl.Context,
+        bloom: Bloom,
+        view: View,
+        padded: tuple[int, int],
+        *,
+        gl_path: str = "fragment",
     ) -> None:
-        """``padded`` is the radiance buffer's size (a multiple of 2^MAX_LEVEL)."""
+        """``padded`` is the radiance buffer's size (a multiple of 2^MAX_LEVEL);
+        ``gl_path`` ``compute`` runs the blurs as compute shaders (the same numbers)."""
         self.ctx = ctx
+        self.compute = gl_path == "compute"
         self.bloom = bloom
         self.view = view
         self.levels = glare_levels(view)
@@ -116,14 +126,16 @@ class BloomPass:
         self.level_list = sorted({level for level, _ in self.levels})
         taps = {"MAX_TAPS": MAX_TAPS}
         self.sanitize = build_program(ctx, "bloom.glsl", {"SANITIZE": 1})
-        self.blur_h = build_program(ctx, "bloom.glsl", {"BLUR_H": 1, **taps})
-        self.blur_v = build_program(ctx, "bloom.glsl", {"BLUR_V": 1, **taps})
-        self.upsample = build_program(ctx, "bloom.glsl", {"UPSAMPLE": 1})
+        build: Callable[..., Any] = build_compute if self.compute else build_program
+        name = "bloom_compute.glsl" if self.compute else "bloom.glsl"
+        self.blur_h = build(ctx, name, {"BLUR_H": 1, **taps})
+        self.blur_v = build(ctx, name, {"BLUR_V": 1, **taps})
+        self.upsample = build(ctx, name, {"UPSAMPLE": 1})
         self.composite = build_program(ctx, "bloom.glsl", {"COMPOSITE": 1})
-        self.vaos = [
-            ctx.vertex_array(p, [])
-            for p in (self.sanitize, self.blur_h, self.blur_v, self.upsample, self.composite)
-        ]
+        drawn = [self.sanitize, self.composite]
+        if not self.compute:
+            drawn += [self.blur_h, self.blur_v, self.upsample]
+        self.vao = {id(p): ctx.vertex_array(p, []) for p in drawn}
         # The radiance with every non-finite value zeroed: the glare's mip chain is built
         # from it, so one bad pixel cannot spread through the averages.
         self.clean = ctx.texture(padded, 4, dtype="f4")
@@ -156,29 +168,47 @@ class BloomPass:
         self.output.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.fbo = ctx.framebuffer(color_attachments=[self.output])
 
+    def _run(self, program: Any, level: int, target: str, *, add: bool = False) -> None:
+        """Run one of the blurs or the upsample over a level's ``target`` ("tmp" or
+        "halo"): a full-screen pass into its framebuffer (blending when ``add``), or a
+        compute dispatch over its texels writing the image (reading it too when
+        ``add``)."""
+        tmp_fbo, halo_fbo = self.fbos[level]
+        if not self.compute:
+            (tmp_fbo if target == "tmp" else halo_fbo).use()
+            if add:
+                self.ctx.enable(moderngl.BLEND)
+                self.ctx.blend_func = moderngl.ONE, moderngl.ONE
+            self.vao[id(program)].render(moderngl.TRIANGLES, vertices=3)
+            if add:
+                self.ctx.disable(moderngl.BLEND)
+            return
+        tex = self.tmp[level] if target == "tmp" else self.halo[level]
+        tex.bind_to_image(0, read=add, write=True)
+        w, h = tex.size
+        program.run((w + 7) // 8, (h + 7) // 8, 1)
+        self.ctx.memory_barrier()
+
     def draw(self, hdr: moderngl.Texture) -> moderngl.Texture:
         """Apply glare to ``hdr``; returns the result (the view's size)."""
-        s_vao, h_vao, v_vao, u_vao, c_vao = self.vaos
         # Level 0 alone is read: no mipmap filter, which would leave a texture without
         # mip levels incomplete (read as black).
         hdr.filter = (moderngl.NEAREST, moderngl.NEAREST)
         hdr.use(0)
         set_uniform(self.sanitize, "u_src", 0)
         self.clean_fbo.use()
-        s_vao.render(moderngl.TRIANGLES, vertices=3)
+        self.vao[id(self.sanitize)].render(moderngl.TRIANGLES, vertices=3)
         hdr = self.clean
         hdr.build_mipmaps()
         hdr.filter = (moderngl.NEAREST_MIPMAP_NEAREST, moderngl.NEAREST)
-        ctx = self.ctx
         # Deepest level first: each level's halo starts as the deeper levels' halo read
         # up to its size (plus the unblurred components), so the composite reads one
         # halo, not one per level.
         deeper: int | None = None
         u = self.upsample
         for level in reversed(self.level_list):
-            fbo_tmp, fbo_halo = self.fbos[level]
             if deeper is None and self.unblurred[level] == 0.0:
-                fbo_halo.clear(0.0, 0.0, 0.0, 0.0)
+                self.fbos[level][1].clear(0.0, 0.0, 0.0, 0.0)
             else:
                 # With no deeper level any texture will do: it is weighted by 0.
                 self.halo[level if deeper is None else deeper].use(0)
@@ -190,8 +220,7 @@ class BloomPass:
                 set_uniform(u, "u_deeper", 0.0 if deeper is None else 1.0)
                 set_uniform(u, "u_unblurred", self.unblurred[level])
                 set_uniform(u, "u_inv_size", (1.0 / size[0], 1.0 / size[1]))
-                fbo_halo.use()
-                u_vao.render(moderngl.TRIANGLES, vertices=3)
+                self._run(u, level, "halo")
             deeper = level
             for j, (lv, sigma) in enumerate(self.levels):
                 if lv != level or (level > 0 and sigma < UNBLURRED_SIGMA):
@@ -203,15 +232,10 @@ class BloomPass:
                     prog["u_taps"].value = taps
                 hdr.use(0)
                 set_uniform(self.blur_h, "u_level", level)
-                fbo_tmp.use()
-                h_vao.render(moderngl.TRIANGLES, vertices=3)
+                self._run(self.blur_h, level, "tmp")
                 self.tmp[level].use(0)
                 set_uniform(self.blur_v, "u_scale", GLARE_WEIGHT[j])
-                fbo_halo.use()
-                ctx.enable(moderngl.BLEND)
-                ctx.blend_func = moderngl.ONE, moderngl.ONE
-                v_vao.render(moderngl.TRIANGLES, vertices=3)
-                ctx.disable(moderngl.BLEND)
+                self._run(self.blur_v, level, "halo", add=True)
         c = self.composite
         hdr.use(0)
         self.halo[self.level_list[0]].use(1)
@@ -219,7 +243,7 @@ class BloomPass:
         set_uniform(c, "u_halo", 1)
         set_uniform(c, "u_fraction", self.bloom.fraction)
         self.fbo.use()
-        c_vao.render(moderngl.TRIANGLES, vertices=3)
+        self.vao[id(c)].render(moderngl.TRIANGLES, vertices=3)
         return self.output
 
     def release(self) -> None:
@@ -235,7 +259,7 @@ class BloomPass:
             self.output,
             self.clean_fbo,
             self.clean,
-            *self.vaos,
+            *self.vao.values(),
             self.sanitize,
             self.blur_h,
             self.blur_v,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from renderer.scene.fields import _as_int, _as_number, _as_path_text, _Ctx, _join
-from renderer.scene.schema import MAX_SCENE_BYTES, Scene
+from renderer.scene.schema import GL_PATHS, MAX_SCENE_BYTES, Scene
 from renderer.scene.sections import (
     _DURATION,
     _FPS,
@@ -209,10 +209,11 @@ def with_overrides(
     fps: float | str | None = None,
     duration_s: float | str | None = None,
     preset: str | None = None,
+    gl_path: str | None = None,
     still: bool = False,
 ) -> Scene:
     """Apply the CLI's ``-o``, ``--width``, ``--height``, ``--fps``, ``--duration``,
-    ``--preset``.
+    ``--preset``, ``--gl-path``.
 
     Values may be numbers or the command line's text.  They are checked by the scene
     file's rules for ``[output]``; a bad one raises :class:`SceneError` whose key is the
@@ -244,6 +245,10 @@ def with_overrides(
     if preset is not None:
         changes["preset"] = check_preset(ctx, preset, out.codec, "--preset")
     new = replace(scene, output=replace(out, **changes))
+    if gl_path is not None:
+        if gl_path not in GL_PATHS:
+            ctx.fail("--gl-path", f"must be one of {', '.join(GL_PATHS)}, got {gl_path!r}")
+        new = replace(new, gl_path=gl_path)
     if fps is not None or duration_s is not None:
         _check_span(ctx, new, "--duration" if duration_s is not None else "--fps")
     return new

@@ -443,3 +443,20 @@ def test_nvenc_where_it_cannot_run_is_refused_before_rendering(tmp_path):
         assert "--encoder nvenc" in one_error_line(proc)
         assert not out.exists()
         assert not list(tmp_path.glob(".s*"))  # no chunk or work folder left
+
+
+def test_gl_path_compute_draws_the_same_still(tmp_path):
+    scene = tmp_path / "s.toml"
+    scene.write_text(scene_text())
+    stills = {}
+    for path in ("fragment", "compute"):
+        out = tmp_path / f"{path}.png"
+        proc = run("still", str(scene), "-o", str(out), "--gl-path", path, "--quiet")
+        assert proc.returncode == 0, proc.stderr
+        stills[path] = out.read_bytes()
+    assert stills["compute"] == stills["fragment"]
+    proc = run("render", str(scene), "-o", str(tmp_path / "x.mp4"), "--gl-path", "vulkan")
+    no_traceback(proc)
+    assert proc.returncode == 2
+    assert "--gl-path" in one_error_line(proc)
+    assert not (tmp_path / "x.mp4").exists()

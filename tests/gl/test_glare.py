@@ -187,3 +187,45 @@ def test_glare_matches_the_exact_kernel_beyond_a_few_pixels(ctx, size):
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         ring = (r >= lo) & (r < hi)
         assert out[ring].sum() == pytest.approx(exact[ring].sum(), rel=0.05)
+
+
+@pytest.mark.parametrize("size", [(320, 180), (1280, 720)])
+def test_compute_path_gives_the_fragment_paths_glare(ctx, size):
+    # --gl-path compute runs the blurs as compute shaders: the same sums in the same
+    # order, so the same numbers (at 1280 px with the half-resolution level and an
+    # unblurred component, at 320 px with full-resolution blurs).
+    view = View(*size, 60.0)
+    rng = np.random.default_rng(3)
+    img = rng.random((view.height, view.width, 3)) ** 12 * 1e6
+    pw, ph = padded_size(view)
+    buf = np.zeros((ph, pw, 4), np.float32)
+    buf[: view.height, : view.width, :3] = img
+    tex = ctx.texture((pw, ph), 4, buf.tobytes(), dtype="f4")
+    out = {}
+    try:
+        for path in ("fragment", "compute"):
+            bloom = BloomPass(ctx, Bloom(0.014), view, (pw, ph), gl_path=path)
+            try:
+                out[path] = np.frombuffer(bloom.draw(tex).read(), np.float32)
+            finally:
+                bloom.release()
+    finally:
+        tex.release()
+    assert out["fragment"].max() > 0
+    np.testing.assert_allclose(out["compute"], out["fragment"], rtol=1e-6, atol=0.0)
+
+
+def test_gl_path_reaches_the_glare(ctx):
+    from dataclasses import replace
+
+    from renderer.passes.compositor import Compositor
+    from tests.helpers import minimal_scene
+
+    scene = minimal_scene()
+    scene = replace(scene, camera=replace(scene.camera, bloom=Bloom()))
+    for path in ("fragment", "compute"):
+        comp = Compositor(ctx, replace(scene, gl_path=path), View(64, 36, 60.0))
+        try:
+            assert comp.bloom is not None and comp.bloom.compute == (path == "compute")
+        finally:
+            comp.release()
