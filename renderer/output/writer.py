@@ -39,6 +39,7 @@ from renderer.output.codecs import (
     MUXERS,
     PIXEL_FORMATS,
     PNG_PATTERN,
+    PRESETS,
     encoder_preset,
     nvenc_preset,
 )
@@ -167,6 +168,8 @@ class VideoWriter:
             low, high = CRF_RANGES[self.codec]
             if not low <= self.crf <= high:
                 raise RenderError(f"crf {self.crf} is outside {low}..{high} for {self.codec}")
+        if self.preset and self.preset not in PRESETS.get(self.codec, ()):
+            raise RenderError(f"preset {self.preset!r} is not one of {self.codec}'s presets")
         suffix = self.path.suffix.lower()
         if self.codec == "png":
             if suffix in MUXERS:

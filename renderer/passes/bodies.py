@@ -3,9 +3,8 @@
 The Sun's and the Moon's discs are drawn per pixel by ``shaders/bodies.glsl``, each
 over a screen rectangle that bounds it (:func:`disc_bounds`; skipped when the disc is
 out of view, the whole frame when the disc's cone reaches behind the camera); the
-planets are
-point sources drawn like stars (:class:`renderer.passes.stars.PointSources`) at the
-V magnitudes skyfield computes for their distance and phase.  The Sun and the Moon
+planets are point sources drawn like stars (:class:`renderer.passes.stars.PointSources`)
+at the V magnitudes skyfield computes for their distance and phase.  The Sun and the Moon
 come from the frame state (``sun_km``, ``moon_km``); the planets are computed here
 from the frame's time.  Everything is made camera-relative in float64 first, so the
 Moon's parallax (up to a degree from low orbit) and the planets' (up to 0.3 px) are

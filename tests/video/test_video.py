@@ -520,6 +520,13 @@ def test_preset_reaches_the_encoder(tmp_path):
     assert " ref=8 " in written["slower"]
 
 
+def test_writer_refuses_a_preset_its_codec_does_not_have(tmp_path):
+    for codec, preset, name in [("h264", "8", "a.mp4"), ("prores", "fast", "a.mov")]:
+        with pytest.raises(RenderError, match="presets"):
+            VideoWriter(tmp_path / name, W, H, 30, codec, 18, preset=preset)
+    assert listing(tmp_path) == []
+
+
 def test_nvenc_preset_follows_the_scenes_preset():
     assert codecs.nvenc_preset("h264", "") == codecs.NVENC_DEFAULT_PRESET
     assert codecs.nvenc_preset("h264", "ultrafast") == "p1"
