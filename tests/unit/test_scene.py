@@ -1366,7 +1366,7 @@ def test_describe(example_scene):
         "2018-11-16 18:10:00 UTC -> 2018-11-16 18:25:00 UTC",
         "10x speed",
         "2700 frames, 1920x1080 at 30 fps",
-        "h264 crf 18",
+        "h264 crf 18 preset veryfast (default)",
         "progress-ms10.mp4",
         "TLE of satellite 25544, epoch 2018-11-11 10:40:04 UTC",
         "azimuth 180 deg, elevation -12 deg, roll 25 deg",
