@@ -103,6 +103,17 @@ def glare_levels(view: View) -> list[tuple[int, float]]:
     return out
 
 
+def unblurred_weights(levels: list[tuple[int, float]]) -> dict[int, float]:
+    """For each mip level in ``levels`` (``glare_levels``' answer), the summed weight of
+    its components read from the mip level unblurred (under UNBLURRED_SIGMA texels, at
+    level 1 or deeper)."""
+    out = {level: 0.0 for level, _ in levels}
+    for j, (level, sigma) in enumerate(levels):
+        if level > 0 and sigma < UNBLURRED_SIGMA:
+            out[level] += GLARE_WEIGHT[j]
+    return out
+
+
 class BloomPass:
     """Radiance in, radiance with glare out (a float texture of the view's size)."""
 
@@ -146,11 +157,7 @@ class BloomPass:
             blur_taps(sigma, 5.0 if GLARE_SIGMA_RAD[j] >= WIDE_SIGMA_RAD else 3.0)
             for j, (_, sigma) in enumerate(self.levels)
         ]
-        # The weight, per level, of the components read from the mip level unblurred.
-        self.unblurred = {level: 0.0 for level in self.level_list}
-        for j, (level, sigma) in enumerate(self.levels):
-            if level > 0 and sigma < UNBLURRED_SIGMA:
-                self.unblurred[level] += GLARE_WEIGHT[j]
+        self.unblurred = unblurred_weights(self.levels)
         self.tmp: dict[int, moderngl.Texture] = {}
         self.halo: dict[int, moderngl.Texture] = {}
         self.fbos: dict[int, tuple[moderngl.Framebuffer, moderngl.Framebuffer]] = {}
