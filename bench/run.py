@@ -1,22 +1,28 @@
-"""Benchmark: frames per second per stage and end to end, and peak memory.
+"""Benchmark: what each pass of a frame costs, and frames per second end to end.
 
-    python bench/run.py [--quick] [--scene SCENE]
+    python bench/run.py [--quick] [--scene SCENE] [--frames N] [--e2e-frames N]
+    python bench/run.py --stages      (the pipeline's stages, chunked path, memory)
+    python bench/run.py --chunked-only
 
-For each size it times, on the same scene and frames:
+By default, at 640x360 and 1920x1080, on frames of the scene from 40 s of video
+(where the flagship has its launch in view), it prints markdown tables of:
 
-* render    GL work only (all passes, then glFinish), no read-back;
-* readback  reading one finished frame back to the CPU (blocking), in the layout the
-            video takes (Y'CbCr planes made on the GPU for h264/h265/av1);
-* encode    feeding ffmpeg (the scene's codec) frames already in memory;
-* end-to-end  ``render_video``: the pipelined loop writing a real file.
+* each pass's CPU time per frame (``time.process_time`` around the pass, with
+  ``ctx.finish()`` before and after, so the GL work is inside; on llvmpipe that
+  is the renderer's own threads) and its wall time;
+* the floor: a full-screen pass that reads one texel and writes it
+  (``shaders/floor.glsl``), the least any full-screen pass costs, and each pass
+  and the whole frame as a multiple of it;
+* end to end: ``render_video`` of N frames into an MP4 at the scene's codec and
+  preset, frames per second (wall) and CPU seconds per frame (this process and
+  ffmpeg).
 
-Then it measures peak resident memory of whole renders of a short and a long
-video in separate processes.  The last two lines are
+The passes timed are a list (``frame_steps``): one entry per radiance pass of the
+compositor, then glare, post and Y'CbCr; a pass measured on its own terms can be
+added to that list.
 
-    end-to-end / slowest stage: X.XX   (end-to-end time over the slowest stage's)
-    peak memory long / short: X.XX     (peak RSS of a 60 s video over a 5 s one)
-
-A ratio near 1 means the pipeline overlaps its stages fully / memory is flat.
+``--stages`` prints what the pipeline's stages (render, read-back, encode) reach
+alone and together, the chunked path's overhead and peak memory.
 """
 
 from __future__ import annotations
@@ -29,14 +35,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import moderngl  # noqa: E402
+
 from renderer.frame_state import FrameState, View  # noqa: E402
 from renderer.gl.context import create_headless_context, gl_info  # noqa: E402
+from renderer.gl.shaders import build_program  # noqa: E402
 from renderer.output.chunks import chunk_folder, render_chunked  # noqa: E402
 from renderer.output.codecs import EVEN_SIZE_CODECS  # noqa: E402
 from renderer.output.frames import frame_states, render_video  # noqa: E402
@@ -118,6 +128,178 @@ def time_stages(scene: Scene, frames: int, tmp: Path) -> dict[str, float]:
         "startup": startup,
         "total": total,
     }
+
+
+# ---------------------------------------------------------------------------
+# Per pass: CPU and wall time around ctx.finish(), against the floor
+# ---------------------------------------------------------------------------
+
+#: Where the frames timed start, in seconds of video (the flagship's launch is in view).
+START_S = 40.0
+
+#: One timed step: a name and what it draws for a frame (its sub-frame states, its index).
+Step = tuple[str, Callable[[Sequence[FrameState], int], None]]
+
+
+def _pass_name(obj: object) -> str:
+    name = type(obj).__name__
+    return (name[: -len("Pass")] if name.endswith("Pass") else name).lower()
+
+
+def frame_steps(comp: Compositor) -> list[Step]:
+    """The steps of one frame, in the compositor's order, each drawing what
+    ``Compositor.render`` draws at that point: every radiance pass (into the float
+    buffer, blending on), the glare, the post pass and the Y'CbCr planes."""
+    ctx, view = comp.ctx, comp.view
+    steps: list[Step] = []
+
+    def clear(states: Sequence[FrameState], k: int) -> None:
+        comp.hdr_fbo.use()
+        comp.hdr_fbo.clear(0.0, 0.0, 0.0, 0.0, viewport=(0, 0, *comp.hdr.size))
+
+    steps.append(("clear", clear))
+    for p in comp.passes:
+
+        def radiance(states: Sequence[FrameState], k: int, p: object = p) -> None:
+            comp.hdr_fbo.use()
+            ctx.enable(moderngl.BLEND)
+            ctx.blend_func = moderngl.ONE, moderngl.ONE
+            for st in states:
+                p.draw(st, view, 1.0 / len(states))  # type: ignore[attr-defined]
+            ctx.disable(moderngl.BLEND)
+
+        steps.append((_pass_name(p), radiance))
+    radiance_tex = [comp.hdr]
+    if comp.bloom is not None:
+        bloom = comp.bloom
+
+        def glare(states: Sequence[FrameState], k: int) -> None:
+            radiance_tex[0] = bloom.draw(comp.hdr)
+
+        steps.append(("glare", glare))
+
+    def post(states: Sequence[FrameState], k: int) -> None:
+        comp.ldr_fbo.use()
+        comp.post.draw(radiance_tex[0], k, view.height, view.width)
+
+    steps.append(("post", post))
+    if comp.yuv is not None:
+        yuv = comp.yuv
+        steps.append(("yuv", lambda states, k: yuv.draw(comp.ldr)))
+    return steps
+
+
+def time_steps(
+    ctx: moderngl.Context, steps: Sequence[Step], frames: Sequence[tuple[Sequence[FrameState], int]]
+) -> dict[str, tuple[float, float]]:
+    """Mean (CPU, wall) seconds per frame of each step over ``frames``, each step fenced
+    by ``ctx.finish()`` so its GL work is counted in it and nowhere else."""
+    cpu = {name: 0.0 for name, _ in steps}
+    wall = dict(cpu)
+    for states, k in frames:
+        for name, step in steps:
+            ctx.finish()
+            c0, w0 = time.process_time(), time.perf_counter()
+            step(states, k)
+            ctx.finish()
+            cpu[name] += time.process_time() - c0
+            wall[name] += time.perf_counter() - w0
+    n = len(frames)
+    return {name: (cpu[name] / n, wall[name] / n) for name, _ in steps}
+
+
+def time_floor(ctx: moderngl.Context, view: View, repeats: int) -> tuple[float, float]:
+    """(CPU, wall) seconds of the floor pass at the view's size: one texel read and one
+    float RGBA write per pixel."""
+    size = (view.width, view.height)
+    src = ctx.texture(size, 4, dtype="f4")
+    dst = ctx.texture(size, 4, dtype="f4")
+    fbo = ctx.framebuffer(color_attachments=[dst])
+    prog = build_program(ctx, "floor.glsl")
+    vao = ctx.vertex_array(prog, [])
+    src.use(0)
+    prog["u_src"].value = 0
+    fbo.use()
+    vao.render(moderngl.TRIANGLES, vertices=3)  # warm-up: compile
+    ctx.finish()
+    c0, w0 = time.process_time(), time.perf_counter()
+    for _ in range(repeats):
+        vao.render(moderngl.TRIANGLES, vertices=3)
+        ctx.finish()
+    result = ((time.process_time() - c0) / repeats, (time.perf_counter() - w0) / repeats)
+    for obj in (vao, prog, fbo, dst, src):
+        obj.release()
+    return result
+
+
+def measure_passes(scene: Scene, frames: int) -> tuple[dict[str, tuple[float, float]], tuple]:
+    """Per-step (CPU, wall) seconds per frame over ``frames`` frames from START_S, and
+    the floor's, on one GL context at the scene's output size."""
+    out = scene.output
+    ctx = create_headless_context()
+    view = View(out.width, out.height, scene.camera.fov_deg)
+    layout = "yuv420p" if out.codec in EVEN_SIZE_CODECS else "rgb24"
+    comp = Compositor(ctx, scene, view, output=layout)
+    first = min(round(START_S * out.fps), out.frame_count - frames - 1)
+    states = list(frame_states(scene, range(first, first + frames + 1)))
+    steps = frame_steps(comp)
+    time_steps(ctx, steps, [(states[0], first)])  # warm-up: compile, upload
+    timed = time_steps(ctx, steps, [(st, first + 1 + i) for i, st in enumerate(states[1:])])
+    floor = time_floor(ctx, view, max(10, 2 * frames))
+    comp.release()
+    ctx.release()
+    return timed, floor
+
+
+def time_end_to_end(scene: Scene, frames: int, tmp: Path) -> tuple[float, float]:
+    """``render_video`` of ``frames`` frames from START_S into an MP4: (frames per second
+    wall, CPU seconds per frame of this process and its children, start-up included)."""
+    out = scene.output
+    first = min(round(START_S * out.fps), out.frame_count - frames)
+    path = tmp / "e2e.mp4"
+    s = replace(scene, output=replace(out, path=path))
+    wall, cpu = _timed(
+        lambda: render_video(s, force=True, quiet=True, frames=range(first, first + frames))
+    )
+    return frames / wall, cpu / frames
+
+
+def print_pass_tables(base: Scene, sizes: list[tuple[int, int]], frames: int, e2e: int) -> None:
+    """The per-pass table (CPU and wall ms per frame and CPU over the floor) for each
+    size, then the end-to-end table."""
+    results = {}
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        for w, h in sizes:
+            scene = _sized(base, w, h, base.output.frame_count, tmp / "x.mp4")
+            timed, floor = measure_passes(scene, frames)
+            fps, cpu = time_end_to_end(scene, e2e, tmp)
+            results[(w, h)] = (timed, floor, fps, cpu)
+    names = list(next(iter(results.values()))[0])
+    head = " | ".join(f"{w}x{h} CPU / wall / floors" for w, h in sizes)
+    print(f"| pass | {head} |")
+    print("| --- |" + " --- |" * len(sizes))
+
+    def cell(cpu: float, wall: float, floor_cpu: float) -> str:
+        return f"{1000 * cpu:,.1f} / {1000 * wall:,.1f} ms / {cpu / floor_cpu:.1f}"
+
+    for name in names:
+        cells = [cell(*results[sz][0][name], results[sz][1][0]) for sz in sizes]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    totals = []
+    for sz in sizes:
+        timed, floor = results[sz][0], results[sz][1]
+        cpu = sum(c for c, _ in timed.values())
+        wall = sum(w for _, w in timed.values())
+        totals.append(cell(cpu, wall, floor[0]))
+    print("| **frame** | " + " | ".join(f"**{t}**" for t in totals) + " |")
+    floors = [cell(*results[sz][1], results[sz][1][0]) for sz in sizes]
+    print("| floor (one fetch, full screen) | " + " | ".join(floors) + " |")
+    print()
+    print(f"| end to end ({e2e} frames to MP4, {base.output.codec}) | fps (wall) | CPU per frame |")
+    print("| --- | --- | --- |")
+    for (w, h), (_, _, fps, cpu) in results.items():
+        print(f"| {w}x{h} | {fps:.2f} | {cpu:.2f} s |")
 
 
 _PEAK_CHILD = """
@@ -211,9 +393,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer frames, smaller sizes")
     ap.add_argument("--scene", default=str(REPO / "scenes" / "progress-ms10.toml"))
     ap.add_argument("--chunked-only", action="store_true", help="only the chunked path's line")
+    ap.add_argument(
+        "--stages", action="store_true", help="the pipeline's stages, chunked path and memory"
+    )
+    ap.add_argument("--frames", type=int, default=None, help="frames timed per pass (default 5)")
+    ap.add_argument(
+        "--e2e-frames", type=int, default=None, help="frames rendered end to end (default 20)"
+    )
     args = ap.parse_args(argv)
     scene_path = Path(args.scene)
     base = load_scene(scene_path)
+    if not (args.stages or args.chunked_only):
+        ctx = create_headless_context()
+        info = gl_info(ctx)
+        ctx.release()
+        sizes = [(320, 180), (640, 360)] if args.quick else [(640, 360), (1920, 1080)]
+        frames = args.frames or (2 if args.quick else 5)
+        e2e = args.e2e_frames or (5 if args.quick else 20)
+        print(f"orbitlapse benchmark: {scene_path.name} from {START_S:g} s, per pass over")
+        print(f"{frames} frames (ms per frame; floors: CPU time over the floor pass's)")
+        print(
+            f"GL: {info.renderer} ({info.kind}); CPU: {platform.processor() or platform.machine()}"
+        )
+        print()
+        print_pass_tables(base, sizes, frames, e2e)
+        return 0
     sizes = [(320, 180)] if args.quick else [(640, 360), (1280, 720)]
     frames = 40 if args.quick else 120
     if args.chunked_only:

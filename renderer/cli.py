@@ -21,6 +21,7 @@ from typing import Any
 
 from renderer import __version__
 from renderer.errors import OrbitlapseError, RenderError, SceneError, UsageError
+from renderer.output.codecs import ENCODER_CHOICES
 
 
 def _docs_text() -> str:
@@ -137,6 +138,35 @@ def _add_farm_options(r: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_encoder_options(r: argparse.ArgumentParser) -> None:
+    r.add_argument(
+        "--preset",
+        metavar="P",
+        help="encoder speed preset (overrides output.preset): an x264/x265 name for "
+        "h264/h265, 0-13 for av1",
+    )
+    _add_gl_path_option(r)
+    r.add_argument(
+        "--encoder",
+        choices=ENCODER_CHOICES,
+        default=None,
+        help="auto: NVENC where it runs, else software (the default); software; "
+        "nvenc: NVIDIA's encoder or refuse (h264, h265, av1)",
+    )
+
+
+def _add_gl_path_option(p: argparse.ArgumentParser) -> None:
+    from renderer.scene import GL_PATHS
+
+    p.add_argument(
+        "--gl-path",
+        choices=GL_PATHS,
+        default=None,
+        help="run the passes that have both as fragment shaders (the default) or as "
+        "compute shaders; the picture is the same",
+    )
+
+
 def _frame_range(text: str | None, count: int) -> range:
     """``A:B`` (either end may be left out) as a range within the video's frames."""
     if text is None:
@@ -194,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--crf", metavar="N", help="quality of h264/h265 (0..51) and av1 (0..63)")
     r.add_argument("--force", action="store_true", help="replace an existing output")
     r.add_argument("--quiet", action="store_true", help="no progress on standard error")
+    _add_encoder_options(r)
     _add_farm_options(r)
 
     s = sub.add_parser("still", help="render one frame to PNG", epilog=EPILOG)
@@ -220,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--height", metavar="H")
     s.add_argument("--force", action="store_true", help="replace an existing file")
     s.add_argument("--quiet", action="store_true")
+    _add_gl_path_option(s)
 
     from renderer.preview.keys import controls_help
 
@@ -448,6 +480,8 @@ def _render(args: argparse.Namespace) -> int:
         duration_s=args.duration if args.start is None else None,
         codec=args.codec,
         crf=args.crf,
+        preset=args.preset,
+        gl_path=args.gl_path,
     )
     if args.draft:
         scene = as_draft(scene, rename=args.output is None)
@@ -464,6 +498,14 @@ def _render(args: argparse.Namespace) -> int:
             f"orbitlapse: rendering {len(frames)} frames{part} at {out.width}x{out.height}"
             f"{' (draft)' if args.draft else ''}, {out.fps:g} fps, {out.codec} -> {out.path}"
         )
+    encoder_choice = args.encoder or "auto"
+    if encoder_choice == "nvenc" and args.ray is None:
+        # Known here, before GL starts; on a cluster the workers' probe decides.
+        from renderer.output.ffmpeg import nvenc_refusal
+
+        reason = nvenc_refusal(out.codec, out.width, out.height)
+        if reason is not None:
+            raise UsageError(f"orbitlapse render: --encoder nvenc: {reason}")
     farm = None
     if args.ray is not None:
         from renderer.output.ray_farm import RayFarm
@@ -479,6 +521,7 @@ def _render(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         keep_chunks=args.keep_chunks,
         farm=farm,
+        encoder_choice=encoder_choice,
     )
     if not args.quiet:
         _say(f"orbitlapse: wrote {path}")
@@ -503,7 +546,9 @@ def _still(args: argparse.Namespace) -> int:
             raise UsageError(f"orbitlapse still: -o: the still is written as PNG; got {name!r}")
         if "\x00" in args.output:
             raise UsageError("orbitlapse still: -o: must not contain a NUL character")
-    scene = with_overrides(_load(args), width=args.width, height=args.height, still=True)
+    scene = with_overrides(
+        _load(args), width=args.width, height=args.height, gl_path=args.gl_path, still=True
+    )
     if args.utc is not None:
         sim_s = sim_seconds_of_utc(scene, args.utc)
         key = "--utc"
@@ -614,6 +659,12 @@ def _info(args: argparse.Namespace) -> int:
         else:
             state = "available"
         print(f"  {name:12s} {state}")
+    from renderer.output.codecs import DEFAULT_PRESETS, NVENC_DEFAULT_PRESET, PRESETS
+
+    print("presets (output.preset, --preset):")
+    for codec, names in PRESETS.items():
+        print(f"  {codec:5s} {names[0]}..{names[-1]}, default {DEFAULT_PRESETS[codec]}")
+    print(f"  nvenc p1..p7 nearest the preset, default {NVENC_DEFAULT_PRESET}")
     return 0
 
 

@@ -18,13 +18,18 @@
 // infinity) set to zero: the glare's mip averages and blurs would otherwise
 // spread one bad pixel over the frame (a NaN turns every sum it enters into
 // NaN).  Each G_j * L is then computed at the mip level L_j of that copy where
-// sigma_j spans 2 to 4 texels (cheap: a level is 4^L_j times smaller), as two
-// 1-D Gaussian passes (BLUR_H, BLUR_V) with weights normalised to 1, BLUR_V
-// adding a_j times its result into its level's halo (components of one level
-// share it); the COMPOSITE pass reads each level's halo with bilinear
-// filtering, which is smooth because each is blurred by at least two texels.  Mip averages,
-// normalised weights and bilinear reads all keep the total light unchanged
-// (energy-conserving) away from the image edges.
+// sigma_j spans 2 to 4 texels (cheap: a level is 4^L_j times smaller), and never
+// at full resolution (level 1 at least: passes/bloom.py says why), as two 1-D
+// Gaussian passes (BLUR_H, BLUR_V) with weights normalised to 1, BLUR_V adding
+// a_j times its result into its level's halo (components of one level share
+// it; a component under half a texel wide is taken from the mip unblurred).
+// Levels are done deepest first, and UPSAMPLE starts each level's halo
+// as the deeper one read with bilinear filtering, so the shallowest halo holds
+// the sum of all components; the COMPOSITE pass reads that one halo, bilinearly
+// as well.  Each bilinear read-back is smooth because what it reads is blurred
+// by at least two texels (or, at level 1, is at most a 2 px wide feature).
+// Mip averages, normalised weights and bilinear reads all keep the total light
+// unchanged (energy-conserving) away from the image edges.
 
 #include "lib/common.glsl"
 
@@ -83,19 +88,35 @@ void main() {
     frag_color = vec4(scale * sum, 1.0);
 }
 
+#elif defined(UPSAMPLE)
+uniform sampler2D u_src;      // the deeper level's halo (bilinear filtering)
+uniform sampler2D u_mip;      // SANITIZE's radiance with its mip levels
+uniform int u_level;          // this level
+uniform float u_deeper;       // 1, or 0 where there is no deeper level
+uniform float u_unblurred;    // sum of a_j of this level's components too narrow to blur
+uniform vec2 u_inv_size;      // 1 / this level's size in texels
+
+// The start of this level's halo: the deeper halo at this level's texel
+// centres (every level covers the padded buffer, so a texel centre's uv is the
+// same fraction of either size), plus the components narrower than half a
+// texel, which the mip average and the bilinear read-back spread as much as
+// their own width would (passes/bloom.py, UNBLURRED_SIGMA).
+void main() {
+    vec3 deeper = u_deeper * texture(u_src, gl_FragCoord.xy * u_inv_size).rgb;
+    vec3 narrow = u_unblurred * texelFetch(u_mip, ivec2(gl_FragCoord.xy), u_level).rgb;
+    frag_color = vec4(deeper + narrow, 1.0);
+}
+
 #else  // COMPOSITE
-uniform sampler2D u_hdr;                 // SANITIZE's radiance, level 0 (padded beyond the view)
-uniform sampler2D u_halo[NUM_LEVELS];    // sum_j a_j G_j * L of the components at each level
-uniform float u_fraction;                // F
+uniform sampler2D u_hdr;      // SANITIZE's radiance, level 0 (padded beyond the view)
+uniform sampler2D u_halo;     // sum_j a_j G_j * L over all components (UPSAMPLE)
+uniform float u_fraction;     // F
 
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy);
-    // The blurred levels cover the padded buffer: same uv as level 0's texel.
+    // The halo covers the padded buffer: same uv as level 0's texel.
     vec2 uv = (vec2(p) + 0.5) / vec2(textureSize(u_hdr, 0));
-    vec3 halo = vec3(0.0);
-    for (int j = 0; j < NUM_LEVELS; ++j) {
-        halo += texture(u_halo[j], uv).rgb;
-    }
+    vec3 halo = texture(u_halo, uv).rgb;
     vec3 direct = texelFetch(u_hdr, p, 0).rgb;
     frag_color = vec4(mix(direct, halo, u_fraction), 1.0);
 }

@@ -1,5 +1,7 @@
-// bodies.glsl: the discs of the Sun and the Moon, drawn per pixel by a
-// full-screen pass.  (The planets are point sources: stars.glsl draws them.)
+// bodies.glsl: the discs of the Sun and the Moon, drawn per pixel, each over
+// a screen rectangle that bounds it (passes/bodies.py, disc_bounds: most
+// frames hold a disc a few pixels across or none).  (The planets are point
+// sources: stars.glsl draws them.)
 //
 // Geometry is inertial: the view ray of each pixel (common.glsl's view_ray
 // with the camera basis in GCRS axes) is compared with the Sun's direction
@@ -33,7 +35,14 @@
 #include "lib/atmosphere.glsl"
 
 #if defined(VERTEX_SHADER)
-void main() { fullscreen_vertex(); }
+uniform vec4 u_rect;               // x0, y0, x1, y1: the rectangle drawn, pixels from bottom left
+
+// The rectangle's corners as a triangle strip (vertex IDs 0-3), in clip space.
+void main() {
+    vec2 corner = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1));
+    vec2 px = mix(u_rect.xy, u_rect.zw, corner);
+    gl_Position = vec4(px / u_resolution * 2.0 - 1.0, 0.0, 1.0);
+}
 
 #elif defined(FRAGMENT_SHADER)
 
@@ -51,6 +60,8 @@ uniform vec3 u_moon_sun_dir;       // unit direction Moon -> Sun, GCRS
 uniform vec3 u_moon_earth_dir;     // unit direction Moon -> Earth, GCRS
 uniform vec3 u_moon_sunlit;        // k E_sun / pi times colour and weight, cd/m^2
 uniform vec3 u_moon_earthlit;      // k E_earth / pi times colour and weight, cd/m^2
+uniform float u_draw_sun;          // 1 in the Sun's rectangle, else 0
+uniform float u_draw_moon;         // 1 in the Moon's rectangle, else 0
 
 out vec4 frag_color;
 
@@ -109,7 +120,9 @@ vec3 moon_disc(vec3 d) {
 
 void main() {
     vec3 d = view_ray(gl_FragCoord.xy);
-    vec3 radiance = sun_disc(d) + moon_disc(d);
+    vec3 radiance = vec3(0.0);
+    if (u_draw_sun > 0.0) radiance += sun_disc(d);
+    if (u_draw_moon > 0.0) radiance += moon_disc(d);
     if (max(radiance.r, max(radiance.g, radiance.b)) > 0.0) {
         vec3 d_itrs = u_itrs_from_gcrs * d;
         float sky = 1.0 - limb_coverage(intersect_ellipsoid(u_cam_pos, d_itrs));

@@ -49,7 +49,7 @@ FrameCallback = Callable[[int], None]
 class Farm(Protocol):
     """Somewhere else to render chunks: it chooses the encoder once and renders a list."""
 
-    def choose_encoder(self, codec: str, width: int, height: int) -> str: ...
+    def choose_encoder(self, codec: str, width: int, height: int, choice: str) -> str: ...
     def render(self, plan: Plan, todo: list[Chunk]) -> None: ...
     def close(self) -> None: ...
 
@@ -180,12 +180,14 @@ def render_chunked(
     quiet: bool = False,
     keep_chunks: bool = False,
     farm: Farm | None = None,
+    encoder_choice: str = "auto",
 ) -> Path:
     """Render ``frames`` of the scene (all by default) in chunks, reusing complete ones,
     and join them into ``scene.output.path``; returns the path written.
 
     ``farm`` renders the chunks elsewhere (``ray_farm.RayFarm``) and is closed here;
-    without one they are rendered here, one after another.
+    without one they are rendered here, one after another.  ``encoder_choice`` is
+    ``choose_encoder``'s (auto, software, nvenc).
     """
     out = scene.output
     path = Path(out.path)
@@ -199,9 +201,9 @@ def render_chunked(
         # The encoder is chosen once, by the driver (or one probe on the cluster), and
         # every chunk is written with it.
         encoder = (
-            farm.choose_encoder(out.codec, out.width, out.height)
+            farm.choose_encoder(out.codec, out.width, out.height, encoder_choice)
             if farm is not None
-            else choose_encoder(out.codec, out.width, out.height)
+            else choose_encoder(out.codec, out.width, out.height, encoder_choice)
         )
         plan = plan_chunks(scene, frames, chunk_frames, encoder)
         _make_chunk_folder(plan.folder)

@@ -96,3 +96,66 @@ def writes_folder(codec: str) -> bool:
 def frame_file_name(codec: str, number: int) -> str:
     """The file name of frame ``number`` in a frame-sequence codec's folder."""
     return f"frame_{number:06d}{FRAME_CODECS[codec]}"
+
+
+# ---------------------------------------------------------------------------
+# Encoder presets: the encoder's speed against its compression, ``[output] preset``
+# ---------------------------------------------------------------------------
+
+#: libx264's and libx265's preset names, fastest first.
+X26X_PRESETS: tuple[str, ...] = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+)
+#: SVT-AV1's presets: 0 (slowest, smallest files) to 13 (fastest).
+SVT_AV1_PRESETS: tuple[str, ...] = tuple(str(n) for n in range(14))
+#: The presets each codec takes; ProRes (prores_ks) and PNG have none: ProRes's size and
+#: quality are its profile's (422 HQ), and its encoder has no speed setting.
+PRESETS: dict[str, tuple[str, ...]] = {
+    "h264": X26X_PRESETS,
+    "h265": X26X_PRESETS,
+    "av1": SVT_AV1_PRESETS,
+}
+#: The preset used when a scene names none, measured on 30 frames of the flagship at
+#: 1080p, crf 18 (CPU per frame, size per frame; README, "Encoder presets"):
+#: x264 medium 337 ms and 276 kB, veryfast 91 ms and 241 kB (superfast 62 ms but 436 kB):
+#: veryfast spends a quarter of medium's CPU for no larger files on this noisy night
+#: footage, so a fast renderer is not held back by the encoder.  x265 medium 773 ms, 157
+#: kB; veryfast 436 ms, 136 kB.  SVT-AV1 8 (139 ms, 118 kB): from 10 on it warns of
+#: artifacts.
+DEFAULT_PRESETS: dict[str, str] = {"h264": "veryfast", "h265": "veryfast", "av1": "8"}
+#: ``--encoder``: NVENC where it runs else software (auto), software only, or NVENC or
+#: refuse.
+ENCODER_CHOICES: tuple[str, ...] = ("auto", "software", "nvenc")
+#: NVENC's presets p1 (fastest) to p7 (best), and the one used when a scene names none.
+NVENC_DEFAULT_PRESET = "p5"
+
+
+def encoder_preset(codec: str, preset: str) -> str | None:
+    """The software encoder's preset for a scene's ``codec`` and ``preset`` ("" for the
+    codec's default); None for codecs that have none."""
+    if codec not in PRESETS:
+        return None
+    return preset or DEFAULT_PRESETS[codec]
+
+
+_NVENC_RANK = dict(zip(X26X_PRESETS, (1, 1, 2, 3, 4, 5, 6, 7, 7, 7), strict=True))
+
+
+def nvenc_preset(codec: str, preset: str) -> str:
+    """NVENC's p1..p7 nearest a scene's preset: the x264/x265 names by their place in the
+    list (ultrafast p1 ... medium p5 ... slower and beyond p7), SVT-AV1's 13..0 spread
+    over p1..p7; the scene's default (no preset named) is NVENC_DEFAULT_PRESET."""
+    if not preset:
+        return NVENC_DEFAULT_PRESET
+    if preset in X26X_PRESETS:
+        return f"p{_NVENC_RANK[preset]}"
+    return f"p{min(max(7 - round(int(preset) * 6 / 13), 1), 7)}"

@@ -86,12 +86,37 @@ def encoder_pix_fmt(encoder: str) -> str:
 HARDWARE_ENCODERS: dict[str, str] = {"h264": "h264_nvenc", "h265": "hevc_nvenc", "av1": "av1_nvenc"}
 
 
-def choose_encoder(codec: str, width: int, height: int) -> str:
-    """The encoder for a codec: NVENC where the binary has it AND it encodes a test clip
-    on this machine (decided by trying, not by guessing), else the software encoder.
+def nvenc_refusal(codec: str, width: int, height: int) -> str | None:
+    """Why NVENC cannot write ``codec`` at this size on this machine, or None if it can
+    (it is in this ffmpeg and encodes a test clip)."""
+    hardware = HARDWARE_ENCODERS.get(codec)
+    if hardware is None:
+        return f"NVENC has no {codec} encoder (it writes {', '.join(HARDWARE_ENCODERS)})"
+    if not available_encoders().get(hardware, False):
+        return f"this ffmpeg ({ffmpeg_exe()}) has no {hardware} encoder"
+    if not probe_encoder(hardware, width, height):
+        return (
+            f"{hardware} does not run here (no NVIDIA GPU, driver or free encoder session, "
+            f"or {width}x{height} is beyond it); orbitlapse info lists the encoders"
+        )
+    return None
 
-    ``ORBITLAPSE_ENCODER=software`` skips the hardware encoders.
+
+def choose_encoder(codec: str, width: int, height: int, choice: str = "auto") -> str:
+    """The encoder for a codec.  ``choice`` ``auto``: NVENC where the binary has it AND it
+    encodes a test clip on this machine (decided by trying, not by guessing), else the
+    software encoder; ``software``: the software encoder; ``nvenc``: NVENC, or a
+    RenderError saying why not.
+
+    ``ORBITLAPSE_ENCODER=software`` makes ``auto`` skip the hardware encoders.
     """
+    if choice == "software":
+        return CODECS[codec]
+    if choice == "nvenc":
+        reason = nvenc_refusal(codec, width, height)
+        if reason is not None:
+            raise RenderError(f"--encoder nvenc: {reason}")
+        return HARDWARE_ENCODERS[codec]
     hardware = HARDWARE_ENCODERS.get(codec)
     if (
         hardware

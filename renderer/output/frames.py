@@ -218,6 +218,7 @@ def render_video(
             encoder=encoder,
             metadata=metadata,
             start_number=frames.start,
+            preset=out.preset,
         )
     with video:
         ctx = ctx or create_headless_context()

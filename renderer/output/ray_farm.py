@@ -101,10 +101,10 @@ class RayFarm:
     def _options(self) -> dict[str, Any]:
         return {"num_cpus": 1, "num_gpus": self.gpus or 0}
 
-    def choose_encoder(self, codec: str, width: int, height: int) -> str:
+    def choose_encoder(self, codec: str, width: int, height: int, choice: str = "auto") -> str:
         """The encoder, chosen once by a task with the resources a chunk asks for."""
         task = self.ray.remote(_choose_encoder).options(**self._options(), max_retries=MAX_RETRIES)
-        return self._get(task.remote(codec, width, height), "choosing the encoder")
+        return self._get(task.remote(codec, width, height, choice), "choosing the encoder")
 
     def _get(self, ref: Any, what: str) -> Any:
         try:
@@ -242,10 +242,10 @@ def _receive(payload: bytes | dict[str, bytes], path: Path) -> None:
 # --------------------------------------------------------------------------- on the workers
 
 
-def _choose_encoder(codec: str, width: int, height: int) -> str:
+def _choose_encoder(codec: str, width: int, height: int, choice: str) -> str:
     from renderer.output.ffmpeg import choose_encoder
 
-    return choose_encoder(codec, width, height)
+    return choose_encoder(codec, width, height, choice)
 
 
 def _sees(marker: str, token: str) -> bool:

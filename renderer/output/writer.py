@@ -40,6 +40,9 @@ from renderer.output.codecs import (
     MUXERS,
     PIXEL_FORMATS,
     PNG_PATTERN,
+    PRESETS,
+    encoder_preset,
+    nvenc_preset,
     writes_folder,
 )
 from renderer.output.ffmpeg import (
@@ -66,7 +69,6 @@ from renderer.output.files import (
 )
 
 _BT709_TAGS = "color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
-_SVT_PRESET = "8"
 _STDERR_TAIL_BYTES = 64 * 1024
 
 FrameLike = bytes | bytearray | memoryview | NDArray[np.uint8]
@@ -103,6 +105,7 @@ class VideoWriter:
         encoder: str | None = None,
         metadata: dict[str, str] | None = None,
         start_number: int = 0,
+        preset: str = "",
     ) -> None:
         self.path = Path(path)
         self.width = int(width)
@@ -110,6 +113,8 @@ class VideoWriter:
         self.fps = float(fps)
         self.codec = codec
         self.crf = int(crf)
+        # The scene's encoder preset ("" for the codec's default: codecs.DEFAULT_PRESETS).
+        self.preset = preset
         self.force = force
         self.pixel_format = pixel_format
         self.title = title
@@ -167,6 +172,8 @@ class VideoWriter:
             low, high = CRF_RANGES[self.codec]
             if not low <= self.crf <= high:
                 raise RenderError(f"crf {self.crf} is outside {low}..{high} for {self.codec}")
+        if self.preset and self.preset not in PRESETS.get(self.codec, ()):
+            raise RenderError(f"preset {self.preset!r} is not one of {self.codec}'s presets")
         suffix = self.path.suffix.lower()
         if writes_folder(self.codec):
             if suffix in MUXERS:
@@ -249,16 +256,18 @@ class VideoWriter:
                 "-b:v",
                 "0",
                 "-preset",
-                "p5",
+                nvenc_preset(self.codec, self.preset),
                 "-pix_fmt",
                 "yuv420p",
             ]
         elif self.codec in ("h264", "h265"):
-            cmd += ["-crf", str(self.crf), "-pix_fmt", "yuv420p"]
+            preset = encoder_preset(self.codec, self.preset)
+            cmd += ["-crf", str(self.crf), "-preset", str(preset), "-pix_fmt", "yuv420p"]
         if self.encoder == "libx265":
             cmd += ["-x265-params", "log-level=error"]
         if self.encoder == "libsvtav1":
-            cmd += ["-crf", str(self.crf), "-preset", _SVT_PRESET, "-pix_fmt", "yuv420p"]
+            preset = encoder_preset(self.codec, self.preset)
+            cmd += ["-crf", str(self.crf), "-preset", str(preset), "-pix_fmt", "yuv420p"]
         if self.codec == "prores":
             # Profile 3 is ProRes 422 HQ; the apl0 vendor tag is what Apple's own decoders
             # expect to see.

@@ -5,12 +5,14 @@ radiance (NaN, infinity) is zeroed before it can spread."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import moderngl
 
 from renderer.frame_state import View
 from renderer.gl.context import bind_default_framebuffer
-from renderer.gl.shaders import build_program, set_uniform
+from renderer.gl.shaders import build_compute, build_program, set_uniform
 from renderer.scene import Bloom
 
 # The glare kernel, from a measured point-spread function of a fast photographic lens:
@@ -54,6 +56,21 @@ GLARE_WEIGHT = tuple(w / sum(_W) for w in _W)
 # Components at least this wide (rad) are blurred out to 5 sigma, the narrower ones to 3:
 # cut at 3 sigma, the wide halo of the Sun (~1e9 cd/m^2) ended in a visible edge.
 WIDE_SIGMA_RAD = 0.01
+# On frames whose pixels are under HALF_RES_PIXEL_RAD across, no component is
+# blurred at full resolution: the components narrower than 2 px (at 1080p and 60 deg
+# the two narrowest, 0.8 and 2.0 px) are blurred at half resolution, where the mip's
+# 2x2 average and the bilinear read-back widen them by 1 px rms.  That moves under
+# 0.3 % of a source's light (at the default fraction) by 1 to 3 px, a few hundredths
+# of a degree at such sizes, and saves the full-resolution blurs that were half the
+# glare's cost on a CPU renderer.  Coarser frames keep them: there a pixel is a
+# visible share of the glare's width, and full-resolution blurs are cheap.
+HALF_RES_PIXEL_RAD = 1.0e-3
+# A component narrower than this (texels of its level, level 1 or deeper) is not
+# blurred: the mip's 2x2 average and the bilinear read-back alone spread a point
+# over 0.5 texel rms (0.25 texel^2: 1/16 from the average, 3/16 from the
+# read-back), about its own width (at 1080p and 60 deg the narrowest is 0.4 texel
+# of level 1).
+UNBLURRED_SIGMA = 0.5
 # Deepest mip level used; the radiance buffer is padded so this level is exact.
 MAX_LEVEL = 7
 # Most taps either side of a 1-D blur: 5 sigma of 12 texels (sigma in texels grows past 4
@@ -74,12 +91,14 @@ def glare_levels(view: View) -> list[tuple[int, float]]:
     """For each component: the mip level that holds it and its sigma in that level's texels.
 
     The level is the deepest at which sigma still spans at least two texels, so
-    the blur is cheap and its bilinear read-back shows no creases.
+    the blur is cheap and its bilinear read-back shows no creases, and never level 0
+    where pixels are under HALF_RES_PIXEL_RAD.
     """
+    shallowest = 1 if 1.0 / view.focal_px < HALF_RES_PIXEL_RAD else 0
     out = []
     for sigma in GLARE_SIGMA_RAD:
         px = sigma * view.focal_px
-        level = min(max(int(math.floor(math.log2(max(px / 2.0, 1.0)))), 0), MAX_LEVEL)
+        level = min(max(int(math.floor(math.log2(max(px / 2.0, 1.0)))), shallowest), MAX_LEVEL)
         out.append((level, px / 2**level))
     return out
 
@@ -92,14 +111,33 @@ def _component_taps(levels: list[tuple[int, float]]) -> list[list[float]]:
     ]
 
 
+def unblurred_weights(levels: list[tuple[int, float]]) -> dict[int, float]:
+    """For each mip level in ``levels`` (``glare_levels``' answer), the summed weight of
+    its components read from the mip level unblurred (under UNBLURRED_SIGMA texels, at
+    level 1 or deeper)."""
+    out = {level: 0.0 for level, _ in levels}
+    for j, (level, sigma) in enumerate(levels):
+        if level > 0 and sigma < UNBLURRED_SIGMA:
+            out[level] += GLARE_WEIGHT[j]
+    return out
+
+
 class BloomPass:
     """Radiance in, radiance with glare out (a float texture of the view's size)."""
 
     def __init__(
-        self, ctx: moderngl.Context, bloom: Bloom, view: View, padded: tuple[int, int]
+        self,
+        ctx: moderngl.Context,
+        bloom: Bloom,
+        view: View,
+        padded: tuple[int, int],
+        *,
+        gl_path: str = "fragment",
     ) -> None:
-        """``padded`` is the radiance buffer's size (a multiple of 2^MAX_LEVEL)."""
+        """``padded`` is the radiance buffer's size (a multiple of 2^MAX_LEVEL);
+        ``gl_path`` ``compute`` runs the blurs as compute shaders (the same numbers)."""
         self.ctx = ctx
+        self.compute = gl_path == "compute"
         self.bloom = bloom
         self.view = view
         self.levels = glare_levels(view)
@@ -107,21 +145,23 @@ class BloomPass:
         self.level_list = sorted({level for level, _ in self.levels})
         taps = {"MAX_TAPS": MAX_TAPS}
         self.sanitize = build_program(ctx, "bloom.glsl", {"SANITIZE": 1})
-        self.blur_h = build_program(ctx, "bloom.glsl", {"BLUR_H": 1, **taps})
-        self.blur_v = build_program(ctx, "bloom.glsl", {"BLUR_V": 1, **taps})
-        self.composite = build_program(
-            ctx, "bloom.glsl", {"COMPOSITE": 1, "NUM_LEVELS": len(self.level_list)}
-        )
-        self.vaos = [
-            ctx.vertex_array(p, [])
-            for p in (self.sanitize, self.blur_h, self.blur_v, self.composite)
-        ]
+        build: Callable[..., Any] = build_compute if self.compute else build_program
+        name = "bloom_compute.glsl" if self.compute else "bloom.glsl"
+        self.blur_h = build(ctx, name, {"BLUR_H": 1, **taps})
+        self.blur_v = build(ctx, name, {"BLUR_V": 1, **taps})
+        self.upsample = build(ctx, name, {"UPSAMPLE": 1})
+        self.composite = build_program(ctx, "bloom.glsl", {"COMPOSITE": 1})
+        drawn = [self.sanitize, self.composite]
+        if not self.compute:
+            drawn += [self.blur_h, self.blur_v, self.upsample]
+        self.vao = {id(p): ctx.vertex_array(p, []) for p in drawn}
         # The radiance with every non-finite value zeroed: the glare's mip chain is built
         # from it, so one bad pixel cannot spread through the averages.
         self.clean = ctx.texture(padded, 4, dtype="f4")
         self.clean.repeat_x = self.clean.repeat_y = False
         self.clean_fbo = ctx.framebuffer(color_attachments=[self.clean])
         self.taps = _component_taps(self.levels)
+        self.unblurred = unblurred_weights(self.levels)
         self.tmp: dict[int, moderngl.Texture] = {}
         self.halo: dict[int, moderngl.Texture] = {}
         self.fbos: dict[int, tuple[moderngl.Framebuffer, moderngl.Framebuffer]] = {}
@@ -150,53 +190,85 @@ class BloomPass:
         self.view = view
         self.levels = levels
         self.taps = _component_taps(levels)
+        self.unblurred = unblurred_weights(levels)
         return True
+
+    def _run(self, program: Any, level: int, target: str, *, add: bool = False) -> None:
+        """Run one of the blurs or the upsample over a level's ``target`` ("tmp" or
+        "halo"): a full-screen pass into its framebuffer (blending when ``add``), or a
+        compute dispatch over its texels writing the image (reading it too when
+        ``add``)."""
+        tmp_fbo, halo_fbo = self.fbos[level]
+        if not self.compute:
+            (tmp_fbo if target == "tmp" else halo_fbo).use()
+            if add:
+                self.ctx.enable(moderngl.BLEND)
+                self.ctx.blend_func = moderngl.ONE, moderngl.ONE
+            self.vao[id(program)].render(moderngl.TRIANGLES, vertices=3)
+            if add:
+                self.ctx.disable(moderngl.BLEND)
+            return
+        tex = self.tmp[level] if target == "tmp" else self.halo[level]
+        tex.bind_to_image(0, read=add, write=True)
+        w, h = tex.size
+        program.run((w + 7) // 8, (h + 7) // 8, 1)
+        self.ctx.memory_barrier()
 
     def draw(self, hdr: moderngl.Texture) -> moderngl.Texture:
         """Apply glare to ``hdr``; returns the result (the view's size)."""
-        s_vao, h_vao, v_vao, c_vao = self.vaos
         # Level 0 alone is read: no mipmap filter, which would leave a texture without
         # mip levels incomplete (read as black).
         hdr.filter = (moderngl.NEAREST, moderngl.NEAREST)
         hdr.use(0)
         set_uniform(self.sanitize, "u_src", 0)
         self.clean_fbo.use()
-        s_vao.render(moderngl.TRIANGLES, vertices=3)
+        self.vao[id(self.sanitize)].render(moderngl.TRIANGLES, vertices=3)
         hdr = self.clean
         hdr.build_mipmaps()
         hdr.filter = (moderngl.NEAREST_MIPMAP_NEAREST, moderngl.NEAREST)
-        for level in self.level_list:
-            self.fbos[level][1].clear(0.0, 0.0, 0.0, 0.0)
-        ctx = self.ctx
-        for j, (level, _) in enumerate(self.levels):
-            fbo_tmp, fbo_halo = self.fbos[level]
-            taps = self.taps[j] + [0.0] * (MAX_TAPS - len(self.taps[j]))
-            for prog in (self.blur_h, self.blur_v):
-                set_uniform(prog, "u_src", 0)
-                set_uniform(prog, "u_radius", len(self.taps[j]) - 1)
-                prog["u_taps"].value = taps
-            hdr.use(0)
-            set_uniform(self.blur_h, "u_level", level)
-            fbo_tmp.use()
-            h_vao.render(moderngl.TRIANGLES, vertices=3)
-            self.tmp[level].use(0)
-            set_uniform(self.blur_v, "u_scale", GLARE_WEIGHT[j])
-            fbo_halo.use()
-            ctx.enable(moderngl.BLEND)
-            ctx.blend_func = moderngl.ONE, moderngl.ONE
-            v_vao.render(moderngl.TRIANGLES, vertices=3)
-            ctx.disable(moderngl.BLEND)
+        # Deepest level first: each level's halo starts as the deeper levels' halo read
+        # up to its size (plus the unblurred components), so the composite reads one
+        # halo, not one per level.
+        deeper: int | None = None
+        u = self.upsample
+        for level in reversed(self.level_list):
+            if deeper is None and self.unblurred[level] == 0.0:
+                self.fbos[level][1].clear(0.0, 0.0, 0.0, 0.0)
+            else:
+                # With no deeper level any texture will do: it is weighted by 0.
+                self.halo[level if deeper is None else deeper].use(0)
+                hdr.use(1)
+                size = self.halo[level].size
+                set_uniform(u, "u_src", 0)
+                set_uniform(u, "u_mip", 1)
+                set_uniform(u, "u_level", level)
+                set_uniform(u, "u_deeper", 0.0 if deeper is None else 1.0)
+                set_uniform(u, "u_unblurred", self.unblurred[level])
+                set_uniform(u, "u_inv_size", (1.0 / size[0], 1.0 / size[1]))
+                self._run(u, level, "halo")
+            deeper = level
+            for j, (lv, sigma) in enumerate(self.levels):
+                if lv != level or (level > 0 and sigma < UNBLURRED_SIGMA):
+                    continue
+                taps = self.taps[j] + [0.0] * (MAX_TAPS - len(self.taps[j]))
+                for prog in (self.blur_h, self.blur_v):
+                    set_uniform(prog, "u_src", 0)
+                    set_uniform(prog, "u_radius", len(self.taps[j]) - 1)
+                    prog["u_taps"].value = taps
+                hdr.use(0)
+                set_uniform(self.blur_h, "u_level", level)
+                self._run(self.blur_h, level, "tmp")
+                self.tmp[level].use(0)
+                set_uniform(self.blur_v, "u_scale", GLARE_WEIGHT[j])
+                self._run(self.blur_v, level, "halo", add=True)
         c = self.composite
         hdr.use(0)
+        self.halo[self.level_list[0]].use(1)
         set_uniform(c, "u_hdr", 0)
-        for k, level in enumerate(self.level_list):
-            self.halo[level].use(1 + k)
-        units = tuple(range(1, 1 + len(self.level_list)))
-        # moderngl takes an array of one as its single value.
-        c["u_halo"].value = units if len(units) > 1 else units[0]
+        set_uniform(c, "u_halo", 1)
         set_uniform(c, "u_fraction", self.bloom.fraction)
         self.fbo.use()
-        c_vao.render(moderngl.TRIANGLES, vertices=3)
+        self.vao[id(c)].render(moderngl.TRIANGLES, vertices=3)
         return self.output
 
     def release(self) -> None:
@@ -212,10 +284,11 @@ class BloomPass:
             self.output,
             self.clean_fbo,
             self.clean,
-            *self.vaos,
+            *self.vao.values(),
             self.sanitize,
             self.blur_h,
             self.blur_v,
+            self.upsample,
             self.composite,
         ):
             obj.release()

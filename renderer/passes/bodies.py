@@ -1,9 +1,10 @@
 """The Sun, the Moon and the planets, where skyfield's ephemeris puts them.
 
-The Sun's and the Moon's discs are drawn per pixel by ``shaders/bodies.glsl`` (a
-full-screen pass, skipped when neither disc is near the view); the planets are
-point sources drawn like stars (:class:`renderer.passes.stars.PointSources`) at the
-V magnitudes skyfield computes for their distance and phase.  The Sun and the Moon
+The Sun's and the Moon's discs are drawn per pixel by ``shaders/bodies.glsl``, each
+over a screen rectangle that bounds it (:func:`disc_bounds`; skipped when the disc is
+out of view, the whole frame when the disc's cone reaches behind the camera); the
+planets are point sources drawn like stars (:class:`renderer.passes.stars.PointSources`)
+at the V magnitudes skyfield computes for their distance and phase.  The Sun and the Moon
 come from the frame state (``sun_km``, ``moon_km``); the planets are computed here
 from the frame's time.  Everything is made camera-relative in float64 first, so the
 Moon's parallax (up to a degree from low orbit) and the planets' (up to 0.3 px) are
@@ -113,6 +114,52 @@ def earthshine_lux(moon_km: np.ndarray, sun_km: np.ndarray) -> float:
     return EARTH_GEOMETRIC_ALBEDO * solar_illuminance_lux(sun_km) * ratio**2 * lambert_phase(alpha)
 
 
+# Sides of the polygon that bounds a disc's outline (its corners' rays are projected).
+_BOUND_SIDES = 16
+# Margin around a disc's edge, in pixels: its anti-aliased edge reaches half a pixel out.
+_BOUND_MARGIN_PX = 2.0
+
+
+def disc_bounds(
+    view: View, state: FrameState, direction: np.ndarray, radius_rad: float
+) -> tuple[float, float, float, float] | None:
+    """A screen rectangle (x0, y0, x1, y1, pixels from the bottom-left corner, clipped
+    to the frame) holding every pixel a disc of angular radius ``radius_rad`` centred on
+    the unit ``direction`` can touch, or None when the disc is out of view.
+
+    A circle of angular radius rho around the direction c is, on the plane tangent to
+    the sphere at c, a circle of radius tan rho; the regular polygon circumscribed
+    about it (corners at tan rho / cos(pi/N)) contains it, and so does the polygon's
+    image in the camera, a central projection onto another plane that keeps lines
+    straight.  The frame is the bound when some corners lie behind the camera, none
+    when all do.
+    """
+    margin = _BOUND_MARGIN_PX / view.focal_px
+    rho = radius_rad + margin
+    if rho >= math.radians(80.0):
+        return 0.0, 0.0, float(view.width), float(view.height)
+    c = np.asarray(direction, dtype=np.float64)
+    helper = np.array([1.0, 0.0, 0.0]) if abs(c[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    u = np.cross(c, helper)
+    u /= np.linalg.norm(u)
+    v = np.cross(c, u)
+    phi = np.arange(_BOUND_SIDES) * (2.0 * math.pi / _BOUND_SIDES)
+    r = math.tan(rho) / math.cos(math.pi / _BOUND_SIDES)
+    rays = c + r * (np.cos(phi)[:, None] * u + np.sin(phi)[:, None] * v)
+    z = rays @ state.camera_forward
+    if np.all(z <= 0.0):  # the whole polygon, so the disc, is behind the camera
+        return None
+    if np.any(z <= 1e-6):
+        return 0.0, 0.0, float(view.width), float(view.height)
+    x = view.width / 2 + view.focal_px * (rays @ state.camera_right) / z
+    y = view.height / 2 + view.focal_px * (rays @ state.camera_up) / z
+    x0, x1 = max(math.floor(x.min()), 0), min(math.ceil(x.max()), view.width)
+    y0, y1 = max(math.floor(y.min()), 0), min(math.ceil(y.max()), view.height)
+    if x0 >= x1 or y0 >= y1:
+        return None
+    return float(x0), float(y0), float(x1), float(y1)
+
+
 def _floor_step(utc: datetime) -> datetime:
     t = utc.astimezone(UTC)
     return t.replace(second=0, microsecond=0)
@@ -173,12 +220,6 @@ class BodiesPass:
 
     # -- Sun and Moon ------------------------------------------------------
 
-    def _in_view(
-        self, view: View, state: FrameState, direction: np.ndarray, radius_rad: float
-    ) -> bool:
-        half_diagonal = math.atan(math.hypot(view.width, view.height) / (2 * view.focal_px))
-        return _angle(direction, state.camera_forward) < half_diagonal + radius_rad + 0.01
-
     def _draw_discs(self, state: FrameState, view: View, weight: float) -> None:
         to_sun = state.sun_km - state.camera_pos_km
         sun_dist = float(np.linalg.norm(to_sun))
@@ -187,10 +228,9 @@ class BodiesPass:
         moon_center = state.moon_km - state.camera_pos_km
         moon_dist = float(np.linalg.norm(moon_center))
         moon_radius = math.asin(min(MOON_RADIUS_KM / moon_dist, 1.0))
-        if not (
-            self._in_view(view, state, sun_dir, sun_radius)
-            or self._in_view(view, state, moon_center / moon_dist, moon_radius)
-        ):
+        sun_rect = disc_bounds(view, state, sun_dir, sun_radius)
+        moon_rect = disc_bounds(view, state, moon_center / moon_dist, moon_radius)
+        if sun_rect is None and moon_rect is None:
             return
         p = self.program
         set_sky_view(p, state, view)
@@ -217,7 +257,15 @@ class BodiesPass:
             self._moon_rgb * (self._moon_k0 * e_earth_at_moon / math.pi * weight),
         )
         bind_atmosphere(p, 0)
-        self.vao.render(moderngl.TRIANGLES, vertices=3)
+        # One rectangle per disc, each drawing its own disc alone, so that where the
+        # rectangles overlap (an eclipse) no disc is added twice.
+        for rect, sun, moon in ((sun_rect, 1.0, 0.0), (moon_rect, 0.0, 1.0)):
+            if rect is None:
+                continue
+            set_uniform(p, "u_rect", rect)
+            set_uniform(p, "u_draw_sun", sun)
+            set_uniform(p, "u_draw_moon", moon)
+            self.vao.render(moderngl.TRIANGLE_STRIP, vertices=4)
 
     def draw(self, state: FrameState, view: View, weight: float = 1.0) -> None:
         """Add the Sun's, the Moon's and the planets' radiance, times ``weight``."""

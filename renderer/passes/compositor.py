@@ -107,7 +107,9 @@ class Compositor:
         bloom = self.scene.camera.bloom
         # The glare's kernels are sized by the focal length in pixels: built per view.
         self.bloom = (
-            BloomPass(ctx, bloom, view, padded_size(view)) if bloom and bloom.fraction > 0 else None
+            BloomPass(ctx, bloom, view, padded_size(view), gl_path=self.scene.gl_path)
+            if bloom and bloom.fraction > 0
+            else None
         )
         self.yuv = YuvPass(ctx, view.width, view.height) if self.output == "yuv420p" else None
         # The frame-sequence codecs' deeper target: 16-bit normalised or float.

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from renderer.output.codecs import CODECS, CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS
+from renderer.output.codecs import (
+    CODECS,
+    CONTAINERS,
+    CRF_RANGES,
+    DEFAULT_PRESETS,
+    EVEN_SIZE_CODECS,
+    PRESETS,
+)
 from renderer.physics.launch.catalogue import SITES, VEHICLE_NAMES
 from renderer.scene.fields import (
     _ANY,
@@ -100,6 +107,16 @@ def _output_rules() -> tuple[dict[str, Any], ...]:
             else {"not": {"pattern": _suffix_pattern(tuple(video))}}
         )
         rules.append(_when_codec([codec], {"properties": {"path": path}}))
+    for codec in CODECS:
+        presets = PRESETS.get(codec)
+        if presets is None:
+            preset: dict[str, Any] = {"not": {}}
+        elif codec == "av1":
+            preset = {"anyOf": [{"enum": list(presets)}, {"type": "integer", "minimum": 0}]}
+            preset["anyOf"][1]["maximum"] = len(presets) - 1
+        else:
+            preset = {"enum": list(presets)}
+        rules.append(_when_codec([codec], {"properties": {"preset": preset}}))
     return tuple(rules)
 
 
@@ -182,6 +199,16 @@ OUTPUT = Table(
             + ", ".join(f"{c} {lo} to {hi}" for c, (lo, hi) in CRF_RANGES.items())
             + "; other codecs ignore it.",
             default=default_of(Output, "crf"),
+        ),
+        Key(
+            "preset",
+            "custom",
+            "The encoder's speed against its file size: an x264/x265 preset name for h264 "
+            "and h265, an SVT-AV1 preset 0 (slowest) to 13 for av1; ProRes and the frame "
+            "codecs take none.",
+            default="",
+            default_text=", ".join(f"{c} {p}" for c, p in DEFAULT_PRESETS.items()),
+            shape={"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]},
         ),
     ),
     rules=_output_rules(),

@@ -23,7 +23,7 @@ from renderer.scene.fields import (
     _join,
     _Range,
 )
-from renderer.scene.schema import MAX_SCENE_BYTES, Scene
+from renderer.scene.schema import GL_PATHS, MAX_SCENE_BYTES, Scene
 from renderer.scene.sections import (
     _DURATION,
     _FPS,
@@ -32,6 +32,7 @@ from renderer.scene.sections import (
     _check_span,
     _size_range,
     check_instant,
+    check_preset,
 )
 
 # ---------------------------------------------------------------------------
@@ -219,10 +220,12 @@ def with_overrides(
     duration_s: float | str | None = None,
     codec: str | None = None,
     crf: int | str | None = None,
+    preset: str | None = None,
+    gl_path: str | None = None,
     still: bool = False,
 ) -> Scene:
     """Apply the CLI's ``-o``, ``--width``, ``--height``, ``--fps``, ``--duration``,
-    ``--codec``, ``--crf``.
+    ``--codec``, ``--crf``, ``--preset``, ``--gl-path``.
 
     Values may be numbers or the command line's text.  They are checked by the scene
     file's rules for ``[output]``; a bad one raises :class:`SceneError` whose key is the
@@ -257,11 +260,17 @@ def with_overrides(
         new_path = Path(_as_path_text(ctx, str(path), "-o"))
         _check_container(ctx, new_path, out.codec, "-o")
         changes["path"] = new_path
+    if preset is not None:
+        changes["preset"] = check_preset(ctx, preset, out.codec, "--preset")
     new = replace(scene, output=replace(out, **changes))
     if codec is not None and not still and out.codec in EVEN_SIZE_CODECS:
         for key, value in (("width", new.output.width), ("height", new.output.height)):
             _as_int(ctx, value, key if key not in changes else f"--{key}", size, even=True,
                     note=note)  # fmt: skip
+    if gl_path is not None:
+        if gl_path not in GL_PATHS:
+            ctx.fail("--gl-path", f"must be one of {', '.join(GL_PATHS)}, got {gl_path!r}")
+        new = replace(new, gl_path=gl_path)
     if fps is not None or duration_s is not None:
         _check_span(ctx, new, "--duration" if duration_s is not None else "--fps")
     return new

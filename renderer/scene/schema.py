@@ -35,6 +35,9 @@ class Output:
     duration_s: float = 10.0
     codec: str = "h264"  # h264 | h265 | av1 | prores | png
     crf: int = 18
+    # The encoder's speed preset: an x264/x265 name (h264, h265), an SVT-AV1 number
+    # (av1); "" for the codec's default (renderer/output/codecs.py, DEFAULT_PRESETS).
+    preset: str = ""
 
     @property
     def frame_count(self) -> int:
@@ -347,6 +350,9 @@ class Scene:
     launches: tuple[Launch, ...] = ()
     title: str = ""
     scene_version: int = 1
+    # How the passes that have two implementations run on the GPU (GL_PATHS): not a
+    # key of the file but the command line's --gl-path; both give the same picture.
+    gl_path: str = "fragment"
 
     def sim_seconds(self, frame: float) -> float:
         """Simulated seconds after ``time.start_utc`` shown by (fractional) frame index."""
@@ -359,6 +365,8 @@ class Scene:
 # ---------------------------------------------------------------------------
 
 SCENE_VERSION = 1
+#: ``--gl-path``: fragment shaders (drawn full-screen passes) or compute shaders.
+GL_PATHS = ("fragment", "compute")
 
 
 MAX_SIZE_PX = 16384  # GL_MAX_TEXTURE_SIZE of common GPUs: a frame must fit one texture

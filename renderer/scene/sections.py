@@ -16,7 +16,7 @@ from typing import Any
 from sgp4.api import SGP4_ERRORS, Satrec, jday
 
 from renderer.errors import SceneError
-from renderer.output.codecs import CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS, writes_folder
+from renderer.output.codecs import CONTAINERS, CRF_RANGES, EVEN_SIZE_CODECS, PRESETS, writes_folder
 from renderer.physics.launch.catalogue import SITES, VEHICLE_NAMES
 from renderer.scene.camera import _latlon, _parse_camera
 from renderer.scene.fields import (
@@ -144,7 +144,30 @@ def _parse_output(ctx: _Ctx, tbl: dict[str, Any], source: Path) -> Output:
     else:
         path = _default_output_path(source, codec)
     _check_container(ctx, path, codec, "output.path")
-    return Output(path, width, height, fps, duration, codec, crf)
+    preset = check_preset(ctx, tbl["preset"], codec, "output.preset") if "preset" in tbl else ""
+    return Output(path, width, height, fps, duration, codec, crf, preset)
+
+
+def check_preset(ctx: _Ctx, value: Any, codec: str, where: str) -> str:
+    """An encoder preset for ``codec`` (an x264/x265 name, an SVT-AV1 number from 0 to
+    13, as an integer or its text), as the text the encoder takes; refused for the
+    codecs that have none."""
+    choices = PRESETS.get(codec)
+    if choices is None:
+        why = "ProRes 422 HQ's size is its profile's" if codec == "prores" else "it is lossless"
+        ctx.fail(where, f"{codec} has no encoder presets ({why}); remove the preset")
+    if codec == "av1":
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not (isinstance(text, str) and text.strip() in choices):
+            ctx.fail(
+                where, f"must be an SVT-AV1 preset, an integer from 0 to 13, got {_got(value)}"
+            )
+        return str(int(text))
+    if isinstance(value, str) and value in choices:
+        return value
+    msg = f"must be one of {', '.join(choices)} for {codec}, got {_got(value)}"
+    near = _nearest(value, choices) if isinstance(value, str) else None
+    ctx.fail(where, msg + (f"; did you mean '{near}'?" if near else ""))
 
 
 def _switch(

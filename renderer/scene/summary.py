@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from renderer.output.codecs import CRF_RANGES
+from renderer.output.codecs import CRF_RANGES, encoder_preset
 from renderer.physics.exposure import ev100
 from renderer.scene.fields import _fmt_time
 from renderer.scene.format import EARTH
@@ -111,6 +111,9 @@ def describe(scene: Scene) -> str:
         )
     )
     crf = f" crf {o.crf}" if o.codec in CRF_RANGES else ""
+    preset = encoder_preset(o.codec, o.preset)
+    if preset is not None:
+        crf += f" preset {preset}" + ("" if o.preset else " (default)")
     rows.append(
         (
             "output",

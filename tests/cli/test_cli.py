@@ -394,3 +394,69 @@ def test_every_shipped_scene_renders_tiny(tmp_path, scene):
     assert proc.returncode == 0, proc.stderr
     assert probe_video(out)["frames"] == 3
     assert REPO.exists()
+
+
+# ---------------------------------------------------------------------------
+# Encoder presets and NVENC
+# ---------------------------------------------------------------------------
+
+
+def test_bad_preset_is_one_line_naming_the_option(tmp_path):
+    scene = tmp_path / "s.toml"
+    scene.write_text(scene_text())
+    out = tmp_path / "s.mp4"
+    proc = run("render", str(scene), "-o", str(out), "--preset", "fastest", "--quiet")
+    no_traceback(proc)
+    assert proc.returncode == 2
+    line = one_error_line(proc)
+    assert "--preset" in line and "did you mean 'faster'?" in line
+    assert not out.exists()
+    scene.write_text(scene_text(output='width = 64\nheight = 36\ncodec = "prores"\npreset = 3'))
+    proc = run("render", str(scene), "-o", str(tmp_path / "s.mov"), "--quiet")
+    assert proc.returncode == 2
+    assert "output.preset" in one_error_line(proc)
+
+
+def test_render_with_a_preset(tmp_path):
+    scene = tmp_path / "s.toml"
+    scene.write_text(scene_text())
+    out = tmp_path / "s.mp4"
+    proc = run("render", str(scene), "-o", str(out), "--preset", "ultrafast", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert probe_video(out)["frames"] == 3
+    assert b"cabac=0" in out.read_bytes()  # x264's record of ultrafast
+
+
+def test_nvenc_where_it_cannot_run_is_refused_before_rendering(tmp_path):
+    from renderer.output.ffmpeg import nvenc_refusal
+
+    scene = tmp_path / "s.toml"
+    scene.write_text(scene_text())
+    cases = [("prores", tmp_path / "s.mov")]
+    if nvenc_refusal("h264", 64, 36) is not None:  # no NVIDIA encoder on this machine
+        cases.append(("h264", tmp_path / "s.mp4"))
+    for codec, out in cases:
+        scene.write_text(scene_text(output=f'width = 64\nheight = 36\ncodec = "{codec}"'))
+        proc = run("render", str(scene), "-o", str(out), "--encoder", "nvenc", "--quiet")
+        no_traceback(proc)
+        assert proc.returncode == 2
+        assert "--encoder nvenc" in one_error_line(proc)
+        assert not out.exists()
+        assert not list(tmp_path.glob(".s*"))  # no chunk or work folder left
+
+
+def test_gl_path_compute_draws_the_same_still(tmp_path):
+    scene = tmp_path / "s.toml"
+    scene.write_text(scene_text())
+    stills = {}
+    for path in ("fragment", "compute"):
+        out = tmp_path / f"{path}.png"
+        proc = run("still", str(scene), "-o", str(out), "--gl-path", path, "--quiet")
+        assert proc.returncode == 0, proc.stderr
+        stills[path] = out.read_bytes()
+    assert stills["compute"] == stills["fragment"]
+    proc = run("render", str(scene), "-o", str(tmp_path / "x.mp4"), "--gl-path", "vulkan")
+    no_traceback(proc)
+    assert proc.returncode == 2
+    assert "--gl-path" in one_error_line(proc)
+    assert not (tmp_path / "x.mp4").exists()

@@ -281,3 +281,61 @@ def test_faint_planets_follow_the_star_field(ctx):
     with_stars = replace(minimal_scene(), stars=Stars(limiting_magnitude=8.0))
     assert draw_bodies(ctx, st, view, with_stars).sum() > 0
     assert draw_bodies(ctx, st, view, minimal_scene()).sum() == 0
+
+
+def _turned(st: FrameState, deg: float, pitch_deg: float = 0.0) -> FrameState:
+    """The camera turned right by ``deg`` and then up by ``pitch_deg``."""
+    a, b = math.radians(deg), math.radians(pitch_deg)
+    f = math.cos(a) * st.camera_forward + math.sin(a) * st.camera_right
+    r = math.cos(a) * st.camera_right - math.sin(a) * st.camera_forward
+    f, u = (
+        math.cos(b) * f + math.sin(b) * st.camera_up,
+        math.cos(b) * st.camera_up - math.sin(b) * f,
+    )
+    return replace(st, camera_forward=f, camera_right=r, camera_up=u)
+
+
+@pytest.mark.parametrize(
+    ("body", "view", "turn", "pitch"),
+    [
+        ("moon", View(320, 180, 5.0), 0.0, 0.0),  # a large disc in the middle
+        ("moon", View(320, 180, 60.0), 27.0, 14.0),  # a small one near a corner
+        ("moon", View(160, 90, 2.0), 1.0, 0.3),  # cut by the frame's right edge
+        ("sun", View(128, 128, 1.0), -0.5, 0.2),  # cut by the left edge
+        ("sun", View(96, 54, 100.0), 45.0, 0.0),  # a 100 deg lens, the disc off to the side
+    ],
+)
+def test_discs_in_bounding_rectangles_match_the_full_frame_pass(
+    ctx, monkeypatch, body, view, turn, pitch
+):
+    # Each disc is drawn over a rectangle that bounds it: the image is the one the pass
+    # gave when it drew every pixel of the frame (disc_bounds made to answer the frame).
+    from renderer.passes import bodies
+
+    utc = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)
+    t = ephemeris.time_at(utc)
+    target = ephemeris.moon_gcrs_km(t)[0] if body == "moon" else ephemeris.sun_gcrs_km(t)[0]
+    st = _turned(looking_at(utc, target, 30.0), turn, pitch)
+    bounded = draw_bodies(ctx, st, view)
+    monkeypatch.setattr(
+        bodies, "disc_bounds", lambda view, *_: (0.0, 0.0, float(view.width), float(view.height))
+    )
+    full = draw_bodies(ctx, st, view)
+    assert (full @ LUMA > 0).sum() >= 4  # the disc is in the frame
+    np.testing.assert_allclose(bounded, full, rtol=1e-6, atol=0.0)
+
+
+def test_disc_bounds_are_small_for_a_small_disc():
+    # The flagship's Moon (0.5 deg) in a 1920 px, 60 deg frame: a rectangle of
+    # about 20 px a side, not the frame.
+    from renderer.passes.bodies import disc_bounds
+
+    utc = datetime(2018, 11, 16, 18, 14, 8, tzinfo=UTC)
+    st = looking_at(utc, ephemeris.moon_gcrs_km(ephemeris.time_at(utc))[0])
+    view = View(1920, 1080, 60.0)
+    rel = st.moon_km - st.camera_pos_km
+    rho = math.asin(1737.4 / np.linalg.norm(rel))
+    x0, y0, x1, y1 = disc_bounds(view, st, rel / np.linalg.norm(rel), rho)
+    diameter = 2 * view.focal_px * math.tan(rho)
+    assert diameter < x1 - x0 < diameter + 8 and diameter < y1 - y0 < diameter + 8
+    assert disc_bounds(view, _turned(st, 120.0), rel / np.linalg.norm(rel), rho) is None

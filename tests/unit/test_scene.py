@@ -1360,7 +1360,7 @@ def test_describe(example_scene):
         "2018-11-16 18:10:00 UTC -> 2018-11-16 18:25:00 UTC",
         "10x speed",
         "2700 frames, 1920x1080 at 30 fps",
-        "h264 crf 18",
+        "h264 crf 18 preset veryfast (default)",
         "progress-ms10.mp4",
         "TLE of satellite 25544, epoch 2018-11-11 10:40:04 UTC",
         "azimuth 180 deg, elevation -12 deg, roll 25 deg",
@@ -1520,3 +1520,41 @@ def test_fuzz_mutated_example(tmp_path, data):
     path = tmp_path / "fuzz.toml"
     path.write_text(to_toml(doc))
     _load_or_scene_error(path)
+
+
+@pytest.mark.parametrize(
+    ("codec", "preset", "stored", "message"),
+    [
+        ("h264", "veryfast", "veryfast", None),
+        ("h265", "slow", "slow", None),
+        ("av1", 8, "8", None),
+        ("av1", "12", "12", None),
+        ("h264", "fastest", None, "did you mean 'faster'?"),
+        ("h264", 3, None, "must be one of ultrafast"),
+        ("av1", 14, None, "an integer from 0 to 13"),
+        ("av1", "fast", None, "an integer from 0 to 13"),
+        ("prores", "fast", None, "prores has no encoder presets (ProRes 422 HQ"),
+        ("png", "fast", None, "png has no encoder presets"),
+    ],
+)
+def test_preset_names_depend_on_codec(tmp_path, codec, preset, stored, message):
+    path = {"prores": "a.mov", "png": "frames"}.get(codec, "a.mp4")
+    doc = example_doc()
+    doc["output"].update(codec=codec, path=path, preset=preset)
+    if stored is not None:
+        assert load_scene(write(tmp_path, doc)).output.preset == stored
+    else:
+        err = error(tmp_path, doc)
+        assert err.key == "output.preset"
+        assert message in str(err)
+
+
+def test_preset_defaults_to_the_codecs_and_the_command_line_overrides_it(tmp_path):
+    from renderer.scene import with_overrides
+
+    scene = load_scene(write(tmp_path, example_doc()))
+    assert scene.output.preset == ""
+    assert with_overrides(scene, preset="slower").output.preset == "slower"
+    with pytest.raises(SceneError) as info:
+        with_overrides(scene, preset="13")
+    assert info.value.key == "--preset"

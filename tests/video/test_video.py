@@ -496,3 +496,53 @@ def test_encoder_choice_is_decided_by_trying(monkeypatch):
     monkeypatch.delenv("ORBITLAPSE_ENCODER")
     monkeypatch.setattr(ffmpeg, "probe_encoder", lambda name, w, h: False)
     assert ffmpeg.choose_encoder("h264", 64, 48) == "libx264"
+
+
+def _x264_options(path: Path) -> str:
+    """The option string x264 writes into its stream (an SEI message)."""
+    data = path.read_bytes()
+    start = data.index(b"options: ")
+    return data[start : data.index(b"\x00", start)].decode("ascii", "replace")
+
+
+def test_preset_reaches_the_encoder(tmp_path):
+    # x264 records its settings in the stream: ultrafast turns CABAC and the
+    # deblocking filter off, veryfast (the default preset) keeps them, with 1 reference
+    # frame; slower uses more.
+    written = {}
+    for preset in ("ultrafast", "", "slower"):
+        path = tmp_path / f"p{preset or 'default'}.mp4"
+        write_clip(path, "h264", preset=preset)
+        written[preset] = _x264_options(path)
+    assert "cabac=0" in written["ultrafast"] and "deblock=0" in written["ultrafast"]
+    assert "cabac=1" in written[""] and " ref=1 " in written[""]
+    assert " subme=2 " in written[""]  # veryfast's subpixel refinement
+    assert " ref=8 " in written["slower"]
+
+
+def test_writer_refuses_a_preset_its_codec_does_not_have(tmp_path):
+    for codec, preset, name in [("h264", "8", "a.mp4"), ("prores", "fast", "a.mov")]:
+        with pytest.raises(RenderError, match="presets"):
+            VideoWriter(tmp_path / name, W, H, 30, codec, 18, preset=preset)
+    assert listing(tmp_path) == []
+
+
+def test_nvenc_preset_follows_the_scenes_preset():
+    assert codecs.nvenc_preset("h264", "") == codecs.NVENC_DEFAULT_PRESET
+    assert codecs.nvenc_preset("h264", "ultrafast") == "p1"
+    assert codecs.nvenc_preset("h265", "medium") == "p5"
+    assert codecs.nvenc_preset("h264", "placebo") == "p7"
+    assert codecs.nvenc_preset("av1", "13") == "p1" and codecs.nvenc_preset("av1", "0") == "p7"
+
+
+def test_asking_for_nvenc_where_it_cannot_run_is_refused():
+    # ProRes has no NVENC encoder anywhere; h264_nvenc only where an NVIDIA encoder runs.
+    with pytest.raises(RenderError, match="NVENC has no prores encoder"):
+        ffmpeg.choose_encoder("prores", W, H, "nvenc")
+    assert ffmpeg.choose_encoder("h264", W, H, "software") == "libx264"
+    reason = ffmpeg.nvenc_refusal("h264", W, H)
+    if reason is None:
+        assert ffmpeg.choose_encoder("h264", W, H, "nvenc") == "h264_nvenc"
+    else:
+        with pytest.raises(RenderError, match="--encoder nvenc"):
+            ffmpeg.choose_encoder("h264", W, H, "nvenc")
