@@ -30,6 +30,8 @@
 // layers the scene has, EARTH_DAY, EARTH_ATMOSPHERE, EARTH_LIGHTS,
 // EARTH_GLINT, EARTH_CLOUDS, EARTH_AIRGLOW, so a layer that is off costs
 // nothing (a software rasteriser runs both sides of a branch on a uniform);
+// EARTH_AIRGLOW_TABLE, 1 to read the airglow integrals from the frame's table
+// (lib/airglow_table.glsl) instead of integrating them per pixel;
 // and EARTH_SURFACE, 0 for the programs that draw only the sky around the
 // Earth: the pass draws this program over the part of the screen whose rays
 // meet the cloud layer or come within a few pixels of the limb, and the
@@ -39,6 +41,7 @@
 #include "lib/common.glsl"
 #include "lib/atmosphere.glsl"
 #include "lib/airglow.glsl"
+#include "lib/airglow_table.glsl"
 #include "lib/clouds.glsl"
 
 #if defined(VERTEX_SHADER)
@@ -635,13 +638,18 @@ vec3 composite(EarthRay ray, AirAlongRay air, vec3 ground, CityLights city, Atmo
 }
 
 // airglow_in_front: the airglow radiance (cd/m^2) along the ray
-// (airglow_along_ray), in front of everything but the far side of the limb:
-// the part of the ray beyond its closest approach is weighted by
+// (airglow_along_ray, or airglow_from_table), in front of everything but the
+// far side of the limb: the part of the ray beyond its closest approach is
+// weighted by
 // (1 - coverage) T_above T_below, the share of the pixel the Earth leaves
 // open times the transmittance of the air in front of it.
 vec3 airglow_in_front(EarthRay ray, AirAlongRay air) {
     vec3 far_weight = (1.0 - ray.coverage) * air.T_above * air.T_below;
+#if EARTH_AIRGLOW_TABLE
+    return airglow_from_table(ray.o, ray.ds, ray.t_ground, far_weight);
+#else
     return airglow_along_ray(ray.o, ray.ds, ray.t_ground, far_weight);
+#endif
 }
 
 #if EARTH_SURFACE

@@ -5,9 +5,12 @@ ellipsoid and integrates the air and the airglow shells along it.  The layers
 a scene switches off are compiled out (``#define``), and each frame the screen
 is split (``earth_regions.py``): the full program runs only where rays meet
 the cloud layer or come near the limb, programs without the surface over the
-air and airglow around it, nothing beyond.  ``EarthPass.path = "full"`` draws
-the full program over the whole screen instead, the reference the split is
-tested against.  Geometry arrives in the ITRS: the camera basis, position and
+air and airglow around it, nothing beyond; and the airglow's integrals come
+from a table made per frame (``renderer/gl/airglow_table.py``).
+``EarthPass.path`` chooses: ``"fast"`` (the default: split and table),
+``"split"`` (split, the airglow integrated per pixel) or ``"full"`` (the full
+program over every pixel, integrating per pixel: the reference the others are
+tested against).  Geometry arrives in the ITRS: the camera basis, position and
 the Sun's direction are rotated here, in float64, from the frame's GCRS state.
 Time-dependent phases (cloud drift, airglow ripples) are reduced here in
 float64 too, so the shader never sees a large time.
@@ -27,6 +30,7 @@ from renderer.assets import asset_path
 from renderer.astro.constants import WGS84_A_KM
 from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
+from renderer.gl.airglow_table import AirglowTable
 from renderer.gl.atmosphere_tables import bind_atmosphere
 from renderer.gl.cloud_cover import cloud_threshold
 from renderer.gl.shaders import build_program, set_uniform
@@ -34,6 +38,7 @@ from renderer.passes.common import set_earth_fixed_view
 from renderer.passes.earth_regions import (
     AIRGLOW_EXTENT_SIGMAS,
     ATMOSPHERE_THICKNESS_KM,
+    SPHERE_SCALE,
     Regions,
     screen_regions,
 )
@@ -155,22 +160,23 @@ def _set_array(program: moderngl.Program, name: str, values: list[float]) -> Non
 # The region programs, innermost first: the full program, then the sky above the
 # cloud layer with the air, then the sky above the air (earth_regions.py).
 REGION_GROUND, REGION_AIR, REGION_GLOW = "ground", "air", "glow"
-PATHS = ("split", "full")
+PATHS = ("fast", "split", "full")
 
 
 class EarthPass:
     """Owns the Earth programs and their textures for one GL context.
 
-    ``path`` is ``"split"`` (the default: each program over its region of the
-    screen) or ``"full"`` (the full program over every pixel, the reference).
+    ``path`` is one of ``PATHS`` (the module's docstring).
     """
 
     def __init__(self, ctx: moderngl.Context, earth: Earth) -> None:
         self.ctx = ctx
         self.earth = earth
-        self.path = "split"
+        self.path = "fast"
+        self._airglow_table: AirglowTable | None = None
         self._programs: dict[tuple[tuple[str, int], ...], moderngl.Program] = {}
-        self._meshes: dict[str, tuple[moderngl.Buffer, moderngl.VertexArray]] = {}
+        # Per program (by its glo): the buffer of its triangles and its vertex array.
+        self._meshes: dict[int, tuple[moderngl.Buffer, moderngl.VertexArray]] = {}
         self.day_textures: list[moderngl.Texture] = []
         if earth.day is not None:
             path = Path(earth.day.texture) if earth.day.texture else None
@@ -208,6 +214,7 @@ class EarthPass:
             "EARTH_GLINT": int(earth.glint is not None and surface),
             "EARTH_CLOUDS": int(earth.clouds is not None and surface),
             "EARTH_AIRGLOW": int(bool(self.airglow)),
+            "EARTH_AIRGLOW_TABLE": int(bool(self.airglow) and self.path == "fast"),
         }
 
     def _program(self, region: str) -> moderngl.Program:
@@ -218,6 +225,20 @@ class EarthPass:
             self._programs[key] = build_program(self.ctx, "earth.glsl", defines)
         return self._programs[key]
 
+    def _airglow_top_km(self) -> float:
+        """Sphere-space radius (km) of the outermost airglow layer's extent."""
+        return max(a.radius_km + AIRGLOW_EXTENT_SIGMAS * a.sigma_km for a in self.airglow)
+
+    def _update_airglow_table(self, state: FrameState) -> None:
+        """Make this instant's airglow table (lib/airglow_table.glsl)."""
+        if self._airglow_table is None:
+            self._airglow_table = AirglowTable(self.ctx)
+        table = self._airglow_table
+        self._set_airglow(table.program, state)
+        cam = state.itrs_from_gcrs @ state.camera_pos_km
+        radius = float(np.linalg.norm(cam * SPHERE_SCALE))
+        table.update(radius, max(self._airglow_top_km(), WGS84_A_KM), len(self.airglow))
+
     def _sky_regions(self) -> list[tuple[str, float]]:
         """The regions beyond the ground's and the sphere-space radius (km) bounding
         each: the top of the air, the outermost airglow layer's extent."""
@@ -225,8 +246,7 @@ class EarthPass:
         if self.earth.atmosphere is not None:
             out.append((REGION_AIR, WGS84_A_KM + ATMOSPHERE_THICKNESS_KM))
         if self.airglow:
-            top = max(a.radius_km + AIRGLOW_EXTENT_SIGMAS * a.sigma_km for a in self.airglow)
-            out.append((REGION_GLOW, top))
+            out.append((REGION_GLOW, self._airglow_top_km()))
         return out
 
     def regions(self, state: FrameState, view: View) -> tuple[list[str], Regions]:
@@ -257,17 +277,29 @@ class EarthPass:
         else:
             names, regions = self.regions(state, view)
             meshes = list(regions.triangles)
+        table = self.path == "fast" and bool(self.airglow)
+        if table:
+            self._update_airglow_table(state)
         for name, mesh in zip(names, meshes, strict=True):
             if len(mesh) == 0:
                 continue
             program = self._program(name)
-            self._set_uniforms(program, state, view, weight)
-            self._mesh(name, program, mesh).render(moderngl.TRIANGLES, vertices=len(mesh))
+            unit = self._set_uniforms(program, state, view, weight)
+            if table:
+                self._bind_airglow_table(program, unit)
+            self._mesh(program, mesh).render(moderngl.TRIANGLES, vertices=len(mesh))
 
-    def _mesh(self, name: str, program: moderngl.Program, mesh: np.ndarray) -> moderngl.VertexArray:
+    def _bind_airglow_table(self, p: moderngl.Program, unit: int) -> None:
+        """The frame's airglow table on texture unit ``unit``."""
+        assert self._airglow_table is not None
+        self._airglow_table.texture.use(unit)
+        set_uniform(p, "u_airglow_table", unit)
+        set_uniform(p, "u_airglow_table_top", max(self._airglow_top_km(), WGS84_A_KM))
+
+    def _mesh(self, program: moderngl.Program, mesh: np.ndarray) -> moderngl.VertexArray:
         """A vertex array of ``program`` holding ``mesh``, its buffer reused while it fits."""
         data = mesh.tobytes()
-        held = self._meshes.get(name)
+        held = self._meshes.get(program.glo)
         if held is not None and held[0].size >= len(data):
             held[0].write(data)
             return held[1]
@@ -277,12 +309,13 @@ class EarthPass:
         buf = self.ctx.buffer(reserve=max(len(data), 4096))
         buf.write(data)
         vao = self.ctx.vertex_array(program, [(buf, "2f", "in_pos")])
-        self._meshes[name] = (buf, vao)
+        self._meshes[program.glo] = (buf, vao)
         return vao
 
     def _set_uniforms(
         self, p: moderngl.Program, state: FrameState, view: View, weight: float
-    ) -> None:
+    ) -> int:
+        """Set a program's uniforms and bind its textures; returns the next free unit."""
         m = state.itrs_from_gcrs
         set_uniform(p, "u_weight", weight)
         set_earth_fixed_view(p, state, view)
@@ -310,6 +343,7 @@ class EarthPass:
             unit += 1
         self._set_clouds(p, state)
         self._set_airglow(p, state)
+        return unit
 
     def _set_clouds(self, p: moderngl.Program, state: FrameState) -> None:
         clouds = self.earth.clouds
@@ -343,3 +377,5 @@ class EarthPass:
             buf.release()
         for obj in (*self._programs.values(), *self.day_textures):
             obj.release()
+        if self._airglow_table is not None:
+            self._airglow_table.release()
