@@ -39,6 +39,7 @@ from renderer.passes.earth_regions import (
     AIRGLOW_EXTENT_SIGMAS,
     ATMOSPHERE_THICKNESS_KM,
     SPHERE_SCALE,
+    AirTableFrame,
     Regions,
     screen_regions,
 )
@@ -160,6 +161,10 @@ def _set_array(program: moderngl.Program, name: str, values: list[float]) -> Non
 # The region programs, innermost first: the full program, then the sky above the
 # cloud layer with the air, then the sky above the air (earth_regions.py).
 REGION_GROUND, REGION_AIR, REGION_GLOW = "ground", "air", "glow"
+# The fast path's innermost region: pixels whose rays all meet the ground, which read
+# the air from the frame's air table; and the program that makes that table.
+REGION_INNER, AIR_TABLE_BUILD = "inner", "air table"
+AIR_TABLE_SIZE = (256, 256)  # texels in phi (azimuth about the axis) and xi
 PATHS = ("fast", "split", "full")
 
 
@@ -174,6 +179,7 @@ class EarthPass:
         self.earth = earth
         self.path = "fast"
         self._airglow_table: AirglowTable | None = None
+        self._air_table: tuple[list[moderngl.Texture], moderngl.Framebuffer] | None = None
         self._programs: dict[tuple[tuple[str, int], ...], moderngl.Program] = {}
         # Per program (by its glo): the buffer of its triangles and its vertex array.
         self._meshes: dict[int, tuple[moderngl.Buffer, moderngl.VertexArray]] = {}
@@ -205,8 +211,10 @@ class EarthPass:
     def _defines(self, region: str) -> dict[str, int]:
         """earth.glsl's compile-time switches for one region's program."""
         earth = self.earth
-        surface = region == REGION_GROUND
+        surface = region in (REGION_GROUND, REGION_INNER, AIR_TABLE_BUILD)
         return {
+            "EARTH_AIR_TABLE": int(region == REGION_INNER),
+            "EARTH_AIR_TABLE_BUILD": int(region == AIR_TABLE_BUILD),
             "EARTH_SURFACE": int(surface),
             "EARTH_DAY": int(bool(self.day_textures) and surface),
             "EARTH_ATMOSPHERE": int(earth.atmosphere is not None and region != REGION_GLOW),
@@ -258,6 +266,7 @@ class EarthPass:
         sky = self._sky_regions()
         names = [REGION_GROUND] + [name for name, _ in sky]
         radii = [ground_km] + [radius for _, radius in sky]
+        inner = self.path == "fast" and self.earth.atmosphere is not None
         tris = screen_regions(
             m @ state.camera_pos_km,
             m @ state.camera_right,
@@ -265,21 +274,24 @@ class EarthPass:
             m @ state.camera_forward,
             view,
             radii,
+            AIR_TABLE_SIZE if inner else None,
         )
-        return names, tris
+        return ([REGION_INNER] if inner else []) + names, tris
 
     def draw(self, state: FrameState, view: View, weight: float = 1.0) -> None:
         """Add the Earth's radiance for one instant, times ``weight``, to the bound buffer."""
         if self.path == "full":
             # One triangle larger than the screen: every pixel once, no seam.
             whole = np.array([[-1.0, -1.0], [3.0, -1.0], [-1.0, 3.0]], dtype=np.float32)
-            names, meshes = [REGION_GROUND], [whole]
+            names, meshes, air_frame = [REGION_GROUND], [whole], None
         else:
             names, regions = self.regions(state, view)
-            meshes = list(regions.triangles)
+            meshes, air_frame = list(regions.triangles), regions.air_table
         table = self.path == "fast" and bool(self.airglow)
         if table:
             self._update_airglow_table(state)
+        if air_frame is not None:
+            self._build_air_table(state, view, air_frame)
         for name, mesh in zip(names, meshes, strict=True):
             if len(mesh) == 0:
                 continue
@@ -287,7 +299,50 @@ class EarthPass:
             unit = self._set_uniforms(program, state, view, weight)
             if table:
                 self._bind_airglow_table(program, unit)
+                unit += 1
+            if name == REGION_INNER:
+                assert air_frame is not None
+                self._bind_air_table(program, unit, air_frame)
             self._mesh(program, mesh).render(moderngl.TRIANGLES, vertices=len(mesh))
+
+    def _build_air_table(self, state: FrameState, view: View, frame: AirTableFrame) -> None:
+        """Make this instant's air table (earth.glsl's build_air_table) into its three
+        textures; the bound framebuffer is bound again after."""
+        if self._air_table is None:
+            textures = []
+            for _ in range(3):
+                tex = self.ctx.texture(AIR_TABLE_SIZE, 4, dtype="f4")
+                tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+                textures.append(tex)
+            self._air_table = (textures, self.ctx.framebuffer(color_attachments=textures))
+        textures, fbo = self._air_table
+        for tex in textures:
+            tex.repeat_x = frame.wrap
+            tex.repeat_y = False
+        program = self._program(AIR_TABLE_BUILD)
+        self._set_uniforms(program, state, view, 1.0)
+        self._set_air_table_frame(program, frame)
+        before = self.ctx.fbo
+        fbo.use()
+        fbo.clear(0.0, 0.0, 0.0, 0.0)  # the pass adds (blends) into it
+        whole = np.array([[-1.0, -1.0], [3.0, -1.0], [-1.0, 3.0]], dtype=np.float32)
+        self._mesh(program, whole).render(moderngl.TRIANGLES, vertices=3)
+        before.use()
+
+    def _set_air_table_frame(self, p: moderngl.Program, frame: AirTableFrame) -> None:
+        set_uniform(p, "u_air_table_e1", frame.e1)
+        set_uniform(p, "u_air_table_e2", frame.e2)
+        set_uniform(p, "u_air_table_phi", frame.phi)
+        set_uniform(p, "u_air_table_xi", frame.xi)
+        set_uniform(p, "u_air_table_size", tuple(float(n) for n in AIR_TABLE_SIZE))
+
+    def _bind_air_table(self, p: moderngl.Program, unit: int, frame: AirTableFrame) -> None:
+        """The frame's air table on texture units ``unit`` to ``unit + 2``."""
+        assert self._air_table is not None
+        for i, tex in enumerate(self._air_table[0]):
+            tex.use(unit + i)
+            set_uniform(p, f"u_air_table_{i}", unit + i)
+        self._set_air_table_frame(p, frame)
 
     def _bind_airglow_table(self, p: moderngl.Program, unit: int) -> None:
         """The frame's airglow table on texture unit ``unit``."""
@@ -379,3 +434,7 @@ class EarthPass:
             obj.release()
         if self._airglow_table is not None:
             self._airglow_table.release()
+        if self._air_table is not None:
+            self._air_table[1].release()
+            for tex in self._air_table[0]:
+                tex.release()

@@ -52,10 +52,25 @@ SPHERE_SCALE = np.array([1.0, 1.0, WGS84_A_KM / WGS84_B_KM])
 
 
 @dataclass(frozen=True)
+class AirTableFrame:
+    """Where the air table of ``shaders/earth.glsl`` lies, for one frame: the basis
+    about the camera's axis (sphere space), and for each table axis the value at
+    texture coordinate 0 and its change per unit coordinate (phi in radians, xi km)."""
+
+    e1: np.ndarray
+    e2: np.ndarray
+    phi: tuple[float, float]
+    xi: tuple[float, float]
+    wrap: bool  # phi goes round the axis: the table repeats in u
+
+
+@dataclass(frozen=True)
 class Regions:
-    """Clip-space triangles (N, 2) float32 of each region, innermost first."""
+    """Clip-space triangles (N, 2) float32 of each region, innermost first; with an
+    inner region (all of whose rays meet the ground), its air table's frame."""
 
     triangles: tuple[np.ndarray, ...]
+    air_table: AirTableFrame | None = None
 
 
 def block_angles(
@@ -95,6 +110,71 @@ def block_angles(
             corner = corners[dy : dy + ny, dx : dx + nx]
             delta = np.maximum(delta, _angle(centres, corner))
     return theta, delta
+
+
+def corner_directions(
+    right: np.ndarray, up: np.ndarray, forward: np.ndarray, view: View, block: int = BLOCK
+) -> np.ndarray:
+    """Unit sphere-space directions of the blocks' corners, (ny + 1, nx + 1, 3)."""
+    w, h, f = view.width, view.height, view.focal_px
+    xs = np.arange(-(-w // block) + 1, dtype=np.float64) * block
+    ys = np.arange(-(-h // block) + 1, dtype=np.float64) * block
+    gx, gy = np.meshgrid((xs - 0.5 * w) / f, (ys - 0.5 * h) / f)
+    basis = np.stack([right, up, forward]) * SPHERE_SCALE
+    d = gx[..., None] * basis[0] + gy[..., None] * basis[1] + basis[2]
+    return d / np.linalg.norm(d, axis=-1, keepdims=True)
+
+
+def air_table_frame(
+    cam_pos: np.ndarray,
+    forward: np.ndarray,
+    corners: np.ndarray,
+    theta: np.ndarray,
+    delta: np.ndarray,
+    inner: np.ndarray,
+    size: tuple[int, int],
+) -> AirTableFrame:
+    """The air table's frame over the ``inner`` blocks (all of whose rays meet the
+    ground): phi over their corners' azimuths (all round when the axis may fall in
+    one of them), xi = sqrt(a^2 - p^2) over their angles from the axis (p = |o| sin
+    theta), the first and last texel centres on the ends of each range."""
+    o = np.asarray(cam_pos, dtype=np.float64) * SPHERE_SCALE
+    r0 = float(np.linalg.norm(o))
+    z = -o / r0
+    fs = np.asarray(forward, dtype=np.float64) * SPHERE_SCALE
+    e1 = fs - np.dot(fs, z) * z
+    if np.linalg.norm(e1) < 1e-6:  # looking straight down: any square axis
+        e1 = np.cross(z, [1.0, 0.0, 0.0] if abs(z[0]) < 0.9 else [0.0, 1.0, 0.0])
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(z, e1)
+    nphi, nxi = size
+    # The azimuth of every corner of an inner block.
+    ny, nx = inner.shape
+    touch = np.zeros((ny + 1, nx + 1), dtype=bool)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            touch[dy : dy + ny, dx : dx + nx] |= inner
+    c = corners[touch]
+    phis = np.arctan2(c @ e2, c @ e1)
+    lo_t = max(float((theta - delta)[inner].min()), 0.0)
+    hi_t = float((theta + delta)[inner].max())
+    wrap = lo_t <= 0.0 or float(phis.max() - phis.min()) > math.pi
+    if wrap:
+        phi = (-math.pi, 2.0 * math.pi)
+    else:
+        p0, p1 = float(phis.min()), float(phis.max())
+        span = max(p1 - p0, 1e-9)
+        phi = (p0 - 0.5 * span / (nphi - 1), nphi * span / (nphi - 1))
+    a = WGS84_A_KM
+
+    def xi_of(t: float) -> float:
+        p = min(r0 * math.sin(min(t, 0.5 * math.pi)), a)
+        return math.sqrt(max((a - p) * (a + p), 0.0))
+
+    x0, x1 = xi_of(hi_t), xi_of(lo_t)
+    span = max(x1 - x0, 1e-6)
+    xi = (x0 - 0.5 * span / (nxi - 1), nxi * span / (nxi - 1))
+    return AirTableFrame(e1, e2, phi, xi, wrap)
 
 
 def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -160,13 +240,27 @@ def screen_regions(
     forward: np.ndarray,
     view: View,
     radii_km: Sequence[float],
+    air_table_size: tuple[int, int] | None = None,
 ) -> Regions:
     """Triangles of each region for the spheres ``radii_km`` (sphere space, km),
     innermost region first: region k is the blocks whose rays may meet sphere k and
-    none of the spheres before it.  What no region covers sees none of the spheres."""
+    none of the spheres before it.  What no region covers sees none of the spheres.
+
+    With ``air_table_size`` (texels in phi and xi), an inner region comes first: the
+    blocks all of whose rays meet the ground (the sphere of radius a) at least
+    ``MARGIN_PX`` inside the limb, with the frame of their air table."""
     theta, delta = block_angles(cam_pos, right, up, forward, view)
     half = [cone_half_angle(cam_pos, r) for r in radii_km]
     # A pixel turns a ray by at most 1/f rad; sphere space stretches that by a/b.
     margin = MARGIN_PX / view.focal_px * float(SPHERE_SCALE[2])
     region = classify_blocks(theta, delta, half, margin)
-    return region_triangles(region, len(radii_km), view)
+    if air_table_size is None:
+        return region_triangles(region, len(radii_km), view)
+    inner = theta + delta + margin < cone_half_angle(cam_pos, WGS84_A_KM)
+    frame = None
+    if inner.any():
+        corners = corner_directions(right, up, forward, view)
+        frame = air_table_frame(cam_pos, forward, corners, theta, delta, inner, air_table_size)
+    region = np.where(inner, 0, region + 1)
+    tris = region_triangles(region, len(radii_km) + 1, view)
+    return Regions(tris.triangles, frame)
