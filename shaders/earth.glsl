@@ -25,21 +25,16 @@
 //             view ray, and the transmittance that dims everything behind it;
 //   airglow   airglow.glsl: emission shells integrated along the ray.
 // Sky pixels whose rays miss the atmosphere and every airglow shell add 0.
-//
 // Compile-time switches (set by renderer/passes/earth.py, each 0 or 1): the
 // layers the scene has, EARTH_DAY, EARTH_ATMOSPHERE, EARTH_LIGHTS,
 // EARTH_GLINT, EARTH_CLOUDS, EARTH_AIRGLOW, so a layer that is off costs
 // nothing (a software rasteriser runs both sides of a branch on a uniform);
-// EARTH_AIR_TABLE, 1 in the program for the pixels whose rays all meet the
-// ground, to read the air along them from the frame's table (air_from_table);
-// EARTH_AIR_TABLE_BUILD, 1 for the program that makes that table;
-// EARTH_AIRGLOW_TABLE, 1 to read the airglow integrals from the frame's table
-// (lib/airglow_table.glsl) instead of integrating them per pixel;
-// and EARTH_SURFACE, 0 for the programs that draw only the sky around the
-// Earth: the pass draws this program over the part of the screen whose rays
-// meet the cloud layer or come within a few pixels of the limb, and the
-// surface-free variant over the rest, where ground, lights, glint and clouds
-// all add 0 (renderer/passes/earth_regions.py finds the parts).
+// EARTH_AIR_TABLE (EARTH_AIR_TABLE_BUILD), 1 to read (to make) the frame's
+// table of the air in front of the ground (lib/earth_air_table.glsl);
+// EARTH_AIRGLOW_TABLE, 1 to read the airglow integrals from the frame's
+// table (lib/airglow_table.glsl); EARTH_SURFACE, 0 for the programs of the
+// sky around the Earth, where ground, lights, glint and clouds add 0
+// (renderer/passes/earth_regions.py finds where on the screen that is).
 
 #include "lib/common.glsl"
 #include "lib/atmosphere.glsl"
@@ -644,62 +639,8 @@ vec3 composite(EarthRay ray, AirAlongRay air, vec3 ground, CityLights city, Atmo
     return radiance;
 }
 
-// The air table.  Seen from the camera o (sphere space), a ray that meets the
-// ground is fixed by two numbers: xi = sqrt(a^2 - p^2), half the chord the
-// sphere of the ground cuts from its line (p its closest approach to the
-// centre; xi is 0 at the limb and grows toward the nadir), and phi, its
-// azimuth about the axis from the camera to the centre, in the basis
-// (u_air_table_e1, u_air_table_e2) square to that axis.  So is all that
-// air_along_ray finds along it, the cloud top's distance included: the pass
-// (renderer/passes/earth.py) makes a table of it over (phi, xi) once per frame
-// (build_air_table, one texel per (phi, xi)), and the pixels whose rays all
-// meet the ground (EARTH_AIR_TABLE) read it back (air_from_table).  Texture
-// coordinates: u = (phi - u_air_table_phi.x) / u_air_table_phi.y, v = (xi -
-// u_air_table_xi.x) / u_air_table_xi.y (radians and km; the pass puts the
-// first and last texel centres on the ends of the screen's range).
-uniform vec3 u_air_table_e1;
-uniform vec3 u_air_table_e2;
-uniform vec2 u_air_table_phi;
-uniform vec2 u_air_table_xi;
-uniform sampler2D u_air_table_0, u_air_table_1, u_air_table_2;
-uniform vec2 u_air_table_size;     // texels (phi, xi)
-
-// air_table_ray: the ray of the table's texel at texture coordinates uv,
-// meeting the ground (sphere space): direction
-//   d = -cos(theta) z + sin(theta) (cos(phi) e1 + sin(phi) e2),
-// z = o / |o|, sin(theta) = p / |o|, p = sqrt(a^2 - xi^2); the ground at
-// t = t_c - xi with t_c = |o| cos(theta).
-EarthRay air_table_ray(vec2 uv) {
-    EarthRay ray;
-    float phi = u_air_table_phi.x + uv.x * u_air_table_phi.y;
-    float xi = u_air_table_xi.x + uv.y * u_air_table_xi.y;
-    ray.o = to_sphere_space(u_cam_pos);
-    float r0 = length(ray.o);
-    float p = sqrt(max((WGS84_A - xi) * (WGS84_A + xi), 0.0));
-    float sin_t = min(p / r0, 1.0), cos_t = sqrt(max(1.0 - sin_t * sin_t, 0.0));
-    ray.ds = -cos_t * ray.o / r0
-           + sin_t * (cos(phi) * u_air_table_e1 + sin(phi) * u_air_table_e2);
-    ray.h.hit = true;
-    ray.t_ground = r0 * cos_t - xi;
-    ray.coverage = 1.0;
-    return ray;
-}
-
-// air_from_table: air_along_ray's result for a ray that meets the ground,
-// from the table: the texel coordinates of its (phi, xi), the cloud top's
-// distance computed again (cloud_distance) to tell the segments apart.
-AirAlongRay air_from_table(EarthRay ray) {
-    float tc = -dot(ray.o, ray.ds);
-    float p = length(ray.o + tc * ray.ds);
-    float xi = sqrt(max((WGS84_A - p) * (WGS84_A + p), 0.0));
-    float phi = atan(dot(ray.ds, u_air_table_e2), dot(ray.ds, u_air_table_e1));
-    vec2 uv = vec2((phi - u_air_table_phi.x) / u_air_table_phi.y,
-                   (xi - u_air_table_xi.x) / u_air_table_xi.y);
-    vec4 a = textureLod(u_air_table_0, uv, 0.0);
-    vec4 b = textureLod(u_air_table_1, uv, 0.0);
-    vec4 c = textureLod(u_air_table_2, uv, 0.0);
-    return AirAlongRay(cloud_distance(ray), a.rgb, vec3(a.a, b.rg), vec3(b.ba, c.r), c.gba);
-}
+// The air table: air_table_ray and air_from_table (lib/earth_air_table.glsl).
+#include "lib/earth_air_table.glsl"
 
 // airglow_in_front: the airglow radiance (cd/m^2) along the ray
 // (airglow_along_ray, or airglow_from_table), in front of everything but the
@@ -717,17 +658,7 @@ vec3 airglow_in_front(EarthRay ray, AirAlongRay air) {
 }
 
 #if EARTH_AIR_TABLE_BUILD
-// build_air_table: one texel of the air table: air_along_ray for its ray,
-// packed into three RGBA textures (L_above, T_above, L_below, T_below).
-void main() {
-    EarthRay ray = air_table_ray(gl_FragCoord.xy / u_air_table_size);
-    AtmoLight sun = distant_light(u_sun_dir, u_sun_illuminance);
-    AtmoLight moon = distant_light(u_moon_pos, u_moon_illuminance);
-    AirAlongRay air = air_along_ray(ray, sun, moon);
-    air_table[0] = vec4(air.L_above, air.T_above.r);
-    air_table[1] = vec4(air.T_above.gb, air.L_below.rg);
-    air_table[2] = vec4(air.L_below.b, air.T_below);
-}
+void main() { build_air_table(); }
 #elif EARTH_SURFACE
 void main() {
     EarthRay ray = earth_ray(gl_FragCoord.xy);

@@ -223,6 +223,7 @@ class EarthPass:
             "EARTH_CLOUDS": int(earth.clouds is not None and surface),
             "EARTH_AIRGLOW": int(bool(self.airglow)),
             "EARTH_AIRGLOW_TABLE": int(bool(self.airglow) and self.path == "fast"),
+            "AIRGLOW_LAYERS": len(self.airglow),
         }
 
     def _program(self, region: str) -> moderngl.Program:

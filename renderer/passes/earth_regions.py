@@ -89,40 +89,43 @@ def block_angles(
     """
     w, h, f = view.width, view.height, view.focal_px
     nx, ny = -(-w // block), -(-h // block)
-    xs = np.arange(nx + 1, dtype=np.float64) * block
-    ys = np.arange(ny + 1, dtype=np.float64) * block
-    basis = np.stack([right, up, forward]) * SPHERE_SCALE  # rows: S R, S U, S F
-
-    def directions(px: np.ndarray, py: np.ndarray) -> np.ndarray:
-        # common.glsl's view_ray, mapped into sphere space and normalised.
-        gx, gy = np.meshgrid((px - 0.5 * w) / f, (py - 0.5 * h) / f)
-        d = gx[..., None] * basis[0] + gy[..., None] * basis[1] + basis[2]
-        return d / np.linalg.norm(d, axis=-1, keepdims=True)
-
-    corners = directions(xs, ys)  # (ny + 1, nx + 1, 3)
-    centres = directions(xs[:-1] + 0.5 * block, ys[:-1] + 0.5 * block)  # (ny, nx, 3)
     o = np.asarray(cam_pos, dtype=np.float64) * SPHERE_SCALE
     down = -o / np.linalg.norm(o)
-    theta = _angle(centres, down)
-    delta = np.zeros_like(theta)
+    corners = corner_directions(right, up, forward, view, block)  # (3, ny + 1, nx + 1)
+    xs = np.arange(nx, dtype=np.float64) * block + 0.5 * block
+    ys = np.arange(ny, dtype=np.float64) * block + 0.5 * block
+    centres = _directions(right, up, forward, (xs - 0.5 * w) / f, (ys - 0.5 * h) / f)
+    theta = np.arccos(np.clip(np.einsum("i,i...->...", down, centres), -1.0, 1.0))
+    cos_delta = np.ones_like(theta)
     for dy in (0, 1):
         for dx in (0, 1):
-            corner = corners[dy : dy + ny, dx : dx + nx]
-            delta = np.maximum(delta, _angle(centres, corner))
-    return theta, delta
+            c = corners[:, dy : dy + ny, dx : dx + nx]
+            cos_delta = np.minimum(cos_delta, (centres * c).sum(axis=0))
+    return theta, np.arccos(np.clip(cos_delta, -1.0, 1.0))
+
+
+def _directions(
+    right: np.ndarray, up: np.ndarray, forward: np.ndarray, gx: np.ndarray, gy: np.ndarray
+) -> np.ndarray:
+    """common.glsl's view_ray for the tangents gx (columns) by gy (rows), mapped into
+    sphere space and normalised: (3, len(gy), len(gx)), one plane per component."""
+    r, u, fw = (np.asarray(v, dtype=np.float64) * SPHERE_SCALE for v in (right, up, forward))
+    d = (
+        r[:, None, None] * gx[None, None, :]
+        + u[:, None, None] * gy[None, :, None]
+        + fw[:, None, None]
+    )
+    return d / np.sqrt((d * d).sum(axis=0))
 
 
 def corner_directions(
     right: np.ndarray, up: np.ndarray, forward: np.ndarray, view: View, block: int = BLOCK
 ) -> np.ndarray:
-    """Unit sphere-space directions of the blocks' corners, (ny + 1, nx + 1, 3)."""
+    """Unit sphere-space directions of the blocks' corners, (3, ny + 1, nx + 1)."""
     w, h, f = view.width, view.height, view.focal_px
     xs = np.arange(-(-w // block) + 1, dtype=np.float64) * block
     ys = np.arange(-(-h // block) + 1, dtype=np.float64) * block
-    gx, gy = np.meshgrid((xs - 0.5 * w) / f, (ys - 0.5 * h) / f)
-    basis = np.stack([right, up, forward]) * SPHERE_SCALE
-    d = gx[..., None] * basis[0] + gy[..., None] * basis[1] + basis[2]
-    return d / np.linalg.norm(d, axis=-1, keepdims=True)
+    return _directions(right, up, forward, (xs - 0.5 * w) / f, (ys - 0.5 * h) / f)
 
 
 def air_table_frame(
@@ -154,8 +157,8 @@ def air_table_frame(
     for dy in (0, 1):
         for dx in (0, 1):
             touch[dy : dy + ny, dx : dx + nx] |= inner
-    c = corners[touch]
-    phis = np.arctan2(c @ e2, c @ e1)
+    c = corners[:, touch]
+    phis = np.arctan2(e2 @ c, e1 @ c)
     lo_t = max(float((theta - delta)[inner].min()), 0.0)
     hi_t = float((theta + delta)[inner].max())
     wrap = lo_t <= 0.0 or float(phis.max() - phis.min()) > math.pi
@@ -175,12 +178,6 @@ def air_table_frame(
     span = max(x1 - x0, 1e-6)
     xi = (x0 - 0.5 * span / (nxi - 1), nxi * span / (nxi - 1))
     return AirTableFrame(e1, e2, phi, xi, wrap)
-
-
-def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Angle between unit vectors, accurate at 0 and pi (atan2 of |u x v| and u . v)."""
-    cross = np.linalg.norm(np.cross(u, v), axis=-1)
-    return np.arctan2(cross, np.sum(u * v, axis=-1))
 
 
 def cone_half_angle(cam_pos: np.ndarray, radius_km: float) -> float:

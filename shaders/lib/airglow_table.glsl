@@ -59,7 +59,12 @@ vec3 airglow_from_table(vec3 o, vec3 d, float t_end, vec3 far_weight) {
     float p = length(o + tc * d);
     float u = coord_from_unit(airglow_table_x(p), float(AIRGLOW_TABLE_WIDTH));
     vec3 sum = vec3(0.0);
+#if defined(AIRGLOW_LAYERS)
+    // The scene's layer count as a constant, so the loop unrolls.
+    for (int i = 0; i < AIRGLOW_LAYERS; ++i) {
+#else
     for (int i = 0; i < u_airglow_count; ++i) {
+#endif
         float R = u_airglow_radius[i];
         vec4 pieces = textureLod(u_airglow_table,
                                  vec2(u, (float(i) + 0.5) / float(MAX_AIRGLOW_LAYERS)), 0.0);
