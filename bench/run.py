@@ -387,6 +387,99 @@ def print_chunked(scene: Scene, frames: int, chunk_frames: int, tmp: Path) -> No
     )
 
 
+# The floor: a full-screen triangle whose fragments each fetch one texel.
+_FLOOR_VERTEX = """#version 450 core
+void main() {
+    vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
+    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
+}
+"""
+_FLOOR_FRAGMENT = """#version 450 core
+uniform sampler2D u_tex;
+out vec4 color;
+void main() { color = texelFetch(u_tex, ivec2(gl_FragCoord.xy), 0); }
+"""
+
+
+def time_earth_paths(scene: Scene, at_s: float, repeats: int) -> dict[str, dict[str, list[float]]]:
+    """CPU and wall seconds of the Earth pass alone and of whole frames, per Earth path
+    (``EarthPass.path``), and of the floor: a full-screen pass of one texture fetch.
+
+    Paths are measured in turn within each repeat, so a shared machine's load falls on
+    all of them alike. Returns {what: {"cpu": [...], "wall": [...]}}.
+    """
+    import moderngl
+
+    from renderer.passes.earth import PATHS
+
+    ctx = create_headless_context()
+    out = scene.output
+    view = View(out.width, out.height, scene.camera.fov_deg)
+    comp = Compositor(ctx, scene, view)
+    earth = comp.passes[0]
+    k = int(round(at_s * out.fps))
+    states = next(iter(frame_states(scene, range(k, k + 1))))
+    floor_prog = ctx.program(vertex_shader=_FLOOR_VERTEX, fragment_shader=_FLOOR_FRAGMENT)
+    floor_vao = ctx.vertex_array(floor_prog, [])
+    src = ctx.texture((out.width, out.height), 4, dtype="f4")
+    result: dict[str, dict[str, list[float]]] = {}
+
+    def record(name: str, fn) -> None:
+        ctx.finish()
+        wall, cpu = _timed(lambda: (fn(), ctx.finish()))
+        entry = result.setdefault(name, {"cpu": [], "wall": []})
+        entry["cpu"].append(cpu)
+        entry["wall"].append(wall)
+
+    def earth_alone() -> None:
+        comp.hdr_fbo.use()
+        ctx.enable(moderngl.BLEND)
+        ctx.blend_func = moderngl.ONE, moderngl.ONE
+        earth.draw(states[0], view, 1.0)
+        ctx.disable(moderngl.BLEND)
+
+    def floor() -> None:
+        comp.hdr_fbo.use()
+        src.use(0)
+        floor_vao.render(moderngl.TRIANGLES, vertices=3)
+
+    for path in PATHS:  # warm-up: programs, tables
+        earth.path = path
+        comp.render(states, k)
+    floor()
+    for _ in range(repeats):
+        record("floor", floor)
+        for path in PATHS:
+            earth.path = path
+            record(f"earth {path}", earth_alone)
+            record(f"frame {path}", lambda: comp.render(states, k))
+    comp.release()
+    floor_vao.release()
+    floor_prog.release()
+    src.release()
+    ctx.release()
+    return result
+
+
+def print_earth_paths(scene: Scene, at_s: float, repeats: int) -> None:
+    """The Earth pass and whole frames per Earth path: medians (min to max) of CPU and
+    wall milliseconds, and CPU over the floor's."""
+    import statistics
+
+    out = scene.output
+    t = time_earth_paths(scene, at_s, repeats)
+    floor_cpu = statistics.median(t["floor"]["cpu"])
+    print(f"Earth paths at {out.width}x{out.height}, {at_s:g} s of video, {repeats} repeats:")
+    print(f"{'':14} {'CPU ms (min-max)':>24} {'wall ms (min-max)':>24} {'CPU / floor':>12}")
+    for name, v in t.items():
+        cpu = [1e3 * x for x in v["cpu"]]
+        wall = [1e3 * x for x in v["wall"]]
+        c = f"{statistics.median(cpu):.0f} ({min(cpu):.0f}-{max(cpu):.0f})"
+        w = f"{statistics.median(wall):.0f} ({min(wall):.0f}-{max(wall):.0f})"
+        ratio = statistics.median(v["cpu"]) / floor_cpu
+        print(f"{name:14} {c:>24} {w:>24} {ratio:12.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -400,9 +493,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--e2e-frames", type=int, default=None, help="frames rendered end to end (default 20)"
     )
+    ap.add_argument(
+        "--earth-only",
+        action="store_true",
+        help="only the Earth pass and whole frames per Earth path, at 1920x1080 and 40 s",
+    )
     args = ap.parse_args(argv)
     scene_path = Path(args.scene)
     base = load_scene(scene_path)
+    if args.earth_only:
+        w, h = (640, 360) if args.quick else (1920, 1080)
+        scene = with_overrides(base, width=w, height=h)
+        print_earth_paths(scene, 40.0, 3 if args.quick else 5)
+        return 0
     if not (args.stages or args.chunked_only):
         ctx = create_headless_context()
         info = gl_info(ctx)

@@ -25,14 +25,29 @@
 //             view ray, and the transmittance that dims everything behind it;
 //   airglow   airglow.glsl: emission shells integrated along the ray.
 // Sky pixels whose rays miss the atmosphere and every airglow shell add 0.
+// Compile-time switches (set by renderer/passes/earth.py, each 0 or 1): the
+// layers the scene has, EARTH_DAY, EARTH_ATMOSPHERE, EARTH_LIGHTS,
+// EARTH_GLINT, EARTH_CLOUDS, EARTH_AIRGLOW, so a layer that is off costs
+// nothing (a software rasteriser runs both sides of a branch on a uniform);
+// EARTH_AIR_TABLE (EARTH_AIR_TABLE_BUILD), 1 to read (to make) the frame's
+// table of the air in front of the ground (lib/earth_air_table.glsl);
+// EARTH_AIRGLOW_TABLE, 1 to read the airglow integrals from the frame's
+// table (lib/airglow_table.glsl); EARTH_SURFACE, 0 for the programs of the
+// sky around the Earth, where ground, lights, glint and clouds add 0
+// (renderer/passes/earth_regions.py finds where on the screen that is).
 
 #include "lib/common.glsl"
 #include "lib/atmosphere.glsl"
 #include "lib/airglow.glsl"
+#include "lib/airglow_table.glsl"
 #include "lib/clouds.glsl"
 
 #if defined(VERTEX_SHADER)
-void main() { fullscreen_vertex(); }
+// The pass draws triangles over the screen region this program serves, given
+// in clip coordinates (renderer/passes/earth_regions.py); one triangle larger
+// than the screen when it serves the whole of it.
+in vec2 in_pos;
+void main() { gl_Position = vec4(in_pos, 0.0, 1.0); }
 
 #elif defined(FRAGMENT_SHADER)
 
@@ -41,22 +56,27 @@ uniform vec3 u_sun_dir;            // unit vector to the Sun, ITRS
 uniform float u_sun_illuminance;   // solar illuminance at the Earth for this date, lux
 uniform vec3 u_moon_pos;           // the Moon's centre relative to the Earth's centre, ITRS km
 uniform float u_moon_illuminance;  // lunar illuminance at the Earth (phase and distance), lux
-uniform bool u_day_enabled;
+// The layer switches, named like the uniforms they once were.
+const bool u_day_enabled = EARTH_DAY != 0;
+const bool u_atmosphere_enabled = EARTH_ATMOSPHERE != 0;
+const bool u_lights_enabled = EARTH_LIGHTS != 0 && EARTH_SURFACE != 0;
+const bool u_glint_enabled = EARTH_GLINT != 0 && EARTH_SURFACE != 0;
+const bool u_clouds_enabled = EARTH_CLOUDS != 0 && EARTH_SURFACE != 0;
 uniform sampler2D u_day;           // sRGB textures, decoded to linear by the sampler:
 uniform sampler2D u_day_north;     //   equirectangular, and the two polar caps
 uniform sampler2D u_day_south;     //   (renderer/physics/surface.py)
 uniform float u_weight;            // this sub-frame's share of the frame (motion blur), 1 when off
-uniform bool u_atmosphere_enabled;
-uniform bool u_lights_enabled;
 uniform sampler2D u_lights;        // night radiance / LIGHTS_MAX_NW, linear, equirectangular:
                                    //   r all of it, g the part from white LEDs
 uniform vec3 u_lights_radiance;    // cd/m^2 (linear sRGB) of r = 1 of sodium light, times intensity
 uniform vec3 u_lights_led_extra;   // what g = 1 adds: LED minus sodium colour, same scale
-uniform bool u_glint_enabled;
 uniform sampler2D u_water;         // signed distance to the coast, texels, +water (encoded)
-uniform bool u_clouds_enabled;
 
+#if EARTH_AIR_TABLE_BUILD
+layout(location = 0) out vec4 air_table[3];   // the air table's three textures
+#else
 out vec4 frag_color;
+#endif
 
 // day_uv: texture coordinates of the equirectangular day texture for a
 // longitude/latitude in radians.  Column 0 is longitude -180 deg and row 0
@@ -619,16 +639,27 @@ vec3 composite(EarthRay ray, AirAlongRay air, vec3 ground, CityLights city, Atmo
     return radiance;
 }
 
+// The air table: air_table_ray and air_from_table (lib/earth_air_table.glsl).
+#include "lib/earth_air_table.glsl"
+
 // airglow_in_front: the airglow radiance (cd/m^2) along the ray
-// (airglow_along_ray), in front of everything but the far side of the limb:
-// the part of the ray beyond its closest approach is weighted by
+// (airglow_along_ray, or airglow_from_table), in front of everything but the
+// far side of the limb: the part of the ray beyond its closest approach is
+// weighted by
 // (1 - coverage) T_above T_below, the share of the pixel the Earth leaves
 // open times the transmittance of the air in front of it.
 vec3 airglow_in_front(EarthRay ray, AirAlongRay air) {
     vec3 far_weight = (1.0 - ray.coverage) * air.T_above * air.T_below;
+#if EARTH_AIRGLOW_TABLE
+    return airglow_from_table(ray.o, ray.ds, ray.t_ground, far_weight);
+#else
     return airglow_along_ray(ray.o, ray.ds, ray.t_ground, far_weight);
+#endif
 }
 
+#if EARTH_AIR_TABLE_BUILD
+void main() { build_air_table(); }
+#elif EARTH_SURFACE
 void main() {
     EarthRay ray = earth_ray(gl_FragCoord.xy);
     AtmoLight sun = distant_light(u_sun_dir, u_sun_illuminance);
@@ -637,10 +668,33 @@ void main() {
     // are taken in uniform control flow.
     SurfaceMaps maps = surface_maps(ray);
     CityLights city = city_lights(ray, maps);
+#if EARTH_AIR_TABLE
+    AirAlongRay air = air_from_table(ray);
+#else
     AirAlongRay air = air_along_ray(ray, sun, moon);
+#endif
     vec3 ground = ground_radiance(ray, maps, sun, moon);
     vec3 radiance = composite(ray, air, ground, city, sun, moon);
-    if (u_airglow_count > 0) radiance += airglow_in_front(ray, air);
+#if EARTH_AIRGLOW
+    radiance += airglow_in_front(ray, air);
+#endif
     frag_color = vec4(radiance * u_weight, 1.0);
 }
+#else
+// The sky around the Earth: a pixel whose ray passes above the cloud layer
+// and more than a pixel from the limb (coverage 0, no cloud top), where
+// composite reduces to the air in front, L_above, and airglow_in_front's far
+// piece is weighted by T_above alone: the same radiance as the full program's.
+void main() {
+    EarthRay ray = earth_ray(gl_FragCoord.xy);
+    AtmoLight sun = distant_light(u_sun_dir, u_sun_illuminance);
+    AtmoLight moon = distant_light(u_moon_pos, u_moon_illuminance);
+    AirAlongRay air = air_along_ray(ray, sun, moon);
+    vec3 radiance = air.L_above;
+#if EARTH_AIRGLOW
+    radiance += airglow_in_front(ray, air);
+#endif
+    frag_color = vec4(radiance * u_weight, 1.0);
+}
+#endif
 #endif

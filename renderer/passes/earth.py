@@ -1,8 +1,16 @@
 """The Earth pass: surface, city lights, clouds, glint, atmosphere and airglow per pixel.
 
-Draws a full-screen triangle with ``shaders/earth.glsl``; the shader meets each
-view ray with the WGS84 ellipsoid and integrates the air and the airglow
-shells along it.  Geometry arrives in the ITRS: the camera basis, position and
+Draws ``shaders/earth.glsl``; the shader meets each view ray with the WGS84
+ellipsoid and integrates the air and the airglow shells along it.  The layers
+a scene switches off are compiled out (``#define``), and each frame the screen
+is split (``earth_regions.py``): the full program runs only where rays meet
+the cloud layer or come near the limb, programs without the surface over the
+air and airglow around it, nothing beyond; and the airglow's integrals come
+from a table made per frame (``renderer/gl/airglow_table.py``).
+``EarthPass.path`` chooses: ``"fast"`` (the default: split and table),
+``"split"`` (split, the airglow integrated per pixel) or ``"full"`` (the full
+program over every pixel, integrating per pixel: the reference the others are
+tested against).  Geometry arrives in the ITRS: the camera basis, position and
 the Sun's direction are rotated here, in float64, from the frame's GCRS state.
 Time-dependent phases (cloud drift, airglow ripples) are reduced here in
 float64 too, so the shader never sees a large time.
@@ -22,10 +30,19 @@ from renderer.assets import asset_path
 from renderer.astro.constants import WGS84_A_KM
 from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
+from renderer.gl.airglow_table import AirglowTable
 from renderer.gl.atmosphere_tables import bind_atmosphere
 from renderer.gl.cloud_cover import cloud_threshold
 from renderer.gl.shaders import build_program, set_uniform
 from renderer.passes.common import set_earth_fixed_view
+from renderer.passes.earth_regions import (
+    AIRGLOW_EXTENT_SIGMAS,
+    ATMOSPHERE_THICKNESS_KM,
+    SPHERE_SCALE,
+    AirTableFrame,
+    Regions,
+    screen_regions,
+)
 from renderer.physics import clouds as cloud_params
 from renderer.physics.airglow import MAX_LAYERS, layer_uniforms, ripple_uniforms
 from renderer.physics.night_lights import (
@@ -141,14 +158,31 @@ def _set_array(program: moderngl.Program, name: str, values: list[float]) -> Non
     member.write(data[: member.array_length * member.dimension].tobytes())
 
 
+# The region programs, innermost first: the full program, then the sky above the
+# cloud layer with the air, then the sky above the air (earth_regions.py).
+REGION_GROUND, REGION_AIR, REGION_GLOW = "ground", "air", "glow"
+# The fast path's innermost region: pixels whose rays all meet the ground, which read
+# the air from the frame's air table; and the program that makes that table.
+REGION_INNER, AIR_TABLE_BUILD = "inner", "air table"
+AIR_TABLE_SIZE = (256, 256)  # texels in phi (azimuth about the axis) and xi
+PATHS = ("fast", "split", "full")
+
+
 class EarthPass:
-    """Owns the Earth program and its textures for one GL context."""
+    """Owns the Earth programs and their textures for one GL context.
+
+    ``path`` is one of ``PATHS`` (the module's docstring).
+    """
 
     def __init__(self, ctx: moderngl.Context, earth: Earth) -> None:
         self.ctx = ctx
         self.earth = earth
-        self.program = build_program(ctx, "earth.glsl")
-        self.vao = ctx.vertex_array(self.program, [])
+        self.path = "fast"
+        self._airglow_table: AirglowTable | None = None
+        self._air_table: tuple[list[moderngl.Texture], moderngl.Framebuffer] | None = None
+        self._programs: dict[tuple[tuple[str, int], ...], moderngl.Program] = {}
+        # Per program (by its glo): the buffer of its triangles and its vertex array.
+        self._meshes: dict[int, tuple[moderngl.Buffer, moderngl.VertexArray]] = {}
         self.day_textures: list[moderngl.Texture] = []
         if earth.day is not None:
             path = Path(earth.day.texture) if earth.day.texture else None
@@ -172,27 +206,185 @@ class EarthPass:
         if len(layers) > MAX_LAYERS:
             raise RenderError(f"{len(layers)} airglow layers; at most {MAX_LAYERS} are drawn")
         self.airglow = [layer_uniforms(layer) for layer in layers]
+        self.program = self._program(REGION_GROUND)  # built now: errors surface at start
+
+    def _defines(self, region: str) -> dict[str, int]:
+        """earth.glsl's compile-time switches for one region's program."""
+        earth = self.earth
+        surface = region in (REGION_GROUND, REGION_INNER, AIR_TABLE_BUILD)
+        return {
+            "EARTH_AIR_TABLE": int(region == REGION_INNER),
+            "EARTH_AIR_TABLE_BUILD": int(region == AIR_TABLE_BUILD),
+            "EARTH_SURFACE": int(surface),
+            "EARTH_DAY": int(bool(self.day_textures) and surface),
+            "EARTH_ATMOSPHERE": int(earth.atmosphere is not None and region != REGION_GLOW),
+            "EARTH_LIGHTS": int(self.lights is not None and surface),
+            "EARTH_GLINT": int(earth.glint is not None and surface),
+            "EARTH_CLOUDS": int(earth.clouds is not None and surface),
+            "EARTH_AIRGLOW": int(bool(self.airglow)),
+            "EARTH_AIRGLOW_TABLE": int(bool(self.airglow) and self.path == "fast"),
+            "AIRGLOW_LAYERS": len(self.airglow),
+        }
+
+    def _program(self, region: str) -> moderngl.Program:
+        """The program of one region, built on first use and kept, keyed on its defines."""
+        defines = self._defines(region)
+        key = tuple(sorted(defines.items()))
+        if key not in self._programs:
+            self._programs[key] = build_program(self.ctx, "earth.glsl", defines)
+        return self._programs[key]
+
+    def _airglow_top_km(self) -> float:
+        """Sphere-space radius (km) of the outermost airglow layer's extent."""
+        return max(a.radius_km + AIRGLOW_EXTENT_SIGMAS * a.sigma_km for a in self.airglow)
+
+    def _update_airglow_table(self, state: FrameState) -> None:
+        """Make this instant's airglow table (lib/airglow_table.glsl)."""
+        if self._airglow_table is None:
+            self._airglow_table = AirglowTable(self.ctx)
+        table = self._airglow_table
+        self._set_airglow(table.program, state)
+        cam = state.itrs_from_gcrs @ state.camera_pos_km
+        radius = float(np.linalg.norm(cam * SPHERE_SCALE))
+        table.update(radius, max(self._airglow_top_km(), WGS84_A_KM), len(self.airglow))
+
+    def _sky_regions(self) -> list[tuple[str, float]]:
+        """The regions beyond the ground's and the sphere-space radius (km) bounding
+        each: the top of the air, the outermost airglow layer's extent."""
+        out = []
+        if self.earth.atmosphere is not None:
+            out.append((REGION_AIR, WGS84_A_KM + ATMOSPHERE_THICKNESS_KM))
+        if self.airglow:
+            out.append((REGION_GLOW, self._airglow_top_km()))
+        return out
+
+    def regions(self, state: FrameState, view: View) -> tuple[list[str], Regions]:
+        """This frame's regions (names, innermost first) and their triangles."""
+        m = state.itrs_from_gcrs
+        ground_km = WGS84_A_KM
+        if self.earth.clouds is not None:
+            ground_km = max(ground_km, WGS84_A_KM + self.earth.clouds.altitude_km)
+        sky = self._sky_regions()
+        names = [REGION_GROUND] + [name for name, _ in sky]
+        radii = [ground_km] + [radius for _, radius in sky]
+        inner = self.path == "fast" and self.earth.atmosphere is not None
+        tris = screen_regions(
+            m @ state.camera_pos_km,
+            m @ state.camera_right,
+            m @ state.camera_up,
+            m @ state.camera_forward,
+            view,
+            radii,
+            AIR_TABLE_SIZE if inner else None,
+        )
+        return ([REGION_INNER] if inner else []) + names, tris
 
     def draw(self, state: FrameState, view: View, weight: float = 1.0) -> None:
         """Add the Earth's radiance for one instant, times ``weight``, to the bound buffer."""
+        if self.path == "full":
+            # One triangle larger than the screen: every pixel once, no seam.
+            whole = np.array([[-1.0, -1.0], [3.0, -1.0], [-1.0, 3.0]], dtype=np.float32)
+            names, meshes, air_frame = [REGION_GROUND], [whole], None
+        else:
+            names, regions = self.regions(state, view)
+            meshes, air_frame = list(regions.triangles), regions.air_table
+        table = self.path == "fast" and bool(self.airglow)
+        if table:
+            self._update_airglow_table(state)
+        if air_frame is not None:
+            self._build_air_table(state, view, air_frame)
+        for name, mesh in zip(names, meshes, strict=True):
+            if len(mesh) == 0:
+                continue
+            program = self._program(name)
+            unit = self._set_uniforms(program, state, view, weight)
+            if table:
+                self._bind_airglow_table(program, unit)
+                unit += 1
+            if name == REGION_INNER:
+                assert air_frame is not None
+                self._bind_air_table(program, unit, air_frame)
+            self._mesh(program, mesh).render(moderngl.TRIANGLES, vertices=len(mesh))
+
+    def _build_air_table(self, state: FrameState, view: View, frame: AirTableFrame) -> None:
+        """Make this instant's air table (earth.glsl's build_air_table) into its three
+        textures; the bound framebuffer is bound again after."""
+        if self._air_table is None:
+            textures = []
+            for _ in range(3):
+                tex = self.ctx.texture(AIR_TABLE_SIZE, 4, dtype="f4")
+                tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+                textures.append(tex)
+            self._air_table = (textures, self.ctx.framebuffer(color_attachments=textures))
+        textures, fbo = self._air_table
+        for tex in textures:
+            tex.repeat_x = frame.wrap
+            tex.repeat_y = False
+        program = self._program(AIR_TABLE_BUILD)
+        self._set_uniforms(program, state, view, 1.0)
+        self._set_air_table_frame(program, frame)
+        before = self.ctx.fbo
+        fbo.use()
+        fbo.clear(0.0, 0.0, 0.0, 0.0)  # the pass adds (blends) into it
+        whole = np.array([[-1.0, -1.0], [3.0, -1.0], [-1.0, 3.0]], dtype=np.float32)
+        self._mesh(program, whole).render(moderngl.TRIANGLES, vertices=3)
+        before.use()
+
+    def _set_air_table_frame(self, p: moderngl.Program, frame: AirTableFrame) -> None:
+        set_uniform(p, "u_air_table_e1", frame.e1)
+        set_uniform(p, "u_air_table_e2", frame.e2)
+        set_uniform(p, "u_air_table_phi", frame.phi)
+        set_uniform(p, "u_air_table_xi", frame.xi)
+        set_uniform(p, "u_air_table_size", tuple(float(n) for n in AIR_TABLE_SIZE))
+
+    def _bind_air_table(self, p: moderngl.Program, unit: int, frame: AirTableFrame) -> None:
+        """The frame's air table on texture units ``unit`` to ``unit + 2``."""
+        assert self._air_table is not None
+        for i, tex in enumerate(self._air_table[0]):
+            tex.use(unit + i)
+            set_uniform(p, f"u_air_table_{i}", unit + i)
+        self._set_air_table_frame(p, frame)
+
+    def _bind_airglow_table(self, p: moderngl.Program, unit: int) -> None:
+        """The frame's airglow table on texture unit ``unit``."""
+        assert self._airglow_table is not None
+        self._airglow_table.texture.use(unit)
+        set_uniform(p, "u_airglow_table", unit)
+        set_uniform(p, "u_airglow_table_top", max(self._airglow_top_km(), WGS84_A_KM))
+
+    def _mesh(self, program: moderngl.Program, mesh: np.ndarray) -> moderngl.VertexArray:
+        """A vertex array of ``program`` holding ``mesh``, its buffer reused while it fits."""
+        data = mesh.tobytes()
+        held = self._meshes.get(program.glo)
+        if held is not None and held[0].size >= len(data):
+            held[0].write(data)
+            return held[1]
+        if held is not None:
+            held[1].release()
+            held[0].release()
+        buf = self.ctx.buffer(reserve=max(len(data), 4096))
+        buf.write(data)
+        vao = self.ctx.vertex_array(program, [(buf, "2f", "in_pos")])
+        self._meshes[program.glo] = (buf, vao)
+        return vao
+
+    def _set_uniforms(
+        self, p: moderngl.Program, state: FrameState, view: View, weight: float
+    ) -> int:
+        """Set a program's uniforms and bind its textures; returns the next free unit."""
         m = state.itrs_from_gcrs
-        p = self.program
         set_uniform(p, "u_weight", weight)
         set_earth_fixed_view(p, state, view)
         set_uniform(p, "u_sun_illuminance", solar_illuminance_lux(state.sun_km))
         set_uniform(p, "u_moon_pos", m @ state.moon_km)
         set_uniform(p, "u_moon_illuminance", lunar_illuminance_lux(state.moon_km, state.sun_km))
-        set_uniform(p, "u_day_enabled", bool(self.day_textures))
         for unit, (tex, name) in enumerate(
             zip(self.day_textures, ("u_day", "u_day_north", "u_day_south"), strict=False)
         ):
             tex.use(unit)
             set_uniform(p, name, unit)
-        unit = 3
+        unit = bind_atmosphere(p, 3)
         earth = self.earth
-        set_uniform(p, "u_atmosphere_enabled", earth.atmosphere is not None)
-        unit = bind_atmosphere(p, unit)
-        set_uniform(p, "u_lights_enabled", self.lights is not None)
         if self.lights is not None:
             self.lights.use(unit)
             set_uniform(p, "u_lights", unit)
@@ -201,19 +393,16 @@ class EarthPass:
             set_uniform(p, "u_lights_radiance", tuple(scale * c for c in SODIUM_RGB))
             led_extra = tuple(scale * (a - b) for a, b in zip(LED_RGB, SODIUM_RGB, strict=True))
             set_uniform(p, "u_lights_led_extra", led_extra)
-        set_uniform(p, "u_glint_enabled", self.earth.glint is not None)
         if self.water is not None:
             self.water.use(unit)
             set_uniform(p, "u_water", unit)
             unit += 1
-        self._set_clouds(state)
-        self._set_airglow(state)
-        self.vao.render(moderngl.TRIANGLES, vertices=3)
+        self._set_clouds(p, state)
+        self._set_airglow(p, state)
+        return unit
 
-    def _set_clouds(self, state: FrameState) -> None:
-        p = self.program
+    def _set_clouds(self, p: moderngl.Program, state: FrameState) -> None:
         clouds = self.earth.clouds
-        set_uniform(p, "u_clouds_enabled", clouds is not None)
         if clouds is None:
             return
         set_uniform(p, "u_cloud_radius", WGS84_A_KM + clouds.altitude_km)
@@ -221,8 +410,7 @@ class EarthPass:
         set_uniform(p, "u_cloud_offset", cloud_params.seed_offset(clouds.seed))
         set_uniform(p, "u_cloud_frame", cloud_params.drift_frame(clouds, state.utc))
 
-    def _set_airglow(self, state: FrameState) -> None:
-        p = self.program
+    def _set_airglow(self, p: moderngl.Program, state: FrameState) -> None:
         set_uniform(p, "u_airglow_count", len(self.airglow))
         if not self.airglow:
             return
@@ -240,5 +428,14 @@ class EarthPass:
 
     def release(self) -> None:
         """Free GL objects."""
-        for obj in (self.vao, self.program, *self.day_textures):
+        for buf, vao in self._meshes.values():
+            vao.release()
+            buf.release()
+        for obj in (*self._programs.values(), *self.day_textures):
             obj.release()
+        if self._airglow_table is not None:
+            self._airglow_table.release()
+        if self._air_table is not None:
+            self._air_table[1].release()
+            for tex in self._air_table[0]:
+                tex.release()
