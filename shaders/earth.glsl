@@ -546,7 +546,9 @@ struct CloudLayer {
 //   direct  = exp(-tau / mu_v), the beam of a point-like light below crossing
 //             the cloud unscattered; diffuse = max(passed - direct, 0)
 //   e_cloud = lit_surface_irradiance(R_c, n_c, sun) + the same for the Moon
-//             with the air on, else E_sun max(n_c . s, 0) + E_moon max(n_c . m, 0)
+//             with the air on, each times cloud_top_relief (the top's texture,
+//             clouds.glsl, with normal n_t = cloud_top_normal), else
+//             E_sun max(n_t . s, 0) + E_moon max(n_t . m, 0)
 //             (lux, directions from the Earth's centre)
 // Only for a ray that meets the layer (t_cloud > 0).
 CloudLayer cloud_layer(EarthRay ray, float t_cloud, AtmoLight sun, AtmoLight moon) {
@@ -560,12 +562,15 @@ CloudLayer cloud_layer(EarthRay ray, float t_cloud, AtmoLight sun, AtmoLight moo
     cloud.passed = 1.0 - cloud.albedo;
     cloud.direct = exp(-tau / mu_v);
     cloud.diffuse = max(cloud.passed - cloud.direct, 0.0);
+    vec3 nt = cloud_top_normal(nc, footprint, cloud_top_development(tau));
     if (u_atmosphere_enabled) {
         cloud.e_cloud = lit_surface_irradiance(u_cloud_radius, nc, sun)
-                      + lit_surface_irradiance(u_cloud_radius, nc, moon);
+                          * cloud_top_relief(nc, nt, sun.dir)
+                      + lit_surface_irradiance(u_cloud_radius, nc, moon)
+                          * cloud_top_relief(nc, nt, moon.dir);
     } else {
-        cloud.e_cloud = vec3(u_sun_illuminance * max(dot(nc, sun.dir), 0.0)
-                             + u_moon_illuminance * max(dot(nc, moon.dir), 0.0));
+        cloud.e_cloud = vec3(u_sun_illuminance * max(dot(nt, sun.dir), 0.0)
+                             + u_moon_illuminance * max(dot(nt, moon.dir), 0.0));
     }
     return cloud;
 }
