@@ -266,7 +266,7 @@ float cloud_tau(float density) { return CLOUD_MAX_TAU * density * density; }
 // noise; measured on the noise: 0.670).
 const vec3 CLOUD_TOP_KM = vec3(7.0, 2.6, 0.9);
 const vec3 CLOUD_TOP_WEIGHT = vec3(0.5, 0.3, 0.2);
-const float CLOUD_TOP_RELIEF_KM = 0.4;
+const float CLOUD_TOP_RELIEF_KM = 0.3;
 const float BILLOW_MEAN = 0.670;
 const float CLOUD_TOP_REGIME_KM = 40.0;  // how far the top's lumpiness varies
 

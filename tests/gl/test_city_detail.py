@@ -156,3 +156,56 @@ def test_a_wide_view_keeps_its_brightness_and_does_not_shimmer(ctx):
     crop = fine[: a.shape[0] * 4, : a.shape[1] * 4]
     spread = np.abs(crop - np.kron(a, np.ones((4, 4))))
     assert spread[np.kron(city, np.ones((4, 4), bool))].mean() > 0.05 * a[city].mean()
+
+
+CAIRO_TOML = """
+scene_version = 1
+[time]
+start_utc = "2018-11-16T19:30:00Z"
+[output]
+width = 480
+height = 270
+[camera]
+fov_deg = 40
+[camera.orbit.over]
+lat_deg = 30.05
+lon_deg = 31.25
+time_utc = "2018-11-16T19:30:00Z"
+altitude_km = 400.0
+inclination_deg = 51.64
+[camera.look]
+target = { lat_deg = 30.05, lon_deg = 31.25 }
+"""
+
+
+def test_cairo_stands_10_to_100_times_above_the_moonlit_ground(ctx, tmp_path):
+    # docs/physics.md: cities are 10 to 100 times brighter than the moonlit ground.
+    # Cairo and the delta from 400 km with a 40 deg field (0.4 km per pixel), the
+    # Moon 61 % lit and up: with clouds and airglow off, the ground's median radiance
+    # with the lights off is the moonlit ground, and the brightest 1 % of the pixels
+    # with them on (by the lights' own radiance) are the city: their median over the
+    # ground's is 10 to 100, and a city of many pixels stands above 10 times it.
+    import dataclasses
+
+    from renderer.frame_state import FrameState
+    from renderer.scene import load_scene
+    from renderer.timeline import build_timeline
+
+    path = tmp_path / "cairo.toml"
+    path.write_text(CAIRO_TOML)
+    base = load_scene(path)
+    st = FrameState.from_timeline(build_timeline(base, np.array([0.0])), 0)
+    earth = dataclasses.replace(base.earth, clouds=None, airglow=None)
+    lit = dataclasses.replace(base, earth=earth, stars=None, launches=())
+    unlit = dataclasses.replace(lit, earth=dataclasses.replace(earth, night_lights=None))
+    view = View(480, 270, base.camera.fov_deg)
+    luma = np.array([0.2126, 0.7152, 0.0722])
+    a = render_hdr(ctx, lit, st, view) @ luma
+    b = render_hdr(ctx, unlit, st, view) @ luma
+    assert np.all(b > 0)  # all ground, moonlit
+    ground = float(np.median(b))
+    lights = a - b
+    city = lights >= np.quantile(lights, 0.99)
+    ratio = float(np.median(a[city])) / ground
+    assert 10.0 <= ratio <= 100.0, ratio
+    assert (lights > 10.0 * ground).mean() > 0.03
