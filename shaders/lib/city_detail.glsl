@@ -105,8 +105,9 @@ float patch_rank(uint c, uint key) {
 // the lit patches (weight 1 - p), into a settlement: a bump (1 - d^2/r^2)^2
 // of radius r (0.22 .. 0.45 patch) about a random centre at least r from the
 // patch's edges, whose integral is pi r^2 / 3, so it is divided by that and
-// the patch keeps its light.  Below the footprint (f_patch, patch units) the
-// bump fades to the flat patch.  Returns (flat, gathered), both of mean 1.
+// the patch keeps its light.  As the footprint (f_patch, patch units) grows
+// from 0.75 r to 2 r the bump fades to the flat patch.  Returns (flat, gathered),
+// both of mean 1.
 vec2 patch_value(ivec2 k, float p, vec2 u, float f_patch) {
     ivec2 texel = ivec2(floor(vec2(k) / float(PATCHES_PER_TEXEL)));
     ivec2 sub = k - texel * PATCHES_PER_TEXEL;
@@ -120,7 +121,7 @@ vec2 patch_value(ivec2 k, float p, vec2 u, float f_patch) {
                                                         rand01(uvec3(c, key, 3u)));
     float d2 = dot(u - centre, u - centre) / (r * r);
     float bump = d2 < 1.0 ? (1.0 - d2) * (1.0 - d2) / (PI * r * r / 3.0) : 0.0;
-    float gather = (1.0 - p) * (1.0 - smoothstep(0.5 * r, 1.5 * r, f_patch));
+    float gather = (1.0 - p) * (1.0 - smoothstep(0.75 * r, 2.0 * r, f_patch));
     return lit * vec2(1.0, mix(1.0, bump, gather));
 }
 

@@ -265,7 +265,7 @@ float cloud_tau(float density) { return CLOUD_MAX_TAU * density * density; }
 // at full height, and the mean of a billow octave 1 - |2 v - 1| (v value
 // noise; measured on the noise: 0.670).
 const vec3 CLOUD_TOP_KM = vec3(7.0, 2.6, 0.9);
-const vec3 CLOUD_TOP_WEIGHT = vec3(0.5, 0.3, 0.2);
+const vec3 CLOUD_TOP_WEIGHT = vec3(0.55, 0.33, 0.12);
 const float CLOUD_TOP_RELIEF_KM = 0.3;
 const float BILLOW_MEAN = 0.670;
 const float CLOUD_TOP_REGIME_KM = 40.0;  // how far the top's lumpiness varies
