@@ -278,6 +278,7 @@ const float CLOUD_TOP_REGIME_KM = 40.0;  // how far the top's lumpiness varies
 // are rounded on top and creased between: the cells and lumps of a
 // stratocumulus or cumulus top.
 float cloud_top_height(vec3 x, float footprint_km) {
+    if (footprint_km >= 0.5 * CLOUD_TOP_KM[0]) return 0.0;  // no octave resolved
     // How lumpy the top is varies over tens of km (calm decks, active cells).
     float h = 0.0, lumpy = 0.3 + 1.4 * value_noise(x / CLOUD_TOP_REGIME_KM + 71.0);
     for (int k = 0; k < 3; ++k) {
@@ -300,7 +301,7 @@ vec3 cloud_top_point(vec3 n) { return (u_cloud_frame * n) * WGS84_A + u_cloud_of
 // developed the top is), the slopes by central differences over
 // max(footprint, 0.15 km) along two tangent directions e1, e2.
 vec3 cloud_top_normal(vec3 n, float footprint_km, float relief) {
-    if (relief <= 0.0) return n;
+    if (relief <= 0.0 || footprint_km >= 0.5 * CLOUD_TOP_KM[0]) return n;
     vec3 e1 = normalize(cross(vec3(0.0, 0.0, 1.0), n) + vec3(1e-6, 0.0, 0.0));
     vec3 e2 = cross(n, e1);
     float dk = max(footprint_km, 0.15);
