@@ -351,8 +351,8 @@ vec3 lights_colour(vec2 v) {
 
 // city_lights: the texture values (relative radiance, dimensionless:
 // lights_colour turns them into cd/m^2) and the fade, all 0 when the layer is
-// off; the sharp values carry city_detail (city_detail.glsl: streets, arterials,
-// lit and dark blocks) where the pixel resolves it, and
+// off; the sharp values carry city_detail (city_detail.glsl: main roads, streets,
+// lit and dark patches) where the pixel resolves it, and
 // both are cut to the land's share of the footprint (maps.water: the lights
 // map is dark only offshore, so the coast is the water mask's).  Light
 // leaving the bottom of a cloud has spread over about its height:

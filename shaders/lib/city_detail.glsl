@@ -6,8 +6,9 @@
 // city as lit streets, bright arterial roads, lit and dark districts and parks,
 // not as a blurred patch.  city_detail is a factor of mean 1 that redistributes
 // each texel's light over that structure; the map's radiance times the factor
-// keeps the light of every texel (in expectation over the pattern, which is
-// random but much finer than a texel) and puts it where the streets are.
+// keeps the light of every texel (exactly for the lit patches, which are drawn
+// per texel; within a few per cent for the roads and streets, which are much
+// finer than a texel) and puts it where the streets are.
 //
 // The pattern, on the ground in km (a conformal Mercator plane, so angles and
 // shapes are true and only the lattice's scale follows cos(latitude)):
