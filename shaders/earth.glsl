@@ -41,6 +41,7 @@
 #include "lib/airglow.glsl"
 #include "lib/airglow_table.glsl"
 #include "lib/clouds.glsl"
+#include "lib/city_detail.glsl"
 
 #if defined(VERTEX_SHADER)
 // The pass draws triangles over the screen region this program serves, given
@@ -368,27 +369,10 @@ vec3 lights_colour(vec2 v) {
     return u_lights_radiance * v.x + u_lights_led_extra * v.y;
 }
 
-// CITY_DETAIL_KM: the lattice of the sub-texel structure of city lights (a
-// texel of the map is ~5 km; lit blocks, parks and dark yards are ~1 km).
-const float CITY_DETAIL_KM = 1.5;
-
-// city_detail: a factor of mean 1 that breaks a city-lights texel into lit
-// blocks and dark gaps where the pixel resolves them, at the ground point p
-// (ITRS km) for a footprint of footprint_km.  With v(q) clouds.glsl's value
-// noise (mean 1/2, two independent draws so their product has mean 1/4):
-//   detail = 1/2 + 2 v(p / D) v(2.1 p / D + 13),   D = CITY_DETAIL_KM,
-// faded to 1 as the footprint grows from 0.5 to 2.5 km, so the map's average
-// light is kept and a pixel larger than the structure sees none of it.
-float city_detail(vec3 p, float footprint_km) {
-    float a = 1.0 - smoothstep(0.5, 2.5, footprint_km);
-    vec3 q = p / CITY_DETAIL_KM;
-    float detail = 0.5 + 2.0 * value_noise(q) * value_noise(q * 2.1 + 13.0);
-    return mix(1.0, detail, a);
-}
-
 // city_lights: the texture values (relative radiance, dimensionless:
 // lights_colour turns them into cd/m^2) and the fade, all 0 when the layer is
-// off; the sharp values carry city_detail where the pixel resolves it, and
+// off; the sharp values carry city_detail (city_detail.glsl: main roads, streets,
+// lit and dark patches) where the pixel resolves it, and
 // both are cut to the land's share of the footprint (maps.water: the lights
 // map is dark only offshore, so the coast is the water mask's).  Light
 // leaving the bottom of a cloud has spread over about its height:
@@ -403,7 +387,8 @@ CityLights city_lights(EarthRay ray, SurfaceMaps maps) {
         city.sharp = sample_seamless(u_lights, uv, 1.0, ray.taps).rg;
         city.blur = sample_seamless(u_lights, uv, 16.0, 1).rg;
         float mu_v = max(-dot(ray.d, ray.h.normal), 0.02);
-        city.sharp *= city_detail(ray.h.p, ray.h.t / (u_focal_px * mu_v)) * (1.0 - maps.water);
+        city.sharp *= city_detail(ray.lonlat, ray.h.t / (u_focal_px * mu_v), city.sharp.x,
+                                  vec2(textureSize(u_lights, 0))) * (1.0 - maps.water);
         city.blur *= 1.0 - maps.water;
     }
     if (u_lights_enabled && ray.h.hit) city.fade = lights_fade(dot(ray.h.normal, u_sun_dir));
@@ -581,7 +566,9 @@ struct CloudLayer {
 //   direct  = exp(-tau / mu_v), the beam of a point-like light below crossing
 //             the cloud unscattered; diffuse = max(passed - direct, 0)
 //   e_cloud = lit_surface_irradiance(R_c, n_c, sun) + the same for the Moon
-//             with the air on, else E_sun max(n_c . s, 0) + E_moon max(n_c . m, 0)
+//             with the air on, each times cloud_top_relief (the top's texture,
+//             clouds.glsl, with normal n_t = cloud_top_normal), else
+//             E_sun max(n_t . s, 0) + E_moon max(n_t . m, 0)
 //             (lux, directions from the Earth's centre)
 // Only for a ray that meets the layer (t_cloud > 0).
 CloudLayer cloud_layer(EarthRay ray, float t_cloud, AtmoLight sun, AtmoLight moon) {
@@ -595,12 +582,15 @@ CloudLayer cloud_layer(EarthRay ray, float t_cloud, AtmoLight sun, AtmoLight moo
     cloud.passed = 1.0 - cloud.albedo;
     cloud.direct = exp(-tau / mu_v);
     cloud.diffuse = max(cloud.passed - cloud.direct, 0.0);
+    vec3 nt = cloud_top_normal(nc, footprint, cloud_top_development(tau));
     if (u_atmosphere_enabled) {
         cloud.e_cloud = lit_surface_irradiance(u_cloud_radius, nc, sun)
-                      + lit_surface_irradiance(u_cloud_radius, nc, moon);
+                          * cloud_top_relief(nc, nt, sun.dir)
+                      + lit_surface_irradiance(u_cloud_radius, nc, moon)
+                          * cloud_top_relief(nc, nt, moon.dir);
     } else {
-        cloud.e_cloud = vec3(u_sun_illuminance * max(dot(nc, sun.dir), 0.0)
-                             + u_moon_illuminance * max(dot(nc, moon.dir), 0.0));
+        cloud.e_cloud = vec3(u_sun_illuminance * max(dot(nt, sun.dir), 0.0)
+                             + u_moon_illuminance * max(dot(nt, moon.dir), 0.0));
     }
     return cloud;
 }

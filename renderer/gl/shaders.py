@@ -8,7 +8,7 @@
   ``yuv.glsl``, ``present.glsl``, ``cloud_cover.glsl``, ``atmosphere_luts.glsl``);
 * ``shaders/lib/*.glsl``: libraries, never built alone, only included by
   programs (``common.glsl``: constants, units, geometry; ``atmosphere.glsl``;
-  ``airglow.glsl``; ``clouds.glsl``).
+  ``airglow.glsl``; ``clouds.glsl``; ``city_detail.glsl``).
 
 A program's stages are chosen by a define the loader puts after ``#version``:
 ``VERTEX_SHADER``, ``FRAGMENT_SHADER`` or ``COMPUTE_SHADER``, so a file reads::

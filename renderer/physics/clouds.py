@@ -15,9 +15,10 @@ from renderer.scene import Clouds
 DRIFT_SPEED_M_S = 10.0
 DRIFT_RAD_PER_S = DRIFT_SPEED_M_S / 1000.0 / (WGS84_A_KM * math.cos(math.radians(45.0)))
 J2000 = datetime(2000, 1, 1, 12, tzinfo=UTC)
-# "Cloudy" means a density above about 0.25 (optical depth above 3.75): the
-# field must exceed the threshold by this much (clouds.glsl cloud_density_of,
-# whose edge already starts at density 0.3, so the margin is nil).
+# "Cloudy" means inside a cloud's edge: the field must exceed the threshold by
+# this much (clouds.glsl cloud_density_of, whose edge starts at density 0.12,
+# a thin rim the ground shows through, and passes 0.3 within 0.03 of the
+# field's range inward, so the margin is nil).
 CLOUDY_MARGIN = 0.0
 
 

@@ -244,24 +244,102 @@ float cloud_field(vec3 n, float footprint_km) {
 // value - threshold that the pixel resolves down to a spread sigma
 // (`unresolved`).  The edge is a step blurred by what the pixel cannot see,
 // half-width e = max(CLOUD_EDGE_MIN, 1.5 sigma), and the cloud thickens inward:
-//   density = smoothstep(-e, e, f) (0.3 + 0.7 smoothstep(0, 0.12, f)):
-// at the edge an optical depth of ~5 (albedo ~0.3: a visible, crisp edge),
-// inside thickening over the field's detail.
+//   density = smoothstep(-e, e, f) (0.12 + 0.18 smoothstep(0, 0.03, f)
+//                                   + 0.7 smoothstep(0, 0.25, f)):
+// at the very edge an optical depth of ~0.9 (albedo ~0.06: the ground shows
+// through), ~5 within a few per cent of the field's range inward (albedo ~0.3:
+// the edge is still crisp, but a thin, semi-transparent rim, not a cut-out),
+// then thickening over the field's detail.
 float cloud_density_of(float f, float sigma) {
     float e = max(CLOUD_EDGE_MIN, 1.5 * sigma);
-    return smoothstep(-e, e, f) * (0.3 + 0.7 * smoothstep(0.0, 0.25, f));
+    return smoothstep(-e, e, f)
+         * (0.12 + 0.18 * smoothstep(0.0, 0.03, f) + 0.7 * smoothstep(0.0, 0.25, f));
 }
 
 // cloud_tau: optical depth of the layer for a density (dimensionless):
 // tau = CLOUD_MAX_TAU density^2.
 float cloud_tau(float density) { return CLOUD_MAX_TAU * density * density; }
 
+// The texture of a cloud's top: wavelengths (km) and weights of three octaves
+// of billows (cells of convection and their lumps), the relief (km) of the top
+// at full height, and the mean of a billow octave 1 - |2 v - 1| (v value
+// noise; measured on the noise: 0.670).
+const vec3 CLOUD_TOP_KM = vec3(7.0, 2.6, 0.9);
+const vec3 CLOUD_TOP_WEIGHT = vec3(0.55, 0.33, 0.12);
+const float CLOUD_TOP_RELIEF_KM = 0.3;
+const float BILLOW_MEAN = 0.670;
+const float CLOUD_TOP_REGIME_KM = 40.0;  // how far the top's lumpiness varies
+
+// cloud_top_height: the top's relief at point x (km, drifting frame),
+// dimensionless and of mean 0: g sum_k w_k c_k (1 - |2 v(x / L_k + s_k) - 1| -
+// BILLOW_MEAN), g = 0.3 + 1.4 v(x / CLOUD_TOP_REGIME_KM) (v independent of
+// the octaves, so the mean stays 0), with c_k = 1 - smoothstep(L_k / 4, L_k / 2, footprint_km)
+// fading each octave to its mean where the pixel cannot resolve it.  Billows
+// are rounded on top and creased between: the cells and lumps of a
+// stratocumulus or cumulus top.
+float cloud_top_height(vec3 x, float footprint_km) {
+    if (footprint_km >= 0.5 * CLOUD_TOP_KM[0]) return 0.0;  // no octave resolved
+    // How lumpy the top is varies over tens of km (calm decks, active cells).
+    float h = 0.0, lumpy = 0.3 + 1.4 * value_noise(x / CLOUD_TOP_REGIME_KM + 71.0);
+    for (int k = 0; k < 3; ++k) {
+        float on = 1.0 - smoothstep(0.25 * CLOUD_TOP_KM[k], 0.5 * CLOUD_TOP_KM[k], footprint_km);
+        if (on <= 0.0) continue;
+        float v = value_noise(x / CLOUD_TOP_KM[k] + OCTAVE_SHIFT * float(k + 3));
+        h += CLOUD_TOP_WEIGHT[k] * on * (1.0 - abs(2.0 * v - 1.0) - BILLOW_MEAN);
+    }
+    return h * lumpy;
+}
+
+// cloud_top_point: the point (km, drifting frame) under unit direction n
+// (ITRS) on a sphere of the equatorial radius, where the top's texture lives.
+vec3 cloud_top_point(vec3 n) { return (u_cloud_frame * n) * WGS84_A + u_cloud_offset * 1000.0; }
+
+// cloud_top_normal: the unit normal of the textured top at unit direction n
+// (ITRS, also the smooth top's normal) for a pixel footprint of footprint_km:
+//   n' = normalize(n - Z (dh/de1 e1 + dh/de2 e2)),
+// h = cloud_top_height, Z = CLOUD_TOP_RELIEF_KM times `relief` (0..1, how
+// developed the top is), the slopes by central differences over
+// max(footprint, 0.15 km) along two tangent directions e1, e2.
+vec3 cloud_top_normal(vec3 n, float footprint_km, float relief) {
+    if (relief <= 0.0 || footprint_km >= 0.5 * CLOUD_TOP_KM[0]) return n;
+    vec3 e1 = normalize(cross(vec3(0.0, 0.0, 1.0), n) + vec3(1e-6, 0.0, 0.0));
+    vec3 e2 = cross(n, e1);
+    float dk = max(footprint_km, 0.15);
+    vec3 x = cloud_top_point(n);
+    vec3 a = (u_cloud_frame * e1) * dk, b = (u_cloud_frame * e2) * dk;
+    float sx = cloud_top_height(x + a, footprint_km) - cloud_top_height(x - a, footprint_km);
+    float sy = cloud_top_height(x + b, footprint_km) - cloud_top_height(x - b, footprint_km);
+    float z = CLOUD_TOP_RELIEF_KM * relief / (2.0 * dk);
+    return normalize(n - z * (sx * e1 + sy * e2));
+}
+
+// cloud_top_relief: how much brighter (or darker) the textured top is under a
+// light from unit direction l than the smooth top: the ratio of the lit
+// cosines, max(n' . l, 0) / max(n . l, 0.05), taken in full once the light is
+// 6 deg above the top's horizon and faded to 1 below that (the sky's light,
+// not the beam, then lights the top).  Dimensionless.
+float cloud_top_relief(vec3 n, vec3 n_top, vec3 l) {
+    float mu = dot(n, l);
+    float ratio = max(dot(n_top, l), 0.0) / max(mu, 0.05);
+    return mix(1.0, ratio, smoothstep(0.0, 0.1, mu));
+}
+
+// cloud_top_development: how developed (0..1) the textured top of a cloud of
+// optical depth tau is: none on thin cloud and cirrus, full on a thick deck,
+//   smoothstep(3, 25, tau).
+float cloud_top_development(float tau) { return smoothstep(3.0, 25.0, tau); }
+
 // cloud_optical_depth: the layer's optical depth at unit direction n (ITRS)
 // over a pixel footprint of footprint_km: the low cloud's
-// cloud_tau(cloud_density_of(value - threshold, unresolved)) plus the cirrus.
+// cloud_tau(cloud_density_of(value - threshold, unresolved)), lumpy with the
+// top's texture where it is thick (times max(1 + 1.5 h cloud_top_development,
+// 0.3), h = cloud_top_height, of mean about 1), plus the cirrus.
 float cloud_optical_depth(vec3 n, float footprint_km) {
     CloudField f = cloud_structure(u_cloud_frame * n, footprint_km);
-    return cloud_tau(cloud_density_of(f.value - u_cloud_threshold, f.unresolved)) + f.cirrus_tau;
+    float tau = cloud_tau(cloud_density_of(f.value - u_cloud_threshold, f.unresolved));
+    float dev = cloud_top_development(tau);
+    if (dev > 0.0) tau *= max(1.0 + 1.5 * dev * cloud_top_height(cloud_top_point(n), footprint_km), 0.3);
+    return tau + f.cirrus_tau;
 }
 
 // cloud_albedo: reflectance of a conservative-scattering layer of optical

@@ -138,3 +138,43 @@ def test_the_moon_casts_cloud_shadows_away_from_it(ctx):
     best = shifts[int(np.argmax(score))]
     assert np.sign(best) == np.sign(expect_px), (best, expect_px, score)
     assert 0.5 * abs(expect_px) <= abs(best) <= 2.0 * abs(expect_px) + 1, (best, expect_px)
+
+
+def test_deck_tops_are_lumpy_and_shaded_toward_the_sun(ctx):
+    # A 15 deg nadir view (0.16 km per pixel) of thick deck with the Sun 25 deg up,
+    # once from the east and once from the west.  The tops' cells and billows give
+    # the deck a texture of a few km (its high-passed radiance varies by several per
+    # cent of its mean), and that texture is relief: slopes facing the Sun are
+    # brighter, so turning the Sun to the other side inverts the fine pattern (the
+    # two high-passed images are not positively alike), where albedo variations
+    # alone would keep it.
+    from scipy.ndimage import uniform_filter
+
+    scene = clouds_only(coverage=0.6, seed=3)
+    view = View(240, 240, 15.0)
+    a = render_lum(ctx, scene, nadir_state(25.0, True), view)
+    b = render_lum(ctx, scene, nadir_state(25.0, False), view)
+    ground = 0.1 * 133_800 / math.pi * math.sin(math.radians(25.0))
+    deck = uniform_filter((a > 3 * ground).astype(float), 15) > 0.999
+    assert deck.mean() > 0.1
+
+    def high_pass(x):
+        return x - uniform_filter(x, 9)
+
+    assert high_pass(a)[deck].std() > 0.065 * a[deck].mean()
+    assert np.corrcoef(high_pass(a)[deck], high_pass(b)[deck])[0, 1] < 0.3
+
+
+def test_cloud_edges_are_thin_rims_the_ground_shows_through(ctx):
+    # The same view: of the pixels where there is cloud at all (5 % above the grey
+    # ground), more than 3.5 % are thin, less than 30 % of the way from the ground's
+    # radiance to the deck's, rims rather than a deck cut out at full brightness
+    # (an edge that starts opaque leaves only the anti-aliased pixels, ~2 %).
+    view = View(240, 240, 15.0)
+    a = render_lum(ctx, clouds_only(coverage=0.6, seed=3), nadir_state(25.0), view)
+    ground = 0.1 * 133_800 / math.pi * math.sin(math.radians(25.0))
+    deck = float(np.median(a[a > 2 * ground]))
+    cloud = a > 1.05 * ground
+    thin = cloud & (a < ground + 0.3 * (deck - ground))
+    assert cloud.mean() > 0.1
+    assert thin.sum() / cloud.sum() > 0.035, thin.sum() / cloud.sum()
