@@ -42,7 +42,7 @@ class RadiancePass(Protocol):
 
 def build_passes(ctx: moderngl.Context, scene: Scene) -> list[RadiancePass]:
     """The radiance passes a scene needs, in drawing order."""
-    passes: list[RadiancePass] = [EarthPass(ctx, scene.earth)]
+    passes: list[RadiancePass] = [EarthPass(ctx, scene.earth, scene.gl_path)]
     if scene.stars is not None:
         passes.append(StarsPass(ctx, scene.stars, scene.camera.exposure))
     passes.append(BodiesPass(ctx, scene))
