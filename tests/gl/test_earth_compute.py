@@ -11,13 +11,17 @@ difference in radiance.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from renderer.frame_state import View
+from renderer.gl.context import gl_info
+from renderer.gl.gl_path import choose_gl_path, run_probe
 from renderer.output.frames import frame_states
+from renderer.passes.compositor import Compositor
 from renderer.passes.earth import EarthPass
 from renderer.scene import load_scene, with_overrides
 from tests.gl.test_earth_regions import codes, earth_radiance
@@ -92,3 +96,50 @@ def test_compute_path_filters_the_day_map_as_the_fragment_path(ctx, lat, lon, pi
         assert_compute_matches_fragment(ctx, earth, st, View(W, H, 60.0))
     finally:
         earth.release()
+
+
+def test_whole_frame_through_the_compute_path_is_the_fragment_paths(ctx):
+    # Every pass, glare and post included, with motion blur's sub-frames adding up.
+    scene = with_overrides(load_scene(SCENES / "progress-ms10.toml"), width=W, height=H)
+    view = View(W, H, scene.camera.fov_deg)
+    k = int(round(19.13 * scene.output.fps))
+    substates = next(iter(frame_states(scene, range(k, k + 1))))
+    frames, hdr = {}, {}
+    for path in ("fragment", "compute"):
+        comp = Compositor(ctx, replace(scene, gl_path=path), view)
+        try:
+            assert comp.gl_path == path and comp.passes[0].gl_path == path
+            comp.render(substates, k)
+            frames[path] = np.frombuffer(comp.read_rgb(), np.uint8).astype(int)
+            hdr[path] = np.frombuffer(comp.read_hdr(), np.float32).reshape(H, W, 4)[..., :3]
+        finally:
+            comp.release()
+    peak = float(hdr["fragment"].max())
+    assert peak > 0.0 and frames["fragment"].max() > 0
+    err = np.abs(hdr["compute"] - hdr["fragment"]).sum(-1)
+    assert (err <= 1e-4 * hdr["fragment"].sum(-1) + 1e-6 * peak).all()
+    assert np.abs(frames["compute"] - frames["fragment"]).max() <= 1
+
+
+def test_auto_takes_fragment_on_llvmpipe_and_an_asked_path_as_asked(ctx):
+    info = gl_info(ctx)
+    if not info.software:
+        pytest.skip(f"auto's choice on {info.renderer} is the probe's")
+    auto = choose_gl_path(ctx, "auto")
+    assert auto.path == "fragment" and "software" in auto.reason
+    assert choose_gl_path(ctx, "compute").path == "compute"
+    assert choose_gl_path(ctx, "fragment").path == "fragment"
+    scene = with_overrides(load_scene(SCENES / "progress-ms10.toml"), width=64, height=36)
+    assert scene.gl_path == "auto"  # the default
+    comp = Compositor(ctx, scene, View(64, 36, scene.camera.fov_deg))
+    try:
+        assert comp.gl_path == "fragment" and comp.passes[0].gl_path == "fragment"
+    finally:
+        comp.release()
+
+
+def test_probe_times_both_paths(ctx):
+    # The probe runs wherever auto meets a GPU it has not measured; here it must run
+    # and time both paths (their ratio is the device's, not asserted).
+    probe = run_probe(ctx)
+    assert probe.fragment_s > 0.0 and probe.compute_s > 0.0
