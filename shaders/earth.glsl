@@ -642,8 +642,7 @@ vec3 pixel_radiance(vec2 frag) {
     EarthRay ray = earth_ray(frag);
     AtmoLight sun = distant_light(u_sun_dir, u_sun_illuminance);
     AtmoLight moon = distant_light(u_moon_pos, u_moon_illuminance);
-    // Texture look-ups run for every pixel (misses too) so that derivatives
-    // are taken in uniform control flow.
+    // Look-ups for every pixel (misses too): differences need uniform control flow.
     SurfaceMaps maps = surface_maps(ray);
     CityLights city = city_lights(ray, maps);
 #if EARTH_AIR_TABLE
@@ -678,12 +677,11 @@ vec3 pixel_radiance(vec2 frag) {
 #endif
 
 #if defined(COMPUTE_SHADER)
-// One invocation per pixel of a block: the block from the list (a dispatch
-// of more groups than blocks leaves the extra groups idle, whole, so no
-// barrier of pixel_grad waits on them); every pixel of the block runs, those
-// past the screen's edge too (as a fragment quad's helper pixels do, for the
-// differences), and those on the screen add radiance times the sub-frame's
-// weight, with alpha 1, as the fragment path's blending adds frag_color.
+// One invocation per pixel of a block: the block from the list (extra groups
+// of a dispatch are idle, whole, so no barrier of pixel_grad waits on them);
+// every pixel of the block runs, past the screen's edge too (as a fragment
+// quad's helper pixels do, for the differences), and those on the screen add
+// radiance times the sub-frame's weight, alpha 1, as blending adds frag_color.
 void main() {
     uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
     if (group >= uint(u_block_count)) return;

@@ -340,7 +340,8 @@ class EarthPass:
     def _compute_target(self) -> moderngl.Texture | None:
         """The bound framebuffer's float texture, which the compute path adds into; None
         (draw as fragments) when it is not a 4-channel float32 texture."""
-        attachments = self.ctx.fbo.color_attachments
+        fbo = self.ctx.fbo
+        attachments = fbo.color_attachments if fbo is not None else ()
         tex = attachments[0] if attachments else None
         if isinstance(tex, moderngl.Texture) and tex.components == 4 and tex.dtype == "f4":
             return tex
