@@ -35,8 +35,7 @@
 // table (lib/airglow_table.glsl); EARTH_SURFACE, 0 for the programs of the
 // sky around the Earth, where ground, lights, glint and clouds add 0
 // (renderer/passes/earth_regions.py finds where on the screen that is).
-// The same pixels run as a compute shader (--gl-path compute; EARTH_BLOCK, the
-// block's side); the screen-space differences are then pixel_grad's.
+// Compute shaders run the same pixels (--gl-path compute, EARTH_BLOCK).
 
 #include "lib/common.glsl"
 #include "lib/atmosphere.glsl"
@@ -47,8 +46,7 @@
 #include "lib/pixel_grad.glsl"
 
 #if defined(VERTEX_SHADER)
-// Triangles over the screen region this program serves, in clip coordinates
-// (earth_regions.py); one triangle larger than the screen for all of it.
+// Triangles over this program's screen region, clip coordinates (earth_regions.py).
 in vec2 in_pos;
 void main() { gl_Position = vec4(in_pos, 0.0, 1.0); }
 
@@ -76,16 +74,17 @@ uniform vec3 u_lights_led_extra;   // what g = 1 adds: LED minus sodium colour, 
 uniform sampler2D u_water;         // signed distance to the coast, texels, +water (encoded)
 
 #if defined(COMPUTE_SHADER)
-// --gl-path compute: one work group per block of EARTH_BLOCK x EARTH_BLOCK
-// pixels (renderer/passes/earth_regions.py's blocks), the blocks this
-// program serves listed in a buffer; each invocation adds its pixel's
-// radiance into the target image, as the fragment path's blending does.
+// --gl-path compute: a work group per block of EARTH_BLOCK^2 pixels (listed
+// in a buffer), adding into the target image; the air table's maker, an
+// invocation per texel of its three textures.
 layout(local_size_x = EARTH_BLOCK, local_size_y = EARTH_BLOCK) in;
+#if EARTH_AIR_TABLE_BUILD
+layout(rgba32f, binding = 0) uniform writeonly image2D u_air_table_out[3];
+#else
 layout(rgba32f, binding = 0) uniform image2D u_target;  // the float buffer, added to
-layout(std430, binding = 0) readonly buffer EarthBlocks {
-    uvec2 u_blocks[];              // blocks (column, row from the bottom), in blocks
-};
+layout(std430, binding = 0) readonly buffer EarthBlocks { uvec2 u_blocks[]; };  // (x, y)
 uniform int u_block_count;         // how many of u_blocks this dispatch draws
+#endif
 #elif EARTH_AIR_TABLE_BUILD
 layout(location = 0) out vec4 air_table[3];   // the air table's three textures
 #else
@@ -623,9 +622,8 @@ vec3 composite(EarthRay ray, AirAlongRay air, vec3 ground, CityLights city, Atmo
 // airglow_in_front: the airglow radiance (cd/m^2) along the ray
 // (airglow_along_ray, or airglow_from_table), in front of everything but the
 // far side of the limb: the part of the ray beyond its closest approach is
-// weighted by
-// (1 - coverage) T_above T_below, the share of the pixel the Earth leaves
-// open times the transmittance of the air in front of it.
+// weighted by (1 - coverage) T_above T_below, the share of the pixel the
+// Earth leaves open times the transmittance of the air in front of it.
 vec3 airglow_in_front(EarthRay ray, AirAlongRay air) {
     vec3 far_weight = (1.0 - ray.coverage) * air.T_above * air.T_below;
 #if EARTH_AIRGLOW_TABLE
@@ -658,11 +656,9 @@ vec3 pixel_radiance(vec2 frag) {
     return radiance;
 }
 #else
-// pixel_radiance: the sky around the Earth: a pixel whose ray passes above
-// the cloud layer and more than a pixel from the limb (coverage 0, no cloud
-// top), where composite reduces to the air in front, L_above, and
-// airglow_in_front's far piece is weighted by T_above alone: the same
-// radiance as the full program's.
+// pixel_radiance, the sky around the Earth: rays above the cloud layer and a
+// pixel or more off the limb (coverage 0, no cloud top), where composite is
+// L_above and airglow_in_front's far piece weighs T_above alone.
 vec3 pixel_radiance(vec2 frag) {
     EarthRay ray = earth_ray(frag);
     AtmoLight sun = distant_light(u_sun_dir, u_sun_illuminance);
@@ -676,12 +672,16 @@ vec3 pixel_radiance(vec2 frag) {
 }
 #endif
 
-#if defined(COMPUTE_SHADER)
-// One invocation per pixel of a block: the block from the list (extra groups
-// of a dispatch are idle, whole, so no barrier of pixel_grad waits on them);
-// every pixel of the block runs, past the screen's edge too (as a fragment
-// quad's helper pixels do, for the differences), and those on the screen add
-// radiance times the sub-frame's weight, alpha 1, as blending adds frag_color.
+#if defined(COMPUTE_SHADER) && EARTH_AIR_TABLE_BUILD
+void main() {
+    ivec2 texel = ivec2(gl_GlobalInvocationID.xy);  // a store past the edge is dropped
+    vec4 t[3];
+    build_air_table(vec2(texel) + 0.5, t[0], t[1], t[2]);
+    for (int i = 0; i < 3; ++i) imageStore(u_air_table_out[i], texel, t[i]);
+}
+#elif defined(COMPUTE_SHADER)
+// A pixel of a listed block (surplus groups idle whole, so no barrier waits);
+// off-screen pixels run like a quad's helpers, on-screen ones add like blending.
 void main() {
     uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
     if (group >= uint(u_block_count)) return;
@@ -693,7 +693,7 @@ void main() {
     }
 }
 #elif EARTH_AIR_TABLE_BUILD
-void main() { build_air_table(); }
+void main() { build_air_table(gl_FragCoord.xy, air_table[0], air_table[1], air_table[2]); }
 #else
 void main() { frag_color = vec4(pixel_radiance(gl_FragCoord.xy) * u_weight, 1.0); }
 #endif

@@ -317,7 +317,7 @@ class EarthPass:
         if table:
             self._update_airglow_table(state)
         if air_frame is not None:
-            self._build_air_table(state, view, air_frame)
+            self._build_air_table(state, view, air_frame, compute=target is not None)
         for name, mesh in zip(names, meshes, strict=True):
             if len(mesh) == 0:
                 continue
@@ -364,9 +364,12 @@ class EarthPass:
         groups_x = min(count, MAX_GROUPS_X)
         program.run(groups_x, -(-count // groups_x), 1)
 
-    def _build_air_table(self, state: FrameState, view: View, frame: AirTableFrame) -> None:
+    def _build_air_table(
+        self, state: FrameState, view: View, frame: AirTableFrame, *, compute: bool
+    ) -> None:
         """Make this instant's air table (earth.glsl's build_air_table) into its three
-        textures; the bound framebuffer is bound again after."""
+        textures, drawn (the bound framebuffer bound again after) or by a compute
+        dispatch writing them as images."""
         if self._air_table is None:
             textures = []
             for _ in range(3):
@@ -378,9 +381,15 @@ class EarthPass:
         for tex in textures:
             tex.repeat_x = frame.wrap
             tex.repeat_y = False
-        program = self._program(AIR_TABLE_BUILD)
+        program = self._program(AIR_TABLE_BUILD, compute=compute)
         self._set_uniforms(program, state, view, 1.0)
         self._set_air_table_frame(program, frame)
+        if compute:
+            for i, tex in enumerate(textures):
+                tex.bind_to_image(i, read=False, write=True)
+            program.run(-(-AIR_TABLE_SIZE[0] // BLOCK), -(-AIR_TABLE_SIZE[1] // BLOCK), 1)
+            self.ctx.memory_barrier()  # the inner region's programs read it next
+            return
         before = self.ctx.fbo
         fbo.use()
         fbo.clear(0.0, 0.0, 0.0, 0.0)  # the pass adds (blends) into it
