@@ -35,15 +35,16 @@
 // table (lib/airglow_table.glsl); EARTH_SURFACE, 0 for the programs of the
 // sky around the Earth, where ground, lights, glint and clouds add 0
 // (renderer/passes/earth_regions.py finds where on the screen that is).
-// Compute shaders run the same pixels (--gl-path compute, EARTH_BLOCK).
+// Compute shaders run the same pixels (--gl-path compute, EARTH_BLOCK); any
+// library's screen-space differences are lib/pixel_grad.glsl's, never dFdx.
 
 #include "lib/common.glsl"
+#include "lib/pixel_grad.glsl"
 #include "lib/atmosphere.glsl"
 #include "lib/airglow.glsl"
 #include "lib/airglow_table.glsl"
 #include "lib/clouds.glsl"
 #include "lib/glint.glsl"
-#include "lib/pixel_grad.glsl"
 
 #if defined(VERTEX_SHADER)
 // Triangles over this program's screen region, clip coordinates (earth_regions.py).
@@ -634,8 +635,7 @@ vec3 airglow_in_front(EarthRay ray, AirAlongRay air) {
 }
 
 #if EARTH_SURFACE
-// pixel_radiance: the radiance (cd/m^2) of the Earth and its air through the
-// pixel centre `frag` (pixels, as gl_FragCoord).
+// pixel_radiance: the Earth's and its air's radiance (cd/m^2) at gl_FragCoord frag.
 vec3 pixel_radiance(vec2 frag) {
     EarthRay ray = earth_ray(frag);
     AtmoLight sun = distant_light(u_sun_dir, u_sun_illuminance);
