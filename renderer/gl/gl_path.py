@@ -43,7 +43,7 @@ from renderer.gl.context import GLInfo, bind_default_framebuffer, gl_info
 from renderer.gl.shaders import build_compute, build_program, set_uniform
 
 PROBE_SIZE = (1024, 1024)  # pixels
-PROBE_STEPS = 64  # steps of the probe's arithmetic per pixel
+PROBE_STEPS = 256  # steps of the probe's arithmetic per pixel (a GPU: about a millisecond)
 PROBE_RUNS = 3  # timed runs per path, after one warm-up
 COMPUTE_MARGIN = 0.8  # compute is chosen at <= this share of the fragment time
 CACHE_NAME = "gl-path.json"
@@ -119,18 +119,19 @@ def write_cached(path: Path, key: str, probe: ProbeTimes) -> None:
         pass
 
 
-def run_probe(ctx: moderngl.Context) -> ProbeTimes:
-    """Time the probe as a fragment pass and as a compute dispatch: wall time from
-    submission to ``ctx.finish()``, the fastest of PROBE_RUNS after a warm-up.  (Not
-    the GPU's timer queries: llvmpipe answers them for compute with nothing.)"""
+def run_probe(ctx: moderngl.Context, size: tuple[int, int] = PROBE_SIZE) -> ProbeTimes:
+    """Time the probe over ``size`` pixels as a fragment pass and as a compute
+    dispatch: wall time from submission to ``ctx.finish()``, the fastest of PROBE_RUNS
+    after a warm-up.  (Not the GPU's timer queries: llvmpipe answers them for compute
+    with nothing.)"""
     defines = {"PROBE_STEPS": PROBE_STEPS}
     frag = build_program(ctx, "gl_path_probe.glsl", defines)
     comp = build_compute(ctx, "gl_path_probe.glsl", defines)
     vao = ctx.vertex_array(frag, [])
-    tex = ctx.texture(PROBE_SIZE, 4, dtype="f4")
+    tex = ctx.texture(size, 4, dtype="f4")
     fbo = ctx.framebuffer(color_attachments=[tex])
     before = ctx.fbo
-    groups = (-(-PROBE_SIZE[0] // 8), -(-PROBE_SIZE[1] // 8), 1)
+    groups = (-(-size[0] // 8), -(-size[1] // 8), 1)
 
     def fragment() -> None:
         vao.render(moderngl.TRIANGLES, vertices=3)

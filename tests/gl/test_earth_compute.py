@@ -141,5 +141,5 @@ def test_auto_takes_fragment_on_llvmpipe_and_an_asked_path_as_asked(ctx):
 def test_probe_times_both_paths(ctx):
     # The probe runs wherever auto meets a GPU it has not measured; here it must run
     # and time both paths (their ratio is the device's, not asserted).
-    probe = run_probe(ctx)
+    probe = run_probe(ctx, (128, 128))
     assert probe.fragment_s > 0.0 and probe.compute_s > 0.0
