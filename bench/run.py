@@ -524,8 +524,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     gl_paths = [gl for gl in args.gl_paths.split(",") if gl]
-    if not gl_paths or any(gl not in GL_PATHS for gl in gl_paths):
-        ap.error(f"--gl-paths: each of {', '.join(GL_PATHS)}, got {args.gl_paths!r}")
+    timed_paths = [gl for gl in GL_PATHS if gl != "auto"]  # auto is one of these
+    if not gl_paths or any(gl not in timed_paths for gl in gl_paths):
+        ap.error(f"--gl-paths: each of {', '.join(timed_paths)}, got {args.gl_paths!r}")
     scene_path = Path(args.scene)
     base = load_scene(scene_path)
     if args.earth_only:
