@@ -5,7 +5,9 @@
     python bench/run.py --chunked-only
 
 By default, at 640x360 and 1920x1080, on frames of the scene from 40 s of video
-(where the flagship has its launch in view), it prints markdown tables of:
+(where the flagship has its launch in view), with each GL path (``--gl-path``
+fragment and compute: the Earth pass and the glare's blurs as fragment or as
+compute shaders; ``--gl-paths`` to time only some), it prints markdown tables of:
 
 * each pass's CPU time per frame (``time.process_time`` around the pass, with
   ``ctx.finish()`` before and after, so the GL work is inside; on llvmpipe that
@@ -53,7 +55,7 @@ from renderer.output.frames import frame_states, render_video  # noqa: E402
 from renderer.output.join import join_parts  # noqa: E402
 from renderer.output.writer import VideoWriter  # noqa: E402
 from renderer.passes.compositor import Compositor  # noqa: E402
-from renderer.scene import Scene, load_scene, with_overrides  # noqa: E402
+from renderer.scene import GL_PATHS, Scene, load_scene, with_overrides  # noqa: E402
 
 
 def _sized(scene: Scene, width: int, height: int, frames: int, path: Path) -> Scene:
@@ -264,42 +266,48 @@ def time_end_to_end(scene: Scene, frames: int, tmp: Path) -> tuple[float, float]
     return frames / wall, cpu / frames
 
 
-def print_pass_tables(base: Scene, sizes: list[tuple[int, int]], frames: int, e2e: int) -> None:
+def print_pass_tables(
+    base: Scene, sizes: list[tuple[int, int]], frames: int, e2e: int, gl_paths: Sequence[str]
+) -> None:
     """The per-pass table (CPU and wall ms per frame and CPU over the floor) for each
-    size, then the end-to-end table."""
+    size and GL path, then the end-to-end table."""
     results = {}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         for w, h in sizes:
-            scene = _sized(base, w, h, base.output.frame_count, tmp / "x.mp4")
-            timed, floor = measure_passes(scene, frames)
-            fps, cpu = time_end_to_end(scene, e2e, tmp)
-            results[(w, h)] = (timed, floor, fps, cpu)
+            for gl in gl_paths:
+                scene = replace(
+                    _sized(base, w, h, base.output.frame_count, tmp / "x.mp4"), gl_path=gl
+                )
+                timed, floor = measure_passes(scene, frames)
+                fps, cpu = time_end_to_end(scene, e2e, tmp)
+                results[(w, h, gl)] = (timed, floor, fps, cpu)
     names = list(next(iter(results.values()))[0])
-    head = " | ".join(f"{w}x{h} CPU / wall / floors" for w, h in sizes)
+    columns = list(results)
+    head = " | ".join(f"{w}x{h} {gl} CPU / wall / floors" for w, h, gl in results)
     print(f"| pass | {head} |")
-    print("| --- |" + " --- |" * len(sizes))
+    print("| --- |" + " --- |" * len(columns))
 
     def cell(cpu: float, wall: float, floor_cpu: float) -> str:
         return f"{1000 * cpu:,.1f} / {1000 * wall:,.1f} ms / {cpu / floor_cpu:.1f}"
 
     for name in names:
-        cells = [cell(*results[sz][0][name], results[sz][1][0]) for sz in sizes]
+        cells = [cell(*results[sz][0][name], results[sz][1][0]) for sz in columns]
         print(f"| {name} | " + " | ".join(cells) + " |")
     totals = []
-    for sz in sizes:
+    for sz in columns:
         timed, floor = results[sz][0], results[sz][1]
         cpu = sum(c for c, _ in timed.values())
         wall = sum(w for _, w in timed.values())
         totals.append(cell(cpu, wall, floor[0]))
     print("| **frame** | " + " | ".join(f"**{t}**" for t in totals) + " |")
-    floors = [cell(*results[sz][1], results[sz][1][0]) for sz in sizes]
+    floors = [cell(*results[sz][1], results[sz][1][0]) for sz in columns]
     print("| floor (one fetch, full screen) | " + " | ".join(floors) + " |")
     print()
     print(f"| end to end ({e2e} frames to MP4, {base.output.codec}) | fps (wall) | CPU per frame |")
     print("| --- | --- | --- |")
-    for (w, h), (_, _, fps, cpu) in results.items():
-        print(f"| {w}x{h} | {fps:.2f} | {cpu:.2f} s |")
+    for (w, h, gl), (_, _, fps, cpu) in results.items():
+        print(f"| {w}x{h} {gl} | {fps:.2f} | {cpu:.2f} s |")
 
 
 _PEAK_CHILD = """
@@ -401,9 +409,12 @@ void main() { color = texelFetch(u_tex, ivec2(gl_FragCoord.xy), 0); }
 """
 
 
-def time_earth_paths(scene: Scene, at_s: float, repeats: int) -> dict[str, dict[str, list[float]]]:
+def time_earth_paths(
+    scene: Scene, at_s: float, repeats: int, gl_paths: Sequence[str] = ("fragment",)
+) -> dict[str, dict[str, list[float]]]:
     """CPU and wall seconds of the Earth pass alone and of whole frames, per Earth path
-    (``EarthPass.path``), and of the floor: a full-screen pass of one texture fetch.
+    (``EarthPass.path``) and GL path (``EarthPass.gl_path``, the Earth pass alone), and
+    of the floor: a full-screen pass of one texture fetch.
 
     Paths are measured in turn within each repeat, so a shared machine's load falls on
     all of them alike. Returns {what: {"cpu": [...], "wall": [...]}}.
@@ -447,11 +458,17 @@ def time_earth_paths(scene: Scene, at_s: float, repeats: int) -> dict[str, dict[
         earth.path = path
         comp.render(states, k)
     floor()
+    for gl in gl_paths:  # warm-up: the compute programs
+        earth.gl_path = gl
+        earth_alone()
     for _ in range(repeats):
         record("floor", floor)
         for path in PATHS:
             earth.path = path
-            record(f"earth {path}", earth_alone)
+            for gl in gl_paths:
+                earth.gl_path = gl
+                record(f"earth {path} {gl}" if len(gl_paths) > 1 else f"earth {path}", earth_alone)
+            earth.gl_path = comp.gl_path
             record(f"frame {path}", lambda: comp.render(states, k))
     comp.release()
     floor_vao.release()
@@ -461,23 +478,25 @@ def time_earth_paths(scene: Scene, at_s: float, repeats: int) -> dict[str, dict[
     return result
 
 
-def print_earth_paths(scene: Scene, at_s: float, repeats: int) -> None:
+def print_earth_paths(
+    scene: Scene, at_s: float, repeats: int, gl_paths: Sequence[str] = ("fragment",)
+) -> None:
     """The Earth pass and whole frames per Earth path: medians (min to max) of CPU and
     wall milliseconds, and CPU over the floor's."""
     import statistics
 
     out = scene.output
-    t = time_earth_paths(scene, at_s, repeats)
+    t = time_earth_paths(scene, at_s, repeats, gl_paths)
     floor_cpu = statistics.median(t["floor"]["cpu"])
     print(f"Earth paths at {out.width}x{out.height}, {at_s:g} s of video, {repeats} repeats:")
-    print(f"{'':14} {'CPU ms (min-max)':>24} {'wall ms (min-max)':>24} {'CPU / floor':>12}")
+    print(f"{'':22} {'CPU ms (min-max)':>24} {'wall ms (min-max)':>24} {'CPU / floor':>12}")
     for name, v in t.items():
         cpu = [1e3 * x for x in v["cpu"]]
         wall = [1e3 * x for x in v["wall"]]
         c = f"{statistics.median(cpu):.0f} ({min(cpu):.0f}-{max(cpu):.0f})"
         w = f"{statistics.median(wall):.0f} ({min(wall):.0f}-{max(wall):.0f})"
         ratio = statistics.median(v["cpu"]) / floor_cpu
-        print(f"{name:14} {c:>24} {w:>24} {ratio:12.1f}")
+        print(f"{name:22} {c:>24} {w:>24} {ratio:12.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -498,13 +517,22 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the Earth pass and whole frames per Earth path, at 1920x1080 and 40 s",
     )
+    ap.add_argument(
+        "--gl-paths",
+        default="fragment,compute",
+        help="GL paths timed, comma-separated (default fragment,compute)",
+    )
     args = ap.parse_args(argv)
+    gl_paths = [gl for gl in args.gl_paths.split(",") if gl]
+    timed_paths = [gl for gl in GL_PATHS if gl != "auto"]  # auto is one of these
+    if not gl_paths or any(gl not in timed_paths for gl in gl_paths):
+        ap.error(f"--gl-paths: each of {', '.join(timed_paths)}, got {args.gl_paths!r}")
     scene_path = Path(args.scene)
     base = load_scene(scene_path)
     if args.earth_only:
         w, h = (640, 360) if args.quick else (1920, 1080)
         scene = with_overrides(base, width=w, height=h)
-        print_earth_paths(scene, 40.0, 3 if args.quick else 5)
+        print_earth_paths(scene, 40.0, 3 if args.quick else 5, gl_paths)
         return 0
     if not (args.stages or args.chunked_only):
         ctx = create_headless_context()
@@ -519,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
             f"GL: {info.renderer} ({info.kind}); CPU: {platform.processor() or platform.machine()}"
         )
         print()
-        print_pass_tables(base, sizes, frames, e2e)
+        print_pass_tables(base, sizes, frames, e2e, gl_paths)
         return 0
     sizes = [(320, 180)] if args.quick else [(640, 360), (1280, 720)]
     frames = 40 if args.quick else 120

@@ -162,8 +162,9 @@ def _add_gl_path_option(p: argparse.ArgumentParser) -> None:
         "--gl-path",
         choices=GL_PATHS,
         default=None,
-        help="run the passes that have both as fragment shaders (the default) or as "
-        "compute shaders; the picture is the same",
+        help="run the passes that have both (the Earth, the glare) as fragment or as "
+        "compute shaders, the picture the same; auto (the default): whichever this "
+        "device runs faster (orbitlapse info says which, and why)",
     )
 
 
@@ -641,6 +642,10 @@ def _info(args: argparse.Namespace) -> int:
         print(f"GL vendor: {info.vendor}")
         print(f"GL version: {info.version}")
         print(f"max texture size: {info.max_texture_size}")
+        from renderer.gl.gl_path import choose_gl_path
+
+        choice = choose_gl_path(ctx, "auto")
+        print(f"--gl-path auto: {choice.path} ({choice.reason})")
         ctx.release()
     from renderer.gl.devices import egl_devices
 

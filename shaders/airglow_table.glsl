@@ -3,6 +3,7 @@
 // One invocation per column (closest approach p) and row (layer): the four
 // pieces shell_piece integrates (lib/airglow.glsl), in km, into RGBA.
 
+#define AIRGLOW_TABLE_BUILD 1   // lib/airglow_table.glsl: the maker, not a reader
 #include "lib/common.glsl"
 #include "lib/atmosphere.glsl"
 #include "lib/airglow.glsl"

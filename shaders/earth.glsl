@@ -35,22 +35,24 @@
 // table (lib/airglow_table.glsl); EARTH_SURFACE, 0 for the programs of the
 // sky around the Earth, where ground, lights, glint and clouds add 0
 // (renderer/passes/earth_regions.py finds where on the screen that is).
+// Compute shaders run the same pixels (--gl-path compute, EARTH_BLOCK); any
+// library's screen-space differences are lib/pixel_grad.glsl's, never dFdx.
 
 #include "lib/common.glsl"
+#include "lib/pixel_grad.glsl"
 #include "lib/atmosphere.glsl"
 #include "lib/airglow.glsl"
 #include "lib/airglow_table.glsl"
 #include "lib/clouds.glsl"
 #include "lib/city_detail.glsl"
+#include "lib/glint.glsl"
 
 #if defined(VERTEX_SHADER)
-// The pass draws triangles over the screen region this program serves, given
-// in clip coordinates (renderer/passes/earth_regions.py); one triangle larger
-// than the screen when it serves the whole of it.
+// Triangles over this program's screen region, clip coordinates (earth_regions.py).
 in vec2 in_pos;
 void main() { gl_Position = vec4(in_pos, 0.0, 1.0); }
 
-#elif defined(FRAGMENT_SHADER)
+#elif defined(FRAGMENT_SHADER) || defined(COMPUTE_SHADER)
 
 uniform vec3 u_cam_pos;            // camera position relative to the Earth's centre, ITRS km
 uniform vec3 u_sun_dir;            // unit vector to the Sun, ITRS
@@ -73,7 +75,19 @@ uniform vec3 u_lights_radiance;    // cd/m^2 (linear sRGB) of r = 1 of sodium li
 uniform vec3 u_lights_led_extra;   // what g = 1 adds: LED minus sodium colour, same scale
 uniform sampler2D u_water;         // signed distance to the coast, texels, +water (encoded)
 
+#if defined(COMPUTE_SHADER)
+// --gl-path compute: a work group per block of EARTH_BLOCK^2 pixels (listed
+// in a buffer), adding into the target image; the air table's maker, an
+// invocation per texel of its three textures.
+layout(local_size_x = EARTH_BLOCK, local_size_y = EARTH_BLOCK) in;
 #if EARTH_AIR_TABLE_BUILD
+layout(rgba32f, binding = 0) uniform writeonly image2D u_air_table_out[3];
+#else
+layout(rgba32f, binding = 0) uniform image2D u_target;  // the float buffer, added to
+layout(std430, binding = 0) readonly buffer EarthBlocks { uvec2 u_blocks[]; };  // (x, y)
+uniform int u_block_count;         // how many of u_blocks this dispatch draws
+#endif
+#elif EARTH_AIR_TABLE_BUILD
 layout(location = 0) out vec4 air_table[3];   // the air table's three textures
 #else
 out vec4 frag_color;
@@ -122,7 +136,8 @@ vec3 sample_anisotropic(sampler2D tex, vec2 p, vec2 dx, vec2 dy, int max_taps) {
 }
 
 // sample_seamless: the texture at `uv` without a seam at the antimeridian.
-// u wraps from 1 to 0 there; finite differences across the jump would be ~1
+// u wraps from 1 to 0 there; finite differences (pixel_grad, the quad's, as
+// dFdx and dFdy) across the jump would be ~1
 // and pick the coarsest mip level, drawing a seam.  The longitude has a second
 // copy, w = fract(u + 1/2) - 1/2, which addresses the same texel under REPEAT
 // wrapping but jumps at Greenwich instead.  Where a pixel quad straddles the
@@ -133,8 +148,10 @@ vec3 sample_anisotropic(sampler2D tex, vec2 p, vec2 dx, vec2 dy, int max_taps) {
 // sample_anisotropic's, with at most max_taps taps.
 vec3 sample_seamless(sampler2D tex, vec2 uv, float grad_scale, int max_taps) {
     float w = fract(uv.x + 0.5) - 0.5;
-    vec2 dx = dFdx(uv), dy = dFdy(uv);
-    float dxw = dFdx(w), dyw = dFdy(w);
+    vec4 gx, gy;
+    pixel_grad(vec4(uv, w, 0.0), gx, gy);
+    vec2 dx = gx.xy, dy = gy.xy;
+    float dxw = gx.z, dyw = gy.z;
     // The copy sampled must be the same for the four pixels of a 2x2 quad,
     // else the implicit derivatives would see a jump of 1.  A pixel whose own
     // differences jump flags the quad; the flag's differences spread it to the
@@ -142,7 +159,9 @@ vec3 sample_seamless(sampler2D tex, vec2 uv, float grad_scale, int max_taps) {
     // straddled by the antimeridian has such a neighbour.  (Coarse derivatives
     // would say this directly but are unreliable on Mesa 22's llvmpipe.)
     float seam = (abs(dx.x) > 0.5 || abs(dy.x) > 0.5) ? 1.0 : 0.0;
-    float near_seam = seam + abs(dFdx(seam)) + abs(dFdy(seam));
+    vec4 sx, sy;
+    pixel_grad(vec4(seam), sx, sy);
+    float near_seam = seam + abs(sx.x) + abs(sy.x);
     vec2 p = vec2(near_seam > 0.0 ? w : uv.x, uv.y);
     dx.x = abs(dx.x) <= abs(dxw) ? dx.x : dxw;
     dy.x = abs(dy.x) <= abs(dyw) ? dy.x : dyw;
@@ -188,8 +207,10 @@ vec3 surface_albedo(vec2 lonlat, vec3 n, int max_taps) {
     vec3 equirect = sample_seamless(u_day, day_uv(lonlat), 1.0 - w_cap,
                                     w_cap < 1.0 ? max_taps : 1);
     vec2 uv_north = polar_cap_uv(n, true), uv_south = polar_cap_uv(n, false);
-    vec2 dx_north = dFdx(uv_north) * w_cap, dy_north = dFdy(uv_north) * w_cap;
-    vec2 dx_south = dFdx(uv_south) * w_cap, dy_south = dFdy(uv_south) * w_cap;
+    vec4 gx, gy;
+    pixel_grad(vec4(uv_north, uv_south), gx, gy);
+    vec2 dx_north = gx.xy * w_cap, dy_north = gy.xy * w_cap;
+    vec2 dx_south = gx.zw * w_cap, dy_south = gy.zw * w_cap;
     vec3 cap = lat_deg > 0.0
         ? sample_anisotropic(u_day_north, uv_north, dx_north, dy_north, max_taps)
         : sample_anisotropic(u_day_south, uv_south, dx_south, dy_south, max_taps);
@@ -210,51 +231,6 @@ vec3 sunlit_ground(vec3 rho, vec3 n) {
 vec3 moonlit_ground(vec3 rho, vec3 p, vec3 n) {
     float mu_m = max(dot(n, normalize(u_moon_pos - p)), 0.0);
     return rho * (u_moon_illuminance * mu_m / PI);
-}
-
-// GLINT_SLOPE_VARIANCE: Cox & Munk's (1954) mean square slope of the sea
-// surface, 0.003 + 5.12e-3 W for a wind of W m/s, at W = 7 m/s.
-const float GLINT_SLOPE_VARIANCE = 0.003 + 5.12e-3 * 7.0;
-const float WATER_F0 = 0.02;       // Fresnel reflectance of water at normal incidence
-
-// smith_g1: the fraction of a wind-roughened surface seen from (or lit from)
-// a direction at cosine mu to the normal that is not hidden by other facets,
-// for the Gaussian (Beckmann) slopes of Cox-Munk with mean square slope
-// alpha^2 = GLINT_SLOPE_VARIANCE.  Walter et al. (2007)'s rational fit:
-// a = mu / (alpha sqrt(1 - mu^2)), Lambda = (1 - 1.259a + 0.396a^2) /
-// (3.535a + 2.181a^2) for a < 1.6 (else 0), G1 = 1 / (1 + Lambda).  Near
-// grazing G1 ~ 3.535 a, which cancels the 1/mu_v of the reflection law.
-float smith_g1(float mu) {
-    float alpha = sqrt(GLINT_SLOPE_VARIANCE);
-    float a = mu / (alpha * sqrt(max(1.0 - mu * mu, 1e-8)));
-    if (a >= 1.6) return 1.0;
-    float lambda = (1.0 - 1.259 * a + 0.396 * a * a) / (3.535 * a + 2.181 * a * a);
-    return 1.0 / (1.0 + lambda);
-}
-
-// glint_radiance: radiance (cd/m^2) of sunlight or moonlight reflected by
-// the facets of a wind-roughened water surface toward the viewer, per unit
-// beam illuminance (lux, measured normal to the beam).  n: surface normal,
-// v: unit vector to the viewer, l: unit vector to the light.  Cox-Munk:
-// L/E = F(v.h) p(beta) G / (4 mu_v cos^4 beta), with p the isotropic Gaussian
-// slope density (1 / (pi s^2)) exp(-tan^2 beta / s^2), h the half vector and
-// beta its tilt from n; F from Schlick's approximation; G = G1(v) G1(l) the
-// Smith masking-shadowing of facets by facets (smith_g1).  Without G the
-// 1/mu_v factor blows up at grazing view, drawing a flare along the limb.
-float glint_radiance(vec3 n, vec3 v, vec3 l) {
-    float mu_v = dot(n, v), mu_l = dot(n, l);
-    if (mu_v <= 0.0 || mu_l <= 0.0) return 0.0;
-    vec3 hv = normalize(v + l);
-    float c = max(dot(n, hv), 1e-3);
-    float c2 = c * c;
-    float tan2 = (1.0 - c2) / c2;
-    float p = exp(-tan2 / GLINT_SLOPE_VARIANCE) / (PI * GLINT_SLOPE_VARIANCE);
-    // v . h rounds to slightly above 1 where the light is straight behind the
-    // viewer (v = l, the opposition point), and pow of a negative base is
-    // undefined (NaN on llvmpipe): the base is clamped to [0, 1].
-    float fresnel = WATER_F0 + (1.0 - WATER_F0) * pow(clamp(1.0 - dot(v, hv), 0.0, 1.0), 5.0);
-    float g = smith_g1(mu_v) * smith_g1(mu_l);
-    return fresnel * p * g / (4.0 * mu_v * c2 * c2);
 }
 
 // lights_fade: how far city lights are switched on, from the Sun's elevation
@@ -346,8 +322,10 @@ SurfaceMaps surface_maps(EarthRay ray) {
         float code = sample_seamless(u_water, uv, 1.0, ray.taps).r;
         vec2 size = vec2(textureSize(u_water, 0));
         float w = fract(uv.x + 0.5) - 0.5;
-        vec2 du = vec2(min(abs(dFdx(uv.x)), abs(dFdx(w))), dFdx(uv.y)) * size;
-        vec2 dv = vec2(min(abs(dFdy(uv.x)), abs(dFdy(w))), dFdy(uv.y)) * size;
+        vec4 gx, gy;
+        pixel_grad(vec4(uv, w, 0.0), gx, gy);
+        vec2 du = vec2(min(abs(gx.x), abs(gx.z)), gx.y) * size;
+        vec2 dv = vec2(min(abs(gy.x), abs(gy.z)), gy.y) * size;
         float footprint = max(length(du), length(dv));
         maps.water = water_share((code - WATER_SDF_ZERO) * WATER_SDF_TEXELS_PER_UNIT, footprint);
     }
@@ -635,9 +613,8 @@ vec3 composite(EarthRay ray, AirAlongRay air, vec3 ground, CityLights city, Atmo
 // airglow_in_front: the airglow radiance (cd/m^2) along the ray
 // (airglow_along_ray, or airglow_from_table), in front of everything but the
 // far side of the limb: the part of the ray beyond its closest approach is
-// weighted by
-// (1 - coverage) T_above T_below, the share of the pixel the Earth leaves
-// open times the transmittance of the air in front of it.
+// weighted by (1 - coverage) T_above T_below, the share of the pixel the
+// Earth leaves open times the transmittance of the air in front of it.
 vec3 airglow_in_front(EarthRay ray, AirAlongRay air) {
     vec3 far_weight = (1.0 - ray.coverage) * air.T_above * air.T_below;
 #if EARTH_AIRGLOW_TABLE
@@ -647,15 +624,13 @@ vec3 airglow_in_front(EarthRay ray, AirAlongRay air) {
 #endif
 }
 
-#if EARTH_AIR_TABLE_BUILD
-void main() { build_air_table(); }
-#elif EARTH_SURFACE
-void main() {
-    EarthRay ray = earth_ray(gl_FragCoord.xy);
+#if EARTH_SURFACE
+// pixel_radiance: the Earth's and its air's radiance (cd/m^2) at gl_FragCoord frag.
+vec3 pixel_radiance(vec2 frag) {
+    EarthRay ray = earth_ray(frag);
     AtmoLight sun = distant_light(u_sun_dir, u_sun_illuminance);
     AtmoLight moon = distant_light(u_moon_pos, u_moon_illuminance);
-    // Texture look-ups run for every pixel (misses too) so that derivatives
-    // are taken in uniform control flow.
+    // Look-ups for every pixel (misses too): differences need uniform control flow.
     SurfaceMaps maps = surface_maps(ray);
     CityLights city = city_lights(ray, maps);
 #if EARTH_AIR_TABLE
@@ -668,15 +643,14 @@ void main() {
 #if EARTH_AIRGLOW
     radiance += airglow_in_front(ray, air);
 #endif
-    frag_color = vec4(radiance * u_weight, 1.0);
+    return radiance;
 }
 #else
-// The sky around the Earth: a pixel whose ray passes above the cloud layer
-// and more than a pixel from the limb (coverage 0, no cloud top), where
-// composite reduces to the air in front, L_above, and airglow_in_front's far
-// piece is weighted by T_above alone: the same radiance as the full program's.
-void main() {
-    EarthRay ray = earth_ray(gl_FragCoord.xy);
+// pixel_radiance, the sky around the Earth: rays above the cloud layer and a
+// pixel or more off the limb (coverage 0, no cloud top), where composite is
+// L_above and airglow_in_front's far piece weighs T_above alone.
+vec3 pixel_radiance(vec2 frag) {
+    EarthRay ray = earth_ray(frag);
     AtmoLight sun = distant_light(u_sun_dir, u_sun_illuminance);
     AtmoLight moon = distant_light(u_moon_pos, u_moon_illuminance);
     AirAlongRay air = air_along_ray(ray, sun, moon);
@@ -684,7 +658,33 @@ void main() {
 #if EARTH_AIRGLOW
     radiance += airglow_in_front(ray, air);
 #endif
-    frag_color = vec4(radiance * u_weight, 1.0);
+    return radiance;
 }
+#endif
+
+#if defined(COMPUTE_SHADER) && EARTH_AIR_TABLE_BUILD
+void main() {
+    ivec2 texel = ivec2(gl_GlobalInvocationID.xy);  // a store past the edge is dropped
+    vec4 t[3];
+    build_air_table(vec2(texel) + 0.5, t[0], t[1], t[2]);
+    for (int i = 0; i < 3; ++i) imageStore(u_air_table_out[i], texel, t[i]);
+}
+#elif defined(COMPUTE_SHADER)
+// A pixel of a listed block (surplus groups idle whole, so no barrier waits);
+// off-screen pixels run like a quad's helpers, on-screen ones add like blending.
+void main() {
+    uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+    if (group >= uint(u_block_count)) return;
+    ivec2 pixel = ivec2(u_blocks[group] * uint(EARTH_BLOCK) + gl_LocalInvocationID.xy);
+    vec3 radiance = pixel_radiance(vec2(pixel) + 0.5);
+    if (all(lessThan(pixel, ivec2(u_resolution)))) {
+        vec4 sum = imageLoad(u_target, pixel) + vec4(radiance * u_weight, 1.0);
+        imageStore(u_target, pixel, sum);
+    }
+}
+#elif EARTH_AIR_TABLE_BUILD
+void main() { build_air_table(gl_FragCoord.xy, air_table[0], air_table[1], air_table[2]); }
+#else
+void main() { frag_color = vec4(pixel_radiance(gl_FragCoord.xy) * u_weight, 1.0); }
 #endif
 #endif

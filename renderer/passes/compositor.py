@@ -20,6 +20,7 @@ import moderngl
 
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer, check_gl_error
+from renderer.gl.gl_path import choose_gl_path
 from renderer.passes.bloom import BloomPass
 from renderer.passes.bodies import BodiesPass
 from renderer.passes.earth import EarthPass
@@ -40,9 +41,10 @@ class RadiancePass(Protocol):
         """Free GL objects."""
 
 
-def build_passes(ctx: moderngl.Context, scene: Scene) -> list[RadiancePass]:
-    """The radiance passes a scene needs, in drawing order."""
-    passes: list[RadiancePass] = [EarthPass(ctx, scene.earth)]
+def build_passes(ctx: moderngl.Context, scene: Scene, gl_path: str) -> list[RadiancePass]:
+    """The radiance passes a scene needs, in drawing order; ``gl_path`` is
+    ``"fragment"`` or ``"compute"`` (the scene's, decided for the device)."""
+    passes: list[RadiancePass] = [EarthPass(ctx, scene.earth, gl_path)]
     if scene.stars is not None:
         passes.append(StarsPass(ctx, scene.stars, scene.camera.exposure))
     passes.append(BodiesPass(ctx, scene))
@@ -77,7 +79,8 @@ class Compositor:
         self.ctx = ctx
         self.output = output
         self.scene = scene
-        self.passes = build_passes(ctx, scene)
+        self.gl_path = choose_gl_path(ctx, scene.gl_path).path
+        self.passes = build_passes(ctx, scene, self.gl_path)
         deep = output in _DEEP_TARGETS
         self.post = PostPass(ctx, scene.camera, dither=not deep, linear=output == "rgbf32le")
         self._build_targets(view)
@@ -107,7 +110,7 @@ class Compositor:
         bloom = self.scene.camera.bloom
         # The glare's kernels are sized by the focal length in pixels: built per view.
         self.bloom = (
-            BloomPass(ctx, bloom, view, padded_size(view), gl_path=self.scene.gl_path)
+            BloomPass(ctx, bloom, view, padded_size(view), gl_path=self.gl_path)
             if bloom and bloom.fraction > 0
             else None
         )

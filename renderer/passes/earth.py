@@ -10,8 +10,12 @@ from a table made per frame (``renderer/gl/airglow_table.py``).
 ``EarthPass.path`` chooses: ``"fast"`` (the default: split and table),
 ``"split"`` (split, the airglow integrated per pixel) or ``"full"`` (the full
 program over every pixel, integrating per pixel: the reference the others are
-tested against).  Geometry arrives in the ITRS: the camera basis, position and
-the Sun's direction are rotated here, in float64, from the frame's GCRS state.
+tested against).  ``gl_path`` ``"compute"`` runs the same pixels as compute
+shaders, one work group per block of the regions, adding into the bound
+buffer's float texture through image stores: the same picture where a GPU
+runs compute faster than fragment shading.  Geometry arrives in the ITRS: the
+camera basis, position and the Sun's direction are rotated here, in float64,
+from the frame's GCRS state.
 Time-dependent phases (cloud drift, airglow ripples) are reduced here in
 float64 too, so the shader never sees a large time.
 
@@ -22,6 +26,7 @@ shipped day texture) are uploaded once per GL context and shared.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import moderngl
 import numpy as np
@@ -33,14 +38,16 @@ from renderer.frame_state import FrameState, View
 from renderer.gl.airglow_table import AirglowTable
 from renderer.gl.atmosphere_tables import bind_atmosphere
 from renderer.gl.cloud_cover import cloud_threshold
-from renderer.gl.shaders import build_program, set_uniform
+from renderer.gl.shaders import build_compute, build_program, set_uniform
 from renderer.passes.common import set_earth_fixed_view
 from renderer.passes.earth_regions import (
     AIRGLOW_EXTENT_SIGMAS,
     ATMOSPHERE_THICKNESS_KM,
+    BLOCK,
     SPHERE_SCALE,
     AirTableFrame,
     Regions,
+    region_blocks,
     screen_regions,
 )
 from renderer.physics import clouds as cloud_params
@@ -166,21 +173,28 @@ REGION_GROUND, REGION_AIR, REGION_GLOW = "ground", "air", "glow"
 REGION_INNER, AIR_TABLE_BUILD = "inner", "air table"
 AIR_TABLE_SIZE = (256, 256)  # texels in phi (azimuth about the axis) and xi
 PATHS = ("fast", "split", "full")
+# The compute path's work groups per dispatch along x (GL guarantees 65535).
+MAX_GROUPS_X = 65535
+# The whole screen as one triangle larger than it: every pixel once, no seam.
+WHOLE_SCREEN = np.array([[-1.0, -1.0], [3.0, -1.0], [-1.0, 3.0]], dtype=np.float32)
 
 
 class EarthPass:
     """Owns the Earth programs and their textures for one GL context.
 
-    ``path`` is one of ``PATHS`` (the module's docstring).
+    ``path`` is one of ``PATHS`` (the module's docstring); ``gl_path`` is
+    ``"fragment"`` or ``"compute"`` (the module's docstring).
     """
 
-    def __init__(self, ctx: moderngl.Context, earth: Earth) -> None:
+    def __init__(self, ctx: moderngl.Context, earth: Earth, gl_path: str = "fragment") -> None:
         self.ctx = ctx
         self.earth = earth
         self.path = "fast"
+        self.gl_path = gl_path
+        self._blocks_buffer: moderngl.Buffer | None = None
         self._airglow_table: AirglowTable | None = None
         self._air_table: tuple[list[moderngl.Texture], moderngl.Framebuffer] | None = None
-        self._programs: dict[tuple[tuple[str, int], ...], moderngl.Program] = {}
+        self._programs: dict[tuple[object, ...], Any] = {}
         # Per program (by its glo): the buffer of its triangles and its vertex array.
         self._meshes: dict[int, tuple[moderngl.Buffer, moderngl.VertexArray]] = {}
         self.day_textures: list[moderngl.Texture] = []
@@ -207,6 +221,8 @@ class EarthPass:
             raise RenderError(f"{len(layers)} airglow layers; at most {MAX_LAYERS} are drawn")
         self.airglow = [layer_uniforms(layer) for layer in layers]
         self.program = self._program(REGION_GROUND)  # built now: errors surface at start
+        if gl_path == "compute":
+            self._program(REGION_GROUND, compute=True)
 
     def _defines(self, region: str) -> dict[str, int]:
         """earth.glsl's compile-time switches for one region's program."""
@@ -226,12 +242,16 @@ class EarthPass:
             "AIRGLOW_LAYERS": len(self.airglow),
         }
 
-    def _program(self, region: str) -> moderngl.Program:
-        """The program of one region, built on first use and kept, keyed on its defines."""
-        defines = self._defines(region)
-        key = tuple(sorted(defines.items()))
+    def _program(self, region: str, *, compute: bool = False) -> Any:
+        """The program of one region, drawn or (``compute``) dispatched over blocks,
+        built on first use and kept, keyed on its defines."""
+        defines: dict[str, int] = self._defines(region)
+        if compute:
+            defines |= {"EARTH_BLOCK": BLOCK, "PIXEL_GRAD_GROUP": BLOCK}
+        key = (compute, *sorted(defines.items()))
         if key not in self._programs:
-            self._programs[key] = build_program(self.ctx, "earth.glsl", defines)
+            build = build_compute if compute else build_program
+            self._programs[key] = build(self.ctx, "earth.glsl", defines)
         return self._programs[key]
 
     def _airglow_top_km(self) -> float:
@@ -281,22 +301,27 @@ class EarthPass:
 
     def draw(self, state: FrameState, view: View, weight: float = 1.0) -> None:
         """Add the Earth's radiance for one instant, times ``weight``, to the bound buffer."""
+        target = self._compute_target() if self.gl_path == "compute" else None
         if self.path == "full":
-            # One triangle larger than the screen: every pixel once, no seam.
-            whole = np.array([[-1.0, -1.0], [3.0, -1.0], [-1.0, 3.0]], dtype=np.float32)
-            names, meshes, air_frame = [REGION_GROUND], [whole], None
+            names, air_frame = [REGION_GROUND], None
+            if target is None:
+                meshes = [WHOLE_SCREEN]
+            else:
+                every = np.zeros((-(-view.height // BLOCK), -(-view.width // BLOCK)), np.int32)
+                meshes = list(region_blocks(every, 1))
         else:
             names, regions = self.regions(state, view)
-            meshes, air_frame = list(regions.triangles), regions.air_table
+            air_frame = regions.air_table
+            meshes = list(regions.triangles if target is None else regions.blocks)
         table = self.path == "fast" and bool(self.airglow)
         if table:
             self._update_airglow_table(state)
         if air_frame is not None:
-            self._build_air_table(state, view, air_frame)
+            self._build_air_table(state, view, air_frame, compute=target is not None)
         for name, mesh in zip(names, meshes, strict=True):
             if len(mesh) == 0:
                 continue
-            program = self._program(name)
+            program = self._program(name, compute=target is not None)
             unit = self._set_uniforms(program, state, view, weight)
             if table:
                 self._bind_airglow_table(program, unit)
@@ -304,11 +329,47 @@ class EarthPass:
             if name == REGION_INNER:
                 assert air_frame is not None
                 self._bind_air_table(program, unit, air_frame)
-            self._mesh(program, mesh).render(moderngl.TRIANGLES, vertices=len(mesh))
+            if target is None:
+                self._mesh(program, mesh).render(moderngl.TRIANGLES, vertices=len(mesh))
+            else:
+                self._dispatch(program, target, mesh)
+        if target is not None:
+            # The image stores reach the blending and texture reads of what follows.
+            self.ctx.memory_barrier()
 
-    def _build_air_table(self, state: FrameState, view: View, frame: AirTableFrame) -> None:
+    def _compute_target(self) -> moderngl.Texture | None:
+        """The bound framebuffer's float texture, which the compute path adds into; None
+        (draw as fragments) when it is not a 4-channel float32 texture."""
+        fbo = self.ctx.fbo
+        attachments = fbo.color_attachments if fbo is not None else ()
+        tex = attachments[0] if attachments else None
+        if isinstance(tex, moderngl.Texture) and tex.components == 4 and tex.dtype == "f4":
+            return tex
+        return None
+
+    def _dispatch(self, program: Any, target: moderngl.Texture, blocks: np.ndarray) -> None:
+        """Run a compute program over ``blocks`` (M, 2) uint32, one work group each,
+        adding into ``target`` (image unit 0); the block list is storage buffer 0."""
+        data = np.ascontiguousarray(blocks, dtype=np.uint32).tobytes()
+        buf = self._blocks_buffer
+        if buf is None or buf.size < len(data):
+            if buf is not None:
+                buf.release()
+            buf = self._blocks_buffer = self.ctx.buffer(reserve=max(len(data), 4096))
+        buf.write(data)
+        buf.bind_to_storage_buffer(0)
+        target.bind_to_image(0, read=True, write=True)
+        count = len(blocks)
+        set_uniform(program, "u_block_count", count)
+        groups_x = min(count, MAX_GROUPS_X)
+        program.run(groups_x, -(-count // groups_x), 1)
+
+    def _build_air_table(
+        self, state: FrameState, view: View, frame: AirTableFrame, *, compute: bool
+    ) -> None:
         """Make this instant's air table (earth.glsl's build_air_table) into its three
-        textures; the bound framebuffer is bound again after."""
+        textures, drawn (the bound framebuffer bound again after) or by a compute
+        dispatch writing them as images."""
         if self._air_table is None:
             textures = []
             for _ in range(3):
@@ -320,14 +381,19 @@ class EarthPass:
         for tex in textures:
             tex.repeat_x = frame.wrap
             tex.repeat_y = False
-        program = self._program(AIR_TABLE_BUILD)
+        program = self._program(AIR_TABLE_BUILD, compute=compute)
         self._set_uniforms(program, state, view, 1.0)
         self._set_air_table_frame(program, frame)
+        if compute:
+            for i, tex in enumerate(textures):
+                tex.bind_to_image(i, read=False, write=True)
+            program.run(-(-AIR_TABLE_SIZE[0] // BLOCK), -(-AIR_TABLE_SIZE[1] // BLOCK), 1)
+            self.ctx.memory_barrier()  # the inner region's programs read it next
+            return
         before = self.ctx.fbo
         fbo.use()
         fbo.clear(0.0, 0.0, 0.0, 0.0)  # the pass adds (blends) into it
-        whole = np.array([[-1.0, -1.0], [3.0, -1.0], [-1.0, 3.0]], dtype=np.float32)
-        self._mesh(program, whole).render(moderngl.TRIANGLES, vertices=3)
+        self._mesh(program, WHOLE_SCREEN).render(moderngl.TRIANGLES, vertices=3)
         before.use()
 
     def _set_air_table_frame(self, p: moderngl.Program, frame: AirTableFrame) -> None:
@@ -435,6 +501,8 @@ class EarthPass:
             obj.release()
         if self._airglow_table is not None:
             self._airglow_table.release()
+        if self._blocks_buffer is not None:
+            self._blocks_buffer.release()
         if self._air_table is not None:
             self._air_table[1].release()
             for tex in self._air_table[0]:

@@ -24,6 +24,8 @@ so the screen-space derivatives of the full program never mix programs.
 Returned as triangles in clip coordinates, one list per region: a row of blocks
 of one region is one quad (two triangles).  Pixel centres never lie on a
 block's edge (edges are whole pixels), so no pixel is drawn twice or missed.
+And as lists of the blocks themselves, for the compute path (one work group
+per block).
 """
 
 from __future__ import annotations
@@ -66,10 +68,12 @@ class AirTableFrame:
 
 @dataclass(frozen=True)
 class Regions:
-    """Clip-space triangles (N, 2) float32 of each region, innermost first; with an
-    inner region (all of whose rays meet the ground), its air table's frame."""
+    """Clip-space triangles (N, 2) float32 of each region, innermost first, and its
+    blocks (M, 2) uint32 (column, row from the bottom, in blocks); with an inner
+    region (all of whose rays meet the ground), its air table's frame."""
 
     triangles: tuple[np.ndarray, ...]
+    blocks: tuple[np.ndarray, ...] = ()
     air_table: AirTableFrame | None = None
 
 
@@ -227,7 +231,16 @@ def region_triangles(region: np.ndarray, count: int, view: View, block: int = BL
             axis=1,
         )
         out.append(quads.reshape(-1, 2).astype(np.float32))
-    return Regions(tuple(out))
+    return Regions(tuple(out), region_blocks(region, count))
+
+
+def region_blocks(region: np.ndarray, count: int) -> tuple[np.ndarray, ...]:
+    """The blocks of each region 0..count-1, (M, 2) uint32 (column, row) each."""
+    out = []
+    for k in range(count):
+        rows, cols = np.nonzero(region == k)
+        out.append(np.stack([cols, rows], axis=-1).astype(np.uint32))
+    return tuple(out)
 
 
 def screen_regions(
@@ -260,4 +273,4 @@ def screen_regions(
         frame = air_table_frame(cam_pos, forward, corners, theta, delta, inner, air_table_size)
     region = np.where(inner, 0, region + 1)
     tris = region_triangles(region, len(radii_km) + 1, view)
-    return Regions(tris.triangles, frame)
+    return Regions(tris.triangles, tris.blocks, frame)

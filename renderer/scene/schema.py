@@ -352,7 +352,8 @@ class Scene:
     scene_version: int = 1
     # How the passes that have two implementations run on the GPU (GL_PATHS): not a
     # key of the file but the command line's --gl-path; both give the same picture.
-    gl_path: str = "fragment"
+    # "auto" is decided per device when GL starts (renderer/gl/gl_path.py).
+    gl_path: str = "auto"
 
     def sim_seconds(self, frame: float) -> float:
         """Simulated seconds after ``time.start_utc`` shown by (fractional) frame index."""
@@ -365,8 +366,9 @@ class Scene:
 # ---------------------------------------------------------------------------
 
 SCENE_VERSION = 1
-#: ``--gl-path``: fragment shaders (drawn full-screen passes) or compute shaders.
-GL_PATHS = ("fragment", "compute")
+#: ``--gl-path``: whichever the device runs faster, fragment shaders (drawn passes) or
+#: compute shaders.
+GL_PATHS = ("auto", "fragment", "compute")
 
 
 MAX_SIZE_PX = 16384  # GL_MAX_TEXTURE_SIZE of common GPUs: a frame must fit one texture

@@ -45,7 +45,7 @@ float airglow_table_x(float p) {
     return clamp(x, 0.0, 1.0);
 }
 
-#if !defined(COMPUTE_SHADER)
+#if !defined(AIRGLOW_TABLE_BUILD)
 uniform sampler2D u_airglow_table;   // RGBA32F, AIRGLOW_TABLE_WIDTH x MAX_AIRGLOW_LAYERS
 
 // airglow_from_table: airglow_along_ray's radiance (cd/m^2) with its

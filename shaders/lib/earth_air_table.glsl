@@ -59,15 +59,16 @@ AirAlongRay air_from_table(EarthRay ray) {
 }
 
 #if EARTH_AIR_TABLE_BUILD
-// build_air_table: one texel of the air table: air_along_ray for its ray,
-// packed into three RGBA textures (L_above, T_above, L_below, T_below).
-void build_air_table() {
-    EarthRay ray = air_table_ray(gl_FragCoord.xy / u_air_table_size);
+// build_air_table: the air table's texel centred at `texel` (texels):
+// air_along_ray for its ray, packed into three RGBA textures (L_above,
+// T_above, L_below, T_below).
+void build_air_table(vec2 texel, out vec4 t0, out vec4 t1, out vec4 t2) {
+    EarthRay ray = air_table_ray(texel / u_air_table_size);
     AtmoLight sun = distant_light(u_sun_dir, u_sun_illuminance);
     AtmoLight moon = distant_light(u_moon_pos, u_moon_illuminance);
     AirAlongRay air = air_along_ray(ray, sun, moon);
-    air_table[0] = vec4(air.L_above, air.T_above.r);
-    air_table[1] = vec4(air.T_above.gb, air.L_below.rg);
-    air_table[2] = vec4(air.L_below.b, air.T_below);
+    t0 = vec4(air.L_above, air.T_above.r);
+    t1 = vec4(air.T_above.gb, air.L_below.rg);
+    t2 = vec4(air.L_below.b, air.T_below);
 }
 #endif

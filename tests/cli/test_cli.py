@@ -363,6 +363,12 @@ def test_info_names_renderer_and_encoders(cli):
     assert proc.returncode == 0, proc.stderr
     assert "GL renderer:" in proc.stdout
     assert "libx264" in proc.stdout
+    # Which path --gl-path auto takes here, and why (llvmpipe: fragment, unmeasured).
+    auto = next(line for line in proc.stdout.splitlines() if line.startswith("--gl-path auto:"))
+    if "llvmpipe" in proc.stdout:
+        assert auto.startswith("--gl-path auto: fragment (") and "software" in auto
+    else:
+        assert "probe" in auto
 
 
 def test_help_lists_the_commands(cli):
