@@ -60,6 +60,7 @@ const float BLOB_MIN = 0.4;             // radius of a lit blob, patch units: fr
 const float BLOB_MAX = 1.0;             // ... to this
 const float BLOB_OFFSET = 1.0;          // how far a blob strays from its patch's middle
 const float BLOB_STRAY = 1.0;           // how far a blob's centre may leave its patch
+const float BLOB_ELONGATION = 1.6;      // how far a blob on a road stretches along it
 const int BLOB_REACH = 2;               // patches about the pixel that may light it
 const float PARK_SHARE = 0.35;          // share of a core's patches that hold a park
 const float PARK_RADIUS_MIN = 0.25;     // a park's radius, patch units: from this ...
@@ -228,23 +229,32 @@ struct PatchFrame {
 };
 
 // blob_centre: where lit patch k (index c in texel `texel`, hash `key`) puts
-// its blob, which reaches `reach` patches (radius plus half its edge) from
-// its centre along each axis: a random point within BLOB_OFFSET / 2 of the
-// patch's middle; with probability to_road, the point of the main road
-// nearest it (road_edge: e n cells away, n's Mercator km turned into
-// patches), kept within BLOB_STRAY patches of its own: so towns gather along
-// the roads.  Then kept `reach` inside the texel, so its light stays there.
-vec2 blob_centre(vec2 k, vec2 texel, uint c, uint key, vec2 reach, PatchFrame frame,
-                 float to_road) {
+// its blob, which reaches `reach` patches from its centre along each axis: a
+// random point within BLOB_OFFSET / 2 of the patch's middle; for a blob
+// on_road, the point of the main road nearest it (road_edge: e n cells away,
+// n's Mercator km turned into patches), kept within BLOB_STRAY patches of its
+// own: so towns gather along the roads.  Then kept `reach` inside the texel,
+// so its light stays there.  Returns the centre and, if it lies on the road
+// (within ARTERIAL_WIDTH_KM of the nearest point), the road's normal on the
+// ground (east, south: the patch plane's axes), else (0, 0).
+vec4 blob_centre(vec2 k, vec2 texel, uint c, uint key, vec2 reach, PatchFrame frame,
+                 bool on_road) {
     vec2 jitter = vec2(rand01(uvec3(c, key, 2u)), rand01(uvec3(c, key, 3u))) - 0.5;
     vec2 centre = k + 0.5 + BLOB_OFFSET * jitter;
-    if (rand01(uvec3(c, key, 4u)) < to_road) {
+    vec2 normal = vec2(0.0);
+    vec2 target = centre;
+    if (on_road) {
         vec3 edge = road_edge(frame.merc + (centre - frame.u) * frame.km_per_patch);
-        vec2 shift = edge.x * ARTERIAL_CELL_KM * edge.yz / frame.km_per_patch;
-        centre = clamp(centre + shift, k - BLOB_STRAY, k + 1.0 + BLOB_STRAY);
+        target = centre + edge.x * ARTERIAL_CELL_KM * edge.yz / frame.km_per_patch;
+        centre = clamp(target, k - BLOB_STRAY, k + 1.0 + BLOB_STRAY);
+        normal = vec2(edge.y, -edge.z);
     }
     vec2 lo = texel * float(PATCHES_PER_TEXEL) + reach;
-    return clamp(centre, lo, lo + float(PATCHES_PER_TEXEL) - 2.0 * reach);
+    vec2 kept = clamp(centre, lo, lo + float(PATCHES_PER_TEXEL) - 2.0 * reach);
+    // A blob that could not reach its road (kept in its patch or texel) is no ribbon.
+    bool reached = length((kept - target) * frame.ground_km) <= ARTERIAL_WIDTH_KM;
+    if (!reached) normal = vec2(0.0);
+    return vec4(kept, normal);
 }
 
 // town_centre: the middle of texel `texel`'s town (patches from the texel's
@@ -271,10 +281,17 @@ vec2 town_centre(vec2 texel, uint key, PatchFrame frame) {
 // within BLOB_SOFT_MIN g_min .. min(2 R, g_min)), R then cut to g_min - s/2
 // if it exceeds it (s <= 2 R still holds): its integral is
 // pi (R^2 + s^2 / 12) km^2, pi (R^2 + s^2 / 12) / (g_x g_y) patches, which it
-// is divided by, so it carries its patch's light exactly.  Neighbouring lit
-// patches' discs overlap into one town.  A blob's centre lies within
-// BLOB_STRAY of its patch and it reaches R + s/2 <= g_min from there, so the
-// (2 BLOB_REACH + 1)^2 patches about the pixel are all that can light it.
+// is divided by, so it carries its patch's light exactly.  A blob on a road
+// is that disc stretched E times along the road and squeezed E times across
+// it (the same area and integral; s is then E times the footprint and g_min
+// reads g_min / E, so the edge across the road is still a footprint wide and
+// the blob reaches no further; s <= g_min / E asks E <= sqrt(g_min / F), so
+// E = clamp(sqrt(g_min / F), 1, BLOB_ELONGATION)): a ribbon of
+// lights along the road; one that could not reach its road stays a disc
+// (of the same R and s, so still of known integral, and smaller).
+// Neighbouring lit patches' blobs overlap into one town.  A blob's centre lies within BLOB_STRAY of its patch and it reaches
+// at most g_min from there, so the (2 BLOB_REACH + 1)^2 patches about the
+// pixel are all that can light it.
 float lit_blobs(PatchFrame frame, float p, float f, float to_road, float scatter) {
     vec2 kc = floor(frame.u);
     float n = float(PATCHES_PER_TEXEL * PATCHES_PER_TEXEL) * p;
@@ -300,13 +317,19 @@ float lit_blobs(PatchFrame frame, float p, float f, float to_road, float scatter
             float lit = clamp(n - patch_rank(sub, key, towns[q], scatter), 0.0, 1.0);
             if (lit <= 0.0) continue;
             uint c = uint(sub.x) + uint(PATCHES_PER_TEXEL) * uint(sub.y);
+            bool on_road = rand01(uvec3(c, key, 4u)) < to_road;
+            float e = on_road ? clamp(sqrt(g_min / f), 1.0, BLOB_ELONGATION) : 1.0;
             float r = mix(BLOB_MIN, BLOB_MAX, rand01(uvec3(c, key, 1u))) * g_min;
-            float s = clamp(f, BLOB_SOFT_MIN * g_min, min(2.0 * r, g_min));
-            r = min(r, g_min - 0.5 * s);
-            vec2 reach = (r + 0.5 * s) / frame.ground_km;
-            vec2 centre = blob_centre(k, texel, c, key, reach, frame, to_road);
-            float d = length((frame.u - centre) * frame.ground_km);
-            float disc = clamp((r - d) / s + 0.5, 0.0, 1.0);
+            float s = clamp(f * e, BLOB_SOFT_MIN * g_min, min(2.0 * r, g_min / e));
+            r = min(r, g_min / e - 0.5 * s);
+            vec2 reach = e * (r + 0.5 * s) / frame.ground_km;
+            vec4 centre = blob_centre(k, texel, c, key, reach, frame, on_road);
+            vec2 dk = (frame.u - centre.xy) * frame.ground_km;
+            vec2 across = centre.zw;
+            if (dot(across, across) > 0.0) {
+                dk = vec2(dot(dk, vec2(-across.y, across.x)) / e, dot(dk, across) * e);
+            }
+            float disc = clamp((r - length(dk)) / s + 0.5, 0.0, 1.0);
             float area = PI * (r * r + s * s / 12.0) / (frame.ground_km.x * frame.ground_km.y);
             sum += lit * disc / area;
         }
