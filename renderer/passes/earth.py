@@ -34,6 +34,7 @@ from renderer.gl.airglow_table import AirglowTable
 from renderer.gl.atmosphere_tables import bind_atmosphere
 from renderer.gl.cloud_cover import cloud_threshold
 from renderer.gl.shaders import build_program, set_uniform
+from renderer.gl.texture_arrays import cached_arrays
 from renderer.passes.common import set_earth_fixed_view
 from renderer.passes.earth_regions import (
     AIRGLOW_EXTENT_SIGMAS,
@@ -44,6 +45,7 @@ from renderer.passes.earth_regions import (
     screen_regions,
 )
 from renderer.physics import clouds as cloud_params
+from renderer.physics import night_lights, surface
 from renderer.physics.airglow import MAX_LAYERS, layer_uniforms, ripple_uniforms
 from renderer.physics.night_lights import (
     CD_PER_NW,
@@ -114,6 +116,22 @@ def _linear_texture(
     return tex
 
 
+def _lights_rg() -> np.ndarray:
+    """The night lights as linear radiance over LIGHTS_MAX_NW: all light and the LED
+    light (premultiplied), so filtering averages light of each kind."""
+    grey, alpha = _read_grey_alpha("night_lights.png")
+    lin = decode_lights(grey) / LIGHTS_MAX_NW
+    return np.stack([lin, lin * decode_share(alpha)], axis=-1).astype(np.float16)
+
+
+def _day_arrays(path: Path | None) -> list[np.ndarray]:
+    """The day texture's equirectangular map and polar caps (``day_textures``), from
+    the disk cache when decoded before."""
+    names = ("earth_day.jpg", "earth_day_north.jpg", "earth_day_south.jpg")
+    images = [asset_path(n) for n in names] if path is None else [path]
+    return cached_arrays("day", (*images, Path(surface.__file__)), lambda: list(day_textures(path)))
+
+
 # Per-context textures shared by every Earth pass: {id(ctx): (ctx, {name: texture})}.
 _SHARED: dict[int, tuple[moderngl.Context, dict[str, moderngl.Texture]]] = {}
 
@@ -126,16 +144,19 @@ def _shared_texture(ctx: moderngl.Context, name: str) -> moderngl.Texture:
     cache = entry[1]
     if name not in cache:
         if name == "lights":
-            # Decoded to linear radiance over LIGHTS_MAX_NW, all light and the LED
-            # light (premultiplied), so filtering averages light of each kind.
-            grey, alpha = _read_grey_alpha("night_lights.png")
-            lin = decode_lights(grey) / LIGHTS_MAX_NW
-            rg = np.stack([lin, lin * decode_share(alpha)], axis=-1).astype(np.float16)
+            (rg,) = cached_arrays(
+                "lights",
+                (asset_path("night_lights.png"), Path(night_lights.__file__), Path(__file__)),
+                lambda: [_lights_rg()],
+            )
             cache[name] = _linear_texture(ctx, rg, mipmaps=True, dtype="f2")
         elif name == "water":
-            cache[name] = _linear_texture(
-                ctx, _read_grey("water_mask.png"), mipmaps=True, dtype="f1"
+            (water,) = cached_arrays(
+                "water",
+                (asset_path("water_mask.png"), Path(__file__)),
+                lambda: [_read_grey("water_mask.png")],
             )
+            cache[name] = _linear_texture(ctx, water, mipmaps=True, dtype="f1")
         else:
             raise KeyError(name)
     return cache[name]
@@ -186,7 +207,7 @@ class EarthPass:
         self.day_textures: list[moderngl.Texture] = []
         if earth.day is not None:
             path = Path(earth.day.texture) if earth.day.texture else None
-            equirect, north, south = day_textures(path)
+            equirect, north, south = _day_arrays(path)
             limit = int(ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384))
             if max(equirect.shape[:2]) > limit:
                 raise RenderError(
