@@ -307,6 +307,22 @@ class BloomPass:
 
     def draw(self, hdr: moderngl.Texture) -> moderngl.Texture:
         """Apply glare to ``hdr``; returns the result (the view's size)."""
+        clean, halo = self.draw_halo(hdr)
+        c = self.composite
+        clean.use(0)
+        halo.use(1)
+        set_uniform(c, "u_hdr", 0)
+        set_uniform(c, "u_halo", 1)
+        set_uniform(c, "u_fraction", self.bloom.fraction)
+        self.fbo.use()
+        self.vao[id(c)].render(moderngl.TRIANGLES, vertices=3)
+        return self.output
+
+    def draw_halo(self, hdr: moderngl.Texture) -> tuple[moderngl.Texture, moderngl.Texture]:
+        """The glare's two parts for ``hdr``: the radiance with non-finite values zeroed
+        (padded as ``hdr``) and the halo (its shallowest level, read bilinearly).  The
+        result is mix(radiance, halo, fraction) at each pixel (``draw``'s COMPOSITE,
+        or the post pass's glare)."""
         # Level 0 alone is read: no mipmap filter, which would leave a texture without
         # mip levels incomplete (read as black).
         hdr.filter = (moderngl.NEAREST, moderngl.NEAREST)
@@ -356,15 +372,7 @@ class BloomPass:
                 self.tmp[level].use(0)
                 set_uniform(self.blur_v, "u_scale", GLARE_WEIGHT[j])
                 self._run(self.blur_v, level, "halo", add=True)
-        c = self.composite
-        hdr.use(0)
-        self.halo[self.level_list[0]].use(1)
-        set_uniform(c, "u_hdr", 0)
-        set_uniform(c, "u_halo", 1)
-        set_uniform(c, "u_fraction", self.bloom.fraction)
-        self.fbo.use()
-        self.vao[id(c)].render(moderngl.TRIANGLES, vertices=3)
-        return self.output
+        return hdr, self.halo[self.level_list[0]]
 
     def release(self) -> None:
         """Free GL objects."""
