@@ -62,11 +62,14 @@ void main() {
 #elif defined(BLUR_H)
 uniform sampler2D u_src;      // the radiance buffer, read at u_level
 uniform int u_level;          // this level
-uniform int u_radius;         // the widest component's reach, texels either side
 // Component k's normalised 1-D Gaussian weights at 0, 1, ... texels start at
 // k * MAX_TAPS, zero beyond its own reach (passes/bloom.py).
 uniform float u_taps[COMPONENTS * MAX_TAPS];
 layout(location = 0) out vec4 frag_parts[COMPONENTS];  // one row-blurred copy per component
+// RADIUS_MAX (the widest component's reach) and, in BLUR_V, RADII (each one's) are
+// compile-time constants (passes/bloom.py builds a program per set of reaches):
+// loops of known length unroll, about a fifth cheaper on llvmpipe than loops
+// bounded by a uniform.
 
 // gaussian_rows: the level convolved along rows with the normalised 1-D Gaussian
 // of each of its COMPONENTS components at once (each texel read once for all of
@@ -80,7 +83,7 @@ void main() {
     vec3 centre = texelFetch(u_src, p, u_level).rgb;
     vec3 sum[COMPONENTS];
     for (int k = 0; k < COMPONENTS; ++k) sum[k] = u_taps[k * MAX_TAPS] * centre;
-    for (int i = 1; i <= u_radius; ++i) {
+    for (int i = 1; i <= RADIUS_MAX; ++i) {
         ivec2 a = clamp(p + ivec2(i, 0), ivec2(0), size - 1);
         ivec2 b = clamp(p - ivec2(i, 0), ivec2(0), size - 1);
         vec3 pair = texelFetch(u_src, a, u_level).rgb + texelFetch(u_src, b, u_level).rgb;
@@ -136,7 +139,7 @@ uniform sampler2D u_part6;
 #if COMPONENTS > 7
 uniform sampler2D u_part7;
 #endif
-uniform int u_radii[COMPONENTS];        // each component's reach, texels either side
+const int k_radii[COMPONENTS] = RADII;  // each component's reach, texels either side
 uniform float u_taps[COMPONENTS * MAX_TAPS];  // as BLUR_H's
 uniform float u_weights[COMPONENTS];    // each component's a_j
 
@@ -145,7 +148,7 @@ uniform float u_weights[COMPONENTS];    // each component's a_j
 vec3 column_blur(sampler2D part, int k, ivec2 p) {
     ivec2 size = textureSize(part, 0);
     vec3 sum = u_taps[k * MAX_TAPS] * texelFetch(part, p, 0).rgb;
-    for (int i = 1; i <= u_radii[k]; ++i) {
+    for (int i = 1; i <= k_radii[k]; ++i) {
         ivec2 a = clamp(p + ivec2(0, i), ivec2(0), size - 1);
         ivec2 b = clamp(p - ivec2(0, i), ivec2(0), size - 1);
         sum += u_taps[k * MAX_TAPS + i] * (texelFetch(part, a, 0).rgb + texelFetch(part, b, 0).rgb);

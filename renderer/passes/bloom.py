@@ -124,8 +124,10 @@ def unblurred_weights(levels: list[tuple[int, float]]) -> dict[int, float]:
 
 
 def _write_array(program: moderngl.Program, name: str, values: list, dtype: type) -> None:
-    """Write a uniform array of any length (one element included) as raw values."""
-    program[name].write(np.asarray(values, dtype=dtype).tobytes())
+    """Write a uniform array of any length (one element included) as raw values, as
+    much of it as the linker kept (it drops the elements no constant index reaches)."""
+    member = program[name]
+    program[name].write(np.asarray(values, dtype=dtype)[: member.array_length].tobytes())
 
 
 class BloomPass:
@@ -158,7 +160,7 @@ class BloomPass:
         # component count, built on first use).
         self.blur_h = build(ctx, name, {"BLUR_H": 1, **taps}) if self.compute else None
         self.blur_v = build(ctx, name, {"BLUR_V": 1, **taps}) if self.compute else None
-        self._grouped: dict[int, tuple[moderngl.Program, moderngl.Program]] = {}
+        self._grouped: dict[tuple[int, ...], tuple[moderngl.Program, moderngl.Program]] = {}
         self.upsample = build(ctx, name, {"UPSAMPLE": 1})
         self.composite = build_program(ctx, "bloom.glsl", {"COMPOSITE": 1})
         drawn = [self.sanitize, self.composite]
@@ -235,16 +237,22 @@ class BloomPass:
             if lv == level and not (level > 0 and sigma < UNBLURRED_SIGMA)
         ]
 
-    def _group_programs(self, n: int) -> tuple[moderngl.Program, moderngl.Program]:
-        """The row and column blurs of ``n`` components at once (fragment path)."""
-        if n not in self._grouped:
-            defines = {"COMPONENTS": n, "MAX_TAPS": MAX_TAPS}
+    def _group_programs(self, radii: tuple[int, ...]) -> tuple[moderngl.Program, moderngl.Program]:
+        """The row and column blurs of components reaching ``radii`` texels at once
+        (fragment path)."""
+        if radii not in self._grouped:
+            defines = {
+                "COMPONENTS": len(radii),
+                "MAX_TAPS": MAX_TAPS,
+                "RADIUS_MAX": max(radii),
+                "RADII": f"int[]({', '.join(map(str, radii))})",
+            }
             h = build_program(self.ctx, "bloom.glsl", {"BLUR_H": 1, **defines})
             v = build_program(self.ctx, "bloom.glsl", {"BLUR_V": 1, **defines})
-            self._grouped[n] = (h, v)
+            self._grouped[radii] = (h, v)
             for prog in (h, v):
                 self.vao[id(prog)] = self.ctx.vertex_array(prog, [])
-        return self._grouped[n]
+        return self._grouped[radii]
 
     def _level_parts(
         self, level: int, n: int
@@ -272,16 +280,15 @@ class BloomPass:
         blurred by one row pass and one column pass."""
         comps = self._blurred(level)
         n = len(comps)
-        blur_h, blur_v = self._group_programs(n)
+        radii = tuple(len(self.taps[j]) - 1 for j in comps)
+        blur_h, blur_v = self._group_programs(radii)
         parts, parts_fbo = self._level_parts(level, n)
         taps = [0.0] * (n * MAX_TAPS)
         for k, j in enumerate(comps):
             taps[k * MAX_TAPS : k * MAX_TAPS + len(self.taps[j])] = self.taps[j]
-        radii = [len(self.taps[j]) - 1 for j in comps]
         hdr.use(0)
         set_uniform(blur_h, "u_src", 0)
         set_uniform(blur_h, "u_level", level)
-        set_uniform(blur_h, "u_radius", max(radii))
         _write_array(blur_h, "u_taps", taps, np.float32)
         parts_fbo.use()
         self.vao[id(blur_h)].render(moderngl.TRIANGLES, vertices=3)
@@ -299,7 +306,6 @@ class BloomPass:
         set_uniform(blur_v, "u_inv_size", (1.0 / size[0], 1.0 / size[1]))
         for k in range(n):
             set_uniform(blur_v, f"u_part{k}", 2 + k)
-        _write_array(blur_v, "u_radii", radii, np.int32)
         _write_array(blur_v, "u_taps", taps, np.float32)
         _write_array(blur_v, "u_weights", [GLARE_WEIGHT[j] for j in comps], np.float32)
         self.fbos[level][1].use()
