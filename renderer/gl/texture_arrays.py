@@ -4,8 +4,9 @@ Decoding the Earth's maps (PNG and JPEG, converted to linear light or half float
 takes seconds on a CPU, about as long as a few frames of a short draft: the arrays
 handed to the texture uploads are kept as uncompressed ``.npz`` files in the same
 cache folder as the atmosphere's tables (``cache_dir``), which load in a fraction of
-that.  The key hashes the source files' bytes and the source of the modules that
-decode them, so an edited image or a changed decoding makes a new entry.  Like the
+that.  The key hashes the source files' bytes (the images, and the module whose
+constants decode them) under a name that carries the decoding's version, so an
+edited image or a changed decoding makes a new entry, which replaces the old.  Like the
 atmosphere's, the cache is never needed for correctness: an unreadable, unwritable
 or mismatched entry is ignored and the arrays are decoded again.
 """
@@ -61,14 +62,27 @@ def _save(path: Path, arrays: Sequence[np.ndarray]) -> None:
         pass  # a read-only or full disk only costs the decoding next time
 
 
+def _drop_older(name: str, keep: Path) -> None:
+    """Remove this cache's other entries for ``name`` (made from older images or
+    decoders: a few hundred MB that would otherwise pile up)."""
+    for old in keep.parent.glob(f"{name}-*.npz"):
+        if old != keep:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
 def cached_arrays(
     name: str, sources: Sequence[Path], decode: Callable[[], Sequence[np.ndarray]]
 ) -> list[np.ndarray]:
     """``decode()``'s arrays, from the disk cache when an entry for ``name`` and the
-    current bytes of ``sources`` is there, else decoded and stored."""
+    current bytes of ``sources`` is there, else decoded and stored (replacing the
+    entries for ``name`` made from other bytes).  ``name`` is a letter-and-digit
+    tag naming the decoding and its version."""
     path = cache_dir() / f"{name}-{arrays_key(name, sources)}.npz"
     arrays = _load(path)
     if arrays is None:
         arrays = [np.ascontiguousarray(a) for a in decode()]
         _save(path, arrays)
+        if path.is_file():
+            _drop_older(name, path)
     return arrays

@@ -45,7 +45,7 @@ from renderer.passes.earth_regions import (
     screen_regions,
 )
 from renderer.physics import clouds as cloud_params
-from renderer.physics import night_lights, surface
+from renderer.physics import night_lights
 from renderer.physics.airglow import MAX_LAYERS, layer_uniforms, ripple_uniforms
 from renderer.physics.night_lights import (
     CD_PER_NW,
@@ -116,6 +116,11 @@ def _linear_texture(
     return tex
 
 
+# The disk cache of decoded maps (renderer/gl/texture_arrays.py) names each decoding
+# with a version ("lights1", "water1", "day1"): a change to _lights_rg, _read_grey or
+# day_textures must bump it.
+
+
 def _lights_rg() -> np.ndarray:
     """The night lights as linear radiance over LIGHTS_MAX_NW: all light and the LED
     light (premultiplied), so filtering averages light of each kind."""
@@ -125,11 +130,13 @@ def _lights_rg() -> np.ndarray:
 
 
 def _day_arrays(path: Path | None) -> list[np.ndarray]:
-    """The day texture's equirectangular map and polar caps (``day_textures``), from
-    the disk cache when decoded before."""
+    """The day texture's equirectangular map and polar caps (``day_textures``); the
+    shipped one's from the disk cache when decoded before (a scene's own texture is
+    decoded each run: the cache keeps one entry per map, not one per scene)."""
+    if path is not None:
+        return list(day_textures(path))
     names = ("earth_day.jpg", "earth_day_north.jpg", "earth_day_south.jpg")
-    images = [asset_path(n) for n in names] if path is None else [path]
-    return cached_arrays("day", (*images, Path(surface.__file__)), lambda: list(day_textures(path)))
+    return cached_arrays("day1", [asset_path(n) for n in names], lambda: list(day_textures(None)))
 
 
 # Per-context textures shared by every Earth pass: {id(ctx): (ctx, {name: texture})}.
@@ -145,15 +152,15 @@ def _shared_texture(ctx: moderngl.Context, name: str) -> moderngl.Texture:
     if name not in cache:
         if name == "lights":
             (rg,) = cached_arrays(
-                "lights",
-                (asset_path("night_lights.png"), Path(night_lights.__file__), Path(__file__)),
+                "lights1",
+                (asset_path("night_lights.png"), Path(night_lights.__file__)),
                 lambda: [_lights_rg()],
             )
             cache[name] = _linear_texture(ctx, rg, mipmaps=True, dtype="f2")
         elif name == "water":
             (water,) = cached_arrays(
-                "water",
-                (asset_path("water_mask.png"), Path(__file__)),
+                "water1",
+                (asset_path("water_mask.png"),),
                 lambda: [_read_grey("water_mask.png")],
             )
             cache[name] = _linear_texture(ctx, water, mipmaps=True, dtype="f1")
