@@ -14,6 +14,7 @@ or mismatched entry is ignored and the arrays are decoded again.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import os
 import tempfile
@@ -21,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import moderngl
 import numpy as np
 
 from renderer.gl.atmosphere_tables import cache_dir
@@ -63,9 +65,10 @@ def _save(path: Path, arrays: Sequence[np.ndarray]) -> None:
 
 
 def _drop_older(name: str, keep: Path) -> None:
-    """Remove this cache's other entries for ``name`` (made from older images or
-    decoders: a few hundred MB that would otherwise pile up)."""
-    for old in keep.parent.glob(f"{name}-*.npz"):
+    """Remove this cache's other entries for ``name``'s tag (made from older images or
+    by older versions of the decoding: a few hundred MB that would otherwise pile up)."""
+    stem = name.rstrip("0123456789")  # the tag without its version: older versions go too
+    for old in keep.parent.glob(f"{stem}*-*.npz"):
         if old != keep:
             with contextlib.suppress(OSError):
                 old.unlink()
@@ -86,3 +89,95 @@ def cached_arrays(
         if path.is_file():
             _drop_older(name, path)
     return arrays
+
+
+# GL enums for defining mip levels directly (moderngl defines level 0 only; its
+# build_mipmaps computes the rest on the renderer, about 0.1 s per large map on llvmpipe).
+_GL_TEXTURE_2D = 0x0DE1
+_GL_UNPACK_ALIGNMENT = 0x0CF5
+_GL_TEXTURE_INTERNAL_FORMAT = 0x1003
+_GL_FORMATS = {1: 0x1903, 2: 0x8227, 3: 0x1907, 4: 0x1908}  # RED, RG, RGB, RGBA
+_GL_TYPES = {"f1": 0x1401, "f2": 0x140B, "f4": 0x1406}  # UNSIGNED_BYTE, HALF_FLOAT, FLOAT
+_NP_TYPES = {"f1": np.uint8, "f2": np.float16, "f4": np.float32}
+
+
+def level_count(width: int, height: int) -> int:
+    """Mip levels of a full chain down to 1x1."""
+    return max(width, height).bit_length()
+
+
+def mip_levels(
+    ctx: moderngl.Context,
+    data: np.ndarray,
+    dtype: str,
+    internal_format: int | None = None,
+) -> list[np.ndarray]:
+    """``data``'s mip chain as this GL makes it (``build_mipmaps``), read back, level 0
+    first: (H, W) or (H, W, C) arrays of ``dtype``'s element type."""
+    h, w = data.shape[:2]
+    channels = 1 if data.ndim == 2 else data.shape[2]
+    tex = ctx.texture(
+        (w, h), channels, np.ascontiguousarray(data), dtype=dtype, internal_format=internal_format
+    )
+    try:
+        tex.build_mipmaps()
+        levels = [np.ascontiguousarray(data)]
+        for k in range(1, level_count(w, h)):
+            lw, lh = max(w >> k, 1), max(h >> k, 1)
+            raw = np.frombuffer(tex.read(level=k, alignment=1), _NP_TYPES[dtype])
+            levels.append(raw.reshape((lh, lw) if data.ndim == 2 else (lh, lw, channels)))
+    finally:
+        tex.release()
+    return levels
+
+
+def texture_from_levels(
+    ctx: moderngl.Context,
+    levels: Sequence[np.ndarray],
+    dtype: str,
+    internal_format: int | None = None,
+) -> moderngl.Texture:
+    """A texture whose mip chain is ``levels`` (``mip_levels``' answer): level 0 through
+    moderngl, the others defined directly (glTexImage2D), the bytes GL itself made."""
+    first = levels[0]
+    h, w = first.shape[:2]
+    channels = 1 if first.ndim == 2 else first.shape[2]
+    tex = ctx.texture(
+        (w, h), channels, np.ascontiguousarray(first), dtype=dtype, internal_format=internal_format
+    )
+    loader = ctx.mglo._context  # the GL function loader moderngl itself uses
+    void = ctypes.c_void_p
+    tex_image = ctypes.CFUNCTYPE(
+        None,
+        *(ctypes.c_uint, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int),
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        void,
+    )(loader.load("glTexImage2D"))
+    pixel_store = ctypes.CFUNCTYPE(None, ctypes.c_uint, ctypes.c_int)(loader.load("glPixelStorei"))
+    get_level = ctypes.CFUNCTYPE(None, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, void)(
+        loader.load("glGetTexLevelParameteriv")
+    )
+    tex.use(0)
+    fmt = ctypes.c_int(0)
+    get_level(_GL_TEXTURE_2D, 0, _GL_TEXTURE_INTERNAL_FORMAT, ctypes.cast(ctypes.byref(fmt), void))
+    pixel_store(_GL_UNPACK_ALIGNMENT, 1)
+    for k, level in enumerate(levels[1:], start=1):
+        a = np.ascontiguousarray(level)
+        lh, lw = a.shape[:2]
+        tex_image(
+            _GL_TEXTURE_2D,
+            k,
+            fmt.value,
+            lw,
+            lh,
+            0,
+            _GL_FORMATS[channels],
+            _GL_TYPES[dtype],
+            a.ctypes.data_as(void),
+        )
+    if ctx.error != "GL_NO_ERROR":
+        tex.release()
+        raise RuntimeError("defining the mip levels failed")
+    return tex
