@@ -74,7 +74,8 @@ def _mipmapped(
     """A texture with its mip chain: given whole (``mip_levels``' list, from the disk
     cache), or made here from level 0 (``build_mipmaps``)."""
     if isinstance(data, list):
-        with contextlib.suppress(RuntimeError):
+        # A GL or moderngl that will not take the levels directly costs the mipmapping.
+        with contextlib.suppress(RuntimeError, AttributeError, TypeError):
             return texture_from_levels(ctx, data, dtype, internal)
         data = data[0]
     h, w = data.shape[:2]
