@@ -172,17 +172,19 @@ def frame_steps(comp: Compositor) -> list[Step]:
 
         steps.append((_pass_name(p), radiance))
     radiance_tex = [comp.hdr]
+    glare_of: list = [None]
     if comp.bloom is not None:
         bloom = comp.bloom
 
         def glare(states: Sequence[FrameState], k: int) -> None:
-            radiance_tex[0] = bloom.draw(comp.hdr)
+            radiance_tex[0], halo = bloom.draw_halo(comp.hdr)
+            glare_of[0] = (halo, bloom.bloom.fraction)
 
         steps.append(("glare", glare))
 
     def post(states: Sequence[FrameState], k: int) -> None:
         comp.ldr_fbo.use()
-        comp.post.draw(radiance_tex[0], k, view.height, view.width)
+        comp.post.draw(radiance_tex[0], k, view.height, view.width, glare=glare_of[0])
 
     steps.append(("post", post))
     if comp.yuv is not None:

@@ -19,12 +19,14 @@
 // spread one bad pixel over the frame (a NaN turns every sum it enters into
 // NaN).  Each G_j * L is then computed at the mip level L_j of that copy where
 // sigma_j spans 2 to 4 texels (cheap: a level is 4^L_j times smaller), and never
-// at full resolution (level 1 at least: passes/bloom.py says why), as two 1-D
-// Gaussian passes (BLUR_H, BLUR_V) with weights normalised to 1, BLUR_V adding
-// a_j times its result into its level's halo (components of one level share
-// it; a component under half a texel wide is taken from the mip unblurred).
-// Levels are done deepest first, and UPSAMPLE starts each level's halo
-// as the deeper one read with bilinear filtering, so the shallowest halo holds
+// at full resolution on large frames (passes/bloom.py says why), as two 1-D
+// Gaussian passes with weights normalised to 1: BLUR_H blurs the level's rows
+// for all its COMPONENTS components at once (one read of each texel for all,
+// one row-blurred copy each), BLUR_V blurs each copy's columns and writes the
+// level's halo, the sum of a_j times each (a component under half a texel wide
+// is taken from the mip unblurred).  Levels are done deepest first, and each
+// level's halo starts as the deeper one read with bilinear filtering (UPSAMPLE
+// alone where a level blurs nothing), so the shallowest halo holds
 // the sum of all components; the COMPOSITE pass reads that one halo, bilinearly
 // as well.  Each bilinear read-back is smooth because what it reads is blurred
 // by at least two texels (or, at level 1, is at most a 2 px wide feature).
@@ -38,7 +40,9 @@ void main() { fullscreen_vertex(); }
 
 #elif defined(FRAGMENT_SHADER)
 
+#if !defined(BLUR_H)
 out vec4 frag_color;
+#endif
 
 #if defined(SANITIZE)
 uniform sampler2D u_src;      // the radiance buffer (level 0, padded)
@@ -55,40 +59,40 @@ void main() {
     frag_color = vec4(all(finite(v)) ? v : vec3(0.0), 1.0);
 }
 
-#elif defined(BLUR_H) || defined(BLUR_V)
-uniform sampler2D u_src;      // BLUR_H: the radiance buffer (read at u_level); BLUR_V: the H result
-uniform int u_level;          // mip level read by BLUR_H
-uniform int u_radius;         // taps reach u_radius texels either side
-uniform float u_taps[MAX_TAPS];  // the normalised 1-D Gaussian's weights at 0..u_radius texels
-uniform float u_scale;        // BLUR_V: the component's weight a_j (components of a level add up)
+#elif defined(BLUR_H)
+uniform sampler2D u_src;      // the radiance buffer, read at u_level
+uniform int u_level;          // this level
+// Component k's normalised 1-D Gaussian weights at 0, 1, ... texels start at
+// k * MAX_TAPS, zero beyond its own reach (passes/bloom.py).
+uniform float u_taps[COMPONENTS * MAX_TAPS];
+layout(location = 0) out vec4 frag_parts[COMPONENTS];  // one row-blurred copy per component
+// RADIUS_MAX (the widest component's reach) and, in BLUR_V, RADII (each one's) are
+// compile-time constants (passes/bloom.py builds a program per set of reaches):
+// loops of known length unroll, about a fifth cheaper on llvmpipe than loops
+// bounded by a uniform.
 
-// gaussian_1d: the source convolved with a normalised 1-D Gaussian along
-// `axis` (its weights computed once on the CPU: passes/bloom.py), clamped at
-// the edges.  The wide components reach 5 sigma (exp(-12.5) = 4e-6 of the
-// peak): cut at 3 sigma, the halo of the Sun (~1e9 cd/m^2) ended in a visible
-// edge.
+// gaussian_rows: the level convolved along rows with the normalised 1-D Gaussian
+// of each of its COMPONENTS components at once (each texel read once for all of
+// them), clamped at the edges.  The wide components reach 5 sigma (exp(-12.5) =
+// 4e-6 of the peak): cut at 3 sigma, the halo of the Sun (~1e9 cd/m^2) ended in a
+// visible edge.  A zero weight adds an exact zero, so each sum is the one a blur
+// of that component alone makes.
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy);
-#if defined(BLUR_H)
-    ivec2 axis = ivec2(1, 0);
-    int lod = u_level;
-    float scale = 1.0;
-#else
-    ivec2 axis = ivec2(0, 1);
-    int lod = 0;
-    float scale = u_scale;
-#endif
-    ivec2 size = textureSize(u_src, lod);
-    vec3 sum = u_taps[0] * texelFetch(u_src, p, lod).rgb;
-    for (int i = 1; i <= u_radius; ++i) {
-        ivec2 a = clamp(p + i * axis, ivec2(0), size - 1);
-        ivec2 b = clamp(p - i * axis, ivec2(0), size - 1);
-        sum += u_taps[i] * (texelFetch(u_src, a, lod).rgb + texelFetch(u_src, b, lod).rgb);
+    ivec2 size = textureSize(u_src, u_level);
+    vec3 centre = texelFetch(u_src, p, u_level).rgb;
+    vec3 sum[COMPONENTS];
+    for (int k = 0; k < COMPONENTS; ++k) sum[k] = u_taps[k * MAX_TAPS] * centre;
+    for (int i = 1; i <= RADIUS_MAX; ++i) {
+        ivec2 a = clamp(p + ivec2(i, 0), ivec2(0), size - 1);
+        ivec2 b = clamp(p - ivec2(i, 0), ivec2(0), size - 1);
+        vec3 pair = texelFetch(u_src, a, u_level).rgb + texelFetch(u_src, b, u_level).rgb;
+        for (int k = 0; k < COMPONENTS; ++k) sum[k] += u_taps[k * MAX_TAPS + i] * pair;
     }
-    frag_color = vec4(scale * sum, 1.0);
+    for (int k = 0; k < COMPONENTS; ++k) frag_parts[k] = vec4(sum[k], 1.0);
 }
 
-#elif defined(UPSAMPLE)
+#elif defined(UPSAMPLE) || defined(BLUR_V)
 uniform sampler2D u_src;      // the deeper level's halo (bilinear filtering)
 uniform sampler2D u_mip;      // SANITIZE's radiance with its mip levels
 uniform int u_level;          // this level
@@ -96,16 +100,94 @@ uniform float u_deeper;       // 1, or 0 where there is no deeper level
 uniform float u_unblurred;    // sum of a_j of this level's components too narrow to blur
 uniform vec2 u_inv_size;      // 1 / this level's size in texels
 
-// The start of this level's halo: the deeper halo at this level's texel
-// centres (every level covers the padded buffer, so a texel centre's uv is the
-// same fraction of either size), plus the components narrower than half a
+// upsampled: the start of this level's halo: the deeper halo at this level's
+// texel centres (every level covers the padded buffer, so a texel centre's uv is
+// the same fraction of either size), plus the components narrower than half a
 // texel, which the mip average and the bilinear read-back spread as much as
 // their own width would (passes/bloom.py, UNBLURRED_SIGMA).
-void main() {
-    vec3 deeper = u_deeper * texture(u_src, gl_FragCoord.xy * u_inv_size).rgb;
-    vec3 narrow = u_unblurred * texelFetch(u_mip, ivec2(gl_FragCoord.xy), u_level).rgb;
-    frag_color = vec4(deeper + narrow, 1.0);
+vec3 upsampled(ivec2 p) {
+    vec3 deeper = u_deeper * texture(u_src, (vec2(p) + 0.5) * u_inv_size).rgb;
+    vec3 narrow = u_unblurred * texelFetch(u_mip, p, u_level).rgb;
+    return deeper + narrow;
 }
+
+#if defined(UPSAMPLE)
+void main() { frag_color = vec4(upsampled(ivec2(gl_FragCoord.xy)), 1.0); }
+
+#else  // BLUR_V
+// BLUR_H's row-blurred copies, one sampler each (a sampler array indexed in a
+// loop is read through a slow path on llvmpipe).
+uniform sampler2D u_part0;
+#if COMPONENTS > 1
+uniform sampler2D u_part1;
+#endif
+#if COMPONENTS > 2
+uniform sampler2D u_part2;
+#endif
+#if COMPONENTS > 3
+uniform sampler2D u_part3;
+#endif
+#if COMPONENTS > 4
+uniform sampler2D u_part4;
+#endif
+#if COMPONENTS > 5
+uniform sampler2D u_part5;
+#endif
+#if COMPONENTS > 6
+uniform sampler2D u_part6;
+#endif
+#if COMPONENTS > 7
+uniform sampler2D u_part7;
+#endif
+const int k_radii[COMPONENTS] = RADII;  // each component's reach, texels either side
+uniform float u_taps[COMPONENTS * MAX_TAPS];  // as BLUR_H's
+uniform float u_weights[COMPONENTS];    // each component's a_j
+
+// column_blur: component k's row-blurred copy convolved along columns with its
+// normalised 1-D Gaussian, clamped at the edges.
+vec3 column_blur(sampler2D part, int k, ivec2 p) {
+    ivec2 size = textureSize(part, 0);
+    vec3 sum = u_taps[k * MAX_TAPS] * texelFetch(part, p, 0).rgb;
+    for (int i = 1; i <= k_radii[k]; ++i) {
+        ivec2 a = clamp(p + ivec2(0, i), ivec2(0), size - 1);
+        ivec2 b = clamp(p - ivec2(0, i), ivec2(0), size - 1);
+        sum += u_taps[k * MAX_TAPS + i] * (texelFetch(part, a, 0).rgb + texelFetch(part, b, 0).rgb);
+    }
+    return sum;
+}
+
+// The level's halo: upsampled() plus a_j times each component's column_blur,
+// added in the components' order, each term rounded alone (precise), as
+// blending them in one by one would.
+#define ADD_COMPONENT(k, part) { precise vec3 term = u_weights[k] * column_blur(part, k, p); halo = halo + term; }
+void main() {
+    ivec2 p = ivec2(gl_FragCoord.xy);
+    precise vec3 halo = upsampled(p);
+    ADD_COMPONENT(0, u_part0)
+#if COMPONENTS > 1
+    ADD_COMPONENT(1, u_part1)
+#endif
+#if COMPONENTS > 2
+    ADD_COMPONENT(2, u_part2)
+#endif
+#if COMPONENTS > 3
+    ADD_COMPONENT(3, u_part3)
+#endif
+#if COMPONENTS > 4
+    ADD_COMPONENT(4, u_part4)
+#endif
+#if COMPONENTS > 5
+    ADD_COMPONENT(5, u_part5)
+#endif
+#if COMPONENTS > 6
+    ADD_COMPONENT(6, u_part6)
+#endif
+#if COMPONENTS > 7
+    ADD_COMPONENT(7, u_part7)
+#endif
+    frag_color = vec4(halo, 1.0);
+}
+#endif
 
 #else  // COMPOSITE
 uniform sampler2D u_hdr;      // SANITIZE's radiance, level 0 (padded beyond the view)

@@ -8,7 +8,8 @@
 //    passes u_exposure = 1 / L_sat, so x = L * u_exposure is 1 at saturation.
 //    No layer has a gain of its own: this is the only scale between radiance
 //    and pixel values (the README).
-// 0. Glare is already in the radiance (shaders/bloom.glsl runs before this).
+// 0. Glare: bloom.glsl makes the halo; it is mixed in here (u_glare), or
+//    arrives already in the radiance (its COMPOSITE pass).
 // 1a. A radiance that is not a finite number (NaN, infinity) counts as black: one
 //    bad pixel must not reach the frame (the glare pass has already kept it from
 //    spreading).
@@ -53,6 +54,9 @@ void main() { fullscreen_vertex(); }
 #elif defined(FRAGMENT_SHADER)
 
 uniform sampler2D u_hdr;      // radiance, cd/m^2, linear sRGB
+uniform bool u_glare;         // add the glare: u_hdr is then its cleaned radiance (bloom.glsl)
+uniform sampler2D u_halo;     // the glare's halo, covering u_hdr's padded size (bilinear)
+uniform float u_glare_fraction;  // F, the glare's share of the light
 uniform float u_exposure;     // 1 / L_sat, m^2/cd
 uniform uint u_frame;         // frame index, seeds the dither and the noise
 uniform bool u_dither;
@@ -140,6 +144,11 @@ void main() {
     // Flip rows within the view (the input may be padded beyond it).
     ivec2 src = ivec2(gl_FragCoord.x, u_height - gl_FragCoord.y);
     vec3 radiance = texelFetch(u_hdr, src, 0).rgb;
+    // 0. The glare, as bloom.glsl's COMPOSITE would write it: (1 - F) L + F halo.
+    if (u_glare) {
+        vec2 uv = (vec2(src) + 0.5) / vec2(textureSize(u_hdr, 0));
+        radiance = mix(radiance, texture(u_halo, uv).rgb, u_glare_fraction);
+    }
     // NaN and the infinities have all exponent bits set (a bit test no fast-math folds).
     uvec3 bits = floatBitsToUint(radiance) & uvec3(0x7f800000u);
     if (any(equal(bits, uvec3(0x7f800000u)))) radiance = vec3(0.0);

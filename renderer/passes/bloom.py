@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import moderngl
+import numpy as np
 
 from renderer.frame_state import View
 from renderer.gl.context import bind_default_framebuffer
@@ -122,6 +123,13 @@ def unblurred_weights(levels: list[tuple[int, float]]) -> dict[int, float]:
     return out
 
 
+def _write_array(program: moderngl.Program, name: str, values: list, dtype: type) -> None:
+    """Write a uniform array of any length (one element included) as raw values, as
+    much of it as the linker kept (it drops the elements no constant index reaches)."""
+    member = program[name]
+    program[name].write(np.asarray(values, dtype=dtype)[: member.array_length].tobytes())
+
+
 class BloomPass:
     """Radiance in, radiance with glare out (a float texture of the view's size)."""
 
@@ -147,14 +155,21 @@ class BloomPass:
         self.sanitize = build_program(ctx, "bloom.glsl", {"SANITIZE": 1})
         build: Callable[..., Any] = build_compute if self.compute else build_program
         name = "bloom_compute.glsl" if self.compute else "bloom.glsl"
-        self.blur_h = build(ctx, name, {"BLUR_H": 1, **taps})
-        self.blur_v = build(ctx, name, {"BLUR_V": 1, **taps})
+        # The compute path blurs one component at a time; the fragment path blurs all
+        # of a level's components in one row pass and one column pass (programs per
+        # component count, built on first use).
+        self.blur_h = build(ctx, name, {"BLUR_H": 1, **taps}) if self.compute else None
+        self.blur_v = build(ctx, name, {"BLUR_V": 1, **taps}) if self.compute else None
+        self._grouped: dict[tuple[int, ...], tuple[moderngl.Program, moderngl.Program]] = {}
         self.upsample = build(ctx, name, {"UPSAMPLE": 1})
         self.composite = build_program(ctx, "bloom.glsl", {"COMPOSITE": 1})
         drawn = [self.sanitize, self.composite]
         if not self.compute:
-            drawn += [self.blur_h, self.blur_v, self.upsample]
+            drawn += [self.upsample]
         self.vao = {id(p): ctx.vertex_array(p, []) for p in drawn}
+        self.padded = padded
+        # Per level: the row-blurred copies of its components and their framebuffer.
+        self._parts: dict[int, tuple[list[moderngl.Texture], moderngl.Framebuffer]] = {}
         # The radiance with every non-finite value zeroed: the glare's mip chain is built
         # from it, so one bad pixel cannot spread through the averages.
         self.clean = ctx.texture(padded, 4, dtype="f4")
@@ -214,8 +229,106 @@ class BloomPass:
         program.run((w + 7) // 8, (h + 7) // 8, 1)
         self.ctx.memory_barrier()
 
+    def _blurred(self, level: int) -> list[int]:
+        """The components of ``level`` that are blurred (not read from the mip unblurred)."""
+        return [
+            j
+            for j, (lv, sigma) in enumerate(self.levels)
+            if lv == level and not (level > 0 and sigma < UNBLURRED_SIGMA)
+        ]
+
+    def _group_programs(self, radii: tuple[int, ...]) -> tuple[moderngl.Program, moderngl.Program]:
+        """The row and column blurs of components reaching ``radii`` texels at once
+        (fragment path)."""
+        if radii not in self._grouped:
+            defines = {
+                "COMPONENTS": len(radii),
+                "MAX_TAPS": MAX_TAPS,
+                "RADIUS_MAX": max(radii),
+                "RADII": f"int[]({', '.join(map(str, radii))})",
+            }
+            h = build_program(self.ctx, "bloom.glsl", {"BLUR_H": 1, **defines})
+            v = build_program(self.ctx, "bloom.glsl", {"BLUR_V": 1, **defines})
+            self._grouped[radii] = (h, v)
+            for prog in (h, v):
+                self.vao[id(prog)] = self.ctx.vertex_array(prog, [])
+        return self._grouped[radii]
+
+    def _level_parts(
+        self, level: int, n: int
+    ) -> tuple[list[moderngl.Texture], moderngl.Framebuffer]:
+        """``n`` textures of ``level``'s size for the row-blurred copies, and a framebuffer
+        writing them all (kept, and remade if a refocus changes ``n``)."""
+        entry = self._parts.get(level)
+        if entry is not None and len(entry[0]) == n:
+            return entry
+        if entry is not None:
+            entry[1].release()
+            for tex in entry[0]:
+                tex.release()
+        size = self.halo[level].size
+        parts = [self.ctx.texture(size, 4, dtype="f4") for _ in range(n)]
+        for tex in parts:
+            tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        entry = (parts, self.ctx.framebuffer(color_attachments=parts))
+        self._parts[level] = entry
+        return entry
+
+    def _draw_level_grouped(self, level: int, deeper: int | None, hdr: moderngl.Texture) -> None:
+        """One level's halo on the fragment path: the deeper halo read up plus this
+        level's unblurred components (as UPSAMPLE), plus its blurred components, all
+        blurred by one row pass and one column pass."""
+        comps = self._blurred(level)
+        n = len(comps)
+        radii = tuple(len(self.taps[j]) - 1 for j in comps)
+        blur_h, blur_v = self._group_programs(radii)
+        parts, parts_fbo = self._level_parts(level, n)
+        taps = [0.0] * (n * MAX_TAPS)
+        for k, j in enumerate(comps):
+            taps[k * MAX_TAPS : k * MAX_TAPS + len(self.taps[j])] = self.taps[j]
+        hdr.use(0)
+        set_uniform(blur_h, "u_src", 0)
+        set_uniform(blur_h, "u_level", level)
+        _write_array(blur_h, "u_taps", taps, np.float32)
+        parts_fbo.use()
+        self.vao[id(blur_h)].render(moderngl.TRIANGLES, vertices=3)
+        # With no deeper level any texture will do: it is weighted by 0.
+        self.halo[level if deeper is None else deeper].use(0)
+        hdr.use(1)
+        for k, tex in enumerate(parts):
+            tex.use(2 + k)
+        size = self.halo[level].size
+        set_uniform(blur_v, "u_src", 0)
+        set_uniform(blur_v, "u_mip", 1)
+        set_uniform(blur_v, "u_level", level)
+        set_uniform(blur_v, "u_deeper", 0.0 if deeper is None else 1.0)
+        set_uniform(blur_v, "u_unblurred", self.unblurred[level])
+        set_uniform(blur_v, "u_inv_size", (1.0 / size[0], 1.0 / size[1]))
+        for k in range(n):
+            set_uniform(blur_v, f"u_part{k}", 2 + k)
+        _write_array(blur_v, "u_taps", taps, np.float32)
+        _write_array(blur_v, "u_weights", [GLARE_WEIGHT[j] for j in comps], np.float32)
+        self.fbos[level][1].use()
+        self.vao[id(blur_v)].render(moderngl.TRIANGLES, vertices=3)
+
     def draw(self, hdr: moderngl.Texture) -> moderngl.Texture:
         """Apply glare to ``hdr``; returns the result (the view's size)."""
+        clean, halo = self.draw_halo(hdr)
+        c = self.composite
+        clean.use(0)
+        halo.use(1)
+        set_uniform(c, "u_hdr", 0)
+        set_uniform(c, "u_halo", 1)
+        set_uniform(c, "u_fraction", self.bloom.fraction)
+        self.fbo.use()
+        self.vao[id(c)].render(moderngl.TRIANGLES, vertices=3)
+        return self.output
+
+    def draw_halo(self, hdr: moderngl.Texture) -> tuple[moderngl.Texture, moderngl.Texture]:
+        """The glare's two parts for ``hdr``: the radiance with non-finite values zeroed
+        (padded as ``hdr``) and the halo (its shallowest level, read bilinearly).  The
+        result is mix(radiance, halo, fraction) at each pixel (``draw``'s COMPOSITE,
+        or the post pass's glare)."""
         # Level 0 alone is read: no mipmap filter, which would leave a texture without
         # mip levels incomplete (read as black).
         hdr.filter = (moderngl.NEAREST, moderngl.NEAREST)
@@ -232,6 +345,10 @@ class BloomPass:
         deeper: int | None = None
         u = self.upsample
         for level in reversed(self.level_list):
+            if not self.compute and self._blurred(level):
+                self._draw_level_grouped(level, deeper, hdr)
+                deeper = level
+                continue
             if deeper is None and self.unblurred[level] == 0.0:
                 self.fbos[level][1].clear(0.0, 0.0, 0.0, 0.0)
             else:
@@ -261,15 +378,7 @@ class BloomPass:
                 self.tmp[level].use(0)
                 set_uniform(self.blur_v, "u_scale", GLARE_WEIGHT[j])
                 self._run(self.blur_v, level, "halo", add=True)
-        c = self.composite
-        hdr.use(0)
-        self.halo[self.level_list[0]].use(1)
-        set_uniform(c, "u_hdr", 0)
-        set_uniform(c, "u_halo", 1)
-        set_uniform(c, "u_fraction", self.bloom.fraction)
-        self.fbo.use()
-        self.vao[id(c)].render(moderngl.TRIANGLES, vertices=3)
-        return self.output
+        return hdr, self.halo[self.level_list[0]]
 
     def release(self) -> None:
         """Free GL objects."""
@@ -277,6 +386,13 @@ class BloomPass:
         for a, b in self.fbos.values():
             a.release()
             b.release()
+        for parts, fbo in self._parts.values():
+            fbo.release()
+            for tex in parts:
+                tex.release()
+        for h, v in self._grouped.values():
+            h.release()
+            v.release()
         for obj in (
             *self.tmp.values(),
             *self.halo.values(),
@@ -286,8 +402,7 @@ class BloomPass:
             self.clean,
             *self.vao.values(),
             self.sanitize,
-            self.blur_h,
-            self.blur_v,
+            *((self.blur_h, self.blur_v) if self.compute else ()),
             self.upsample,
             self.composite,
         ):

@@ -178,10 +178,19 @@ class Compositor:
         if middle.fov_deg is not None and middle.fov_deg != self.view.fov_deg:
             self.resize(View(self.view.width, self.view.height, middle.fov_deg))
         self.render_radiance(substates)
-        radiance = self.bloom.draw(self.hdr) if self.bloom is not None else self.hdr
+        radiance, glare = self.hdr, None
+        if self.bloom is not None:
+            # The post pass mixes the halo in: no full-size pass writes the mix.
+            radiance, halo = self.bloom.draw_halo(self.hdr)
+            glare = (halo, self.bloom.bloom.fraction)
         (self.deep_fbo or self.ldr_fbo).use()
         self.post.draw(
-            radiance, frame_index, self.view.height, self.view.width, exposure=middle.exposure
+            radiance,
+            frame_index,
+            self.view.height,
+            self.view.width,
+            exposure=middle.exposure,
+            glare=glare,
         )
         if self.yuv is not None:
             self.yuv.draw(self.ldr)

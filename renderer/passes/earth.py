@@ -25,6 +25,7 @@ shipped day texture) are uploaded once per GL context and shared.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,12 @@ from renderer.gl.airglow_table import AirglowTable
 from renderer.gl.atmosphere_tables import bind_atmosphere
 from renderer.gl.cloud_cover import cloud_threshold
 from renderer.gl.shaders import build_compute, build_program, set_uniform
+from renderer.gl.texture_arrays import (
+    cached_arrays,
+    level_count,
+    mip_levels,
+    texture_from_levels,
+)
 from renderer.passes.common import set_earth_fixed_view
 from renderer.passes.earth_regions import (
     AIRGLOW_EXTENT_SIGMAS,
@@ -51,6 +58,7 @@ from renderer.passes.earth_regions import (
     screen_regions,
 )
 from renderer.physics import clouds as cloud_params
+from renderer.physics import night_lights
 from renderer.physics.airglow import MAX_LAYERS, layer_uniforms, ripple_uniforms
 from renderer.physics.night_lights import (
     CD_PER_NW,
@@ -67,19 +75,37 @@ from renderer.scene import Earth
 GL_SRGB8 = 0x8C41
 
 
-def _srgb_texture(ctx: moderngl.Context, rgb: np.ndarray, *, repeat_x: bool) -> moderngl.Texture:
-    """An sRGB texture (decoded to linear light by the sampler), trilinear.
+def _mipmapped(
+    ctx: moderngl.Context, data: np.ndarray | list[np.ndarray], dtype: str, internal: int | None
+) -> moderngl.Texture:
+    """A texture with its mip chain: given whole (``mip_levels``' list, from the disk
+    cache), or made here from level 0 (``build_mipmaps``)."""
+    if isinstance(data, list):
+        # A GL or moderngl that will not take the levels directly costs the mipmapping.
+        with contextlib.suppress(RuntimeError, AttributeError, TypeError):
+            return texture_from_levels(ctx, data, dtype, internal)
+        data = data[0]
+    h, w = data.shape[:2]
+    channels = 1 if data.ndim == 2 else data.shape[2]
+    tex = ctx.texture(
+        (w, h), channels, np.ascontiguousarray(data), dtype=dtype, internal_format=internal
+    )
+    tex.build_mipmaps()
+    return tex
+
+
+def _srgb_texture(
+    ctx: moderngl.Context, rgb: np.ndarray | list[np.ndarray], *, repeat_x: bool
+) -> moderngl.Texture:
+    """An sRGB texture (decoded to linear light by the sampler), trilinear; ``rgb`` is
+    level 0 or the whole mip chain (``_mipmapped``).
 
     Not anisotropic: earth.glsl's sample_anisotropic filters the footprint itself.
     """
-    h, w, _ = rgb.shape
-    tex = ctx.texture(
-        (w, h), 3, np.ascontiguousarray(rgb).tobytes(), alignment=1, internal_format=GL_SRGB8
-    )
+    tex = _mipmapped(ctx, rgb, "f1", GL_SRGB8)
     tex.repeat_x = repeat_x
     tex.repeat_y = False
     tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
-    tex.build_mipmaps()
     return tex
 
 
@@ -99,26 +125,54 @@ def _read_grey_alpha(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _linear_texture(
-    ctx: moderngl.Context, data: np.ndarray, *, mipmaps: bool, dtype: str
+    ctx: moderngl.Context, levels: list[np.ndarray], *, dtype: str
 ) -> moderngl.Texture:
-    """A one- or two-channel equirectangular texture, repeating in x, trilinear, no anisotropy.
+    """A one- or two-channel equirectangular texture from its mip chain, repeating in x,
+    trilinear, no anisotropy.
 
     No anisotropic filtering: llvmpipe's ignores textureGrad's explicit
     gradients, which the shader uses to blur the lights under clouds.
     """
-    h, w = data.shape[:2]
-    channels = 1 if data.ndim == 2 else data.shape[2]
-    tex = ctx.texture(
-        (w, h), channels, np.ascontiguousarray(data).tobytes(), alignment=1, dtype=dtype
-    )
+    tex = _mipmapped(ctx, levels, dtype, None)
     tex.repeat_x = True
     tex.repeat_y = False
-    if mipmaps:
-        tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
-        tex.build_mipmaps()
-    else:
-        tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+    tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
     return tex
+
+
+# The disk cache of decoded maps (renderer/gl/texture_arrays.py) names each decoding
+# with a version ("lights2", "water2", "day2"): a change to _lights_rg, _read_grey or
+# day_textures must bump it.  The entries hold whole mip chains as GL makes them.
+
+
+def _lights_rg() -> np.ndarray:
+    """The night lights as linear radiance over LIGHTS_MAX_NW: all light and the LED
+    light (premultiplied), so filtering averages light of each kind."""
+    grey, alpha = _read_grey_alpha("night_lights.png")
+    lin = decode_lights(grey) / LIGHTS_MAX_NW
+    return np.stack([lin, lin * decode_share(alpha)], axis=-1).astype(np.float16)
+
+
+def _day_arrays(
+    ctx: moderngl.Context, path: Path | None
+) -> list[np.ndarray] | list[list[np.ndarray]]:
+    """The day texture's equirectangular map and polar caps (``day_textures``): the
+    shipped one's mip chains from the disk cache when made before, a scene's own
+    texture's level 0 each run (the cache keeps one entry per map, not one per scene)."""
+    if path is not None:
+        return list(day_textures(path))
+    names = ("earth_day.jpg", "earth_day_north.jpg", "earth_day_south.jpg")
+    flat = cached_arrays(
+        "day2",
+        [asset_path(n) for n in names],
+        lambda: [lv for rgb in day_textures(None) for lv in mip_levels(ctx, rgb, "f1", GL_SRGB8)],
+    )
+    chains = []
+    while flat:
+        n = level_count(flat[0].shape[1], flat[0].shape[0])
+        chains.append(flat[:n])
+        flat = flat[n:]
+    return chains
 
 
 # Per-context textures shared by every Earth pass: {id(ctx): (ctx, {name: texture})}.
@@ -133,16 +187,19 @@ def _shared_texture(ctx: moderngl.Context, name: str) -> moderngl.Texture:
     cache = entry[1]
     if name not in cache:
         if name == "lights":
-            # Decoded to linear radiance over LIGHTS_MAX_NW, all light and the LED
-            # light (premultiplied), so filtering averages light of each kind.
-            grey, alpha = _read_grey_alpha("night_lights.png")
-            lin = decode_lights(grey) / LIGHTS_MAX_NW
-            rg = np.stack([lin, lin * decode_share(alpha)], axis=-1).astype(np.float16)
-            cache[name] = _linear_texture(ctx, rg, mipmaps=True, dtype="f2")
-        elif name == "water":
-            cache[name] = _linear_texture(
-                ctx, _read_grey("water_mask.png"), mipmaps=True, dtype="f1"
+            levels = cached_arrays(
+                "lights2",
+                (asset_path("night_lights.png"), Path(night_lights.__file__)),
+                lambda: mip_levels(ctx, _lights_rg(), "f2"),
             )
+            cache[name] = _linear_texture(ctx, levels, dtype="f2")
+        elif name == "water":
+            levels = cached_arrays(
+                "water2",
+                (asset_path("water_mask.png"),),
+                lambda: mip_levels(ctx, _read_grey("water_mask.png"), "f1"),
+            )
+            cache[name] = _linear_texture(ctx, levels, dtype="f1")
         else:
             raise KeyError(name)
     return cache[name]
@@ -200,11 +257,12 @@ class EarthPass:
         self.day_textures: list[moderngl.Texture] = []
         if earth.day is not None:
             path = Path(earth.day.texture) if earth.day.texture else None
-            equirect, north, south = day_textures(path)
+            equirect, north, south = _day_arrays(ctx, path)
+            level0 = equirect[0] if isinstance(equirect, list) else equirect
             limit = int(ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384))
-            if max(equirect.shape[:2]) > limit:
+            if max(level0.shape[:2]) > limit:
                 raise RenderError(
-                    f"texture {path} is {equirect.shape[1]}x{equirect.shape[0]}, "
+                    f"texture {path} is {level0.shape[1]}x{level0.shape[0]}, "
                     f"larger than this GL allows ({limit})"
                 )
             self.day_textures = [

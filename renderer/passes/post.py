@@ -50,6 +50,7 @@ class PostPass:
         width: int | None = None,
         *,
         exposure: Exposure | None = None,
+        glare: tuple[moderngl.Texture, float] | None = None,
     ) -> None:
         """Draw into the bound 8-bit framebuffer, reading the radiance in ``hdr``.
 
@@ -57,6 +58,9 @@ class PostPass:
         may be padded beyond it, and rows are flipped within the view.  The width sets
         how many photosites an output pixel gathers (the sensor noise).  ``exposure``
         is this frame's where a keyframed camera changes it (default the camera's).
+        ``glare`` is (halo, fraction) from ``BloomPass.draw_halo``, whose cleaned
+        radiance ``hdr`` then is: each pixel reads mix(radiance, halo, fraction), the
+        glare's composite done here rather than in a pass of its own.
         """
         p = self.program
         exposure = self.exposure if exposure is None else exposure
@@ -75,6 +79,11 @@ class PostPass:
             set_uniform(p, "u_raw_gain", response.channel_gain)
         hdr.use(0)
         set_uniform(p, "u_hdr", 0)
+        set_uniform(p, "u_glare", glare is not None)
+        if glare is not None:
+            glare[0].use(1)
+            set_uniform(p, "u_halo", 1)
+            set_uniform(p, "u_glare_fraction", glare[1])
         set_uniform(p, "u_height", float(height))
         set_uniform(p, "u_exposure", 1.0 / saturation_luminance(exposure))
         set_uniform(p, "u_frame", frame_index & 0xFFFFFFFF)

@@ -66,6 +66,29 @@ def streak_samples(state: FrameState, view: View) -> int:
     return min(1 << (needed - 1).bit_length(), STREAK_SAMPLES_MAX)
 
 
+def view_cone_mask(directions: np.ndarray, state: FrameState, view: View) -> np.ndarray:
+    """Which directions (GCRS, unit) can put light in the frame: those within the cone
+    about the view axis that holds the frame's corners, widened by the most a sprite
+    reaches beyond its centre (PSF_MAX_RADIUS_PX and half the longest streak), as an
+    angle at the image's centre.
+
+    Conservative: a direction at angle a from the axis lands f tan(a) from the centre,
+    and f tan grows at least as fast as f a, so whatever this drops lies farther than
+    the corners plus the reach, where stars.glsl culls it too.  Order is kept, so what
+    is drawn is added in the same order as without the test.
+    """
+    corner = math.hypot(view.width, view.height) / (2.0 * view.focal_px)
+    turn = float(np.linalg.norm(state.camera_spin_rad_s)) * state.exposure_s
+    streak_px = turn * view.focal_px * (1.0 + corner * corner)
+    reach_rad = (PSF_MAX_RADIUS_PX + 0.5 * streak_px + 1.0) / view.focal_px
+    cone = math.atan(corner) + reach_rad
+    if cone >= 0.5 * math.pi:
+        return np.ones(len(directions), dtype=bool)
+    forward = np.asarray(state.camera_forward, dtype=np.float64)
+    forward = forward / np.linalg.norm(forward)
+    return directions @ forward.astype(np.float32) >= math.cos(cone) - 1e-6
+
+
 class PointSources:
     """A set of point sources drawn with one instanced draw of ``shaders/stars.glsl``."""
 
@@ -77,6 +100,7 @@ class PointSources:
         self._variants: dict[int, tuple[moderngl.Program, moderngl.VertexArray]] = {}
         self.program, self.vao = self._variant(1)
         self.count = 0
+        self._records = np.zeros(0, dtype=INSTANCE_DTYPE)
         self.exposure = exposure
 
     def upload(self, records: np.ndarray) -> None:
@@ -84,8 +108,7 @@ class PointSources:
         if len(records) > self.capacity:
             raise ValueError(f"{len(records)} point sources exceed capacity {self.capacity}")
         self.count = len(records)
-        if self.count:
-            self.buffer.write(np.ascontiguousarray(records).tobytes())
+        self._records = np.ascontiguousarray(records)
 
     def _variant(self, samples: int) -> tuple[moderngl.Program, moderngl.VertexArray]:
         if samples not in self._variants:
@@ -100,6 +123,12 @@ class PointSources:
         """Add the sources' radiance, times ``weight``, to the bound framebuffer."""
         if self.count == 0:
             return
+        # Only the sources that can reach the frame are drawn: most of the sky is
+        # outside it, and each instance costs four vertices' work even when culled.
+        visible = self._records[view_cone_mask(self._records["dir"], state, view)]
+        if len(visible) == 0:
+            return
+        self.buffer.write(visible.tobytes())
         self.program, self.vao = self._variant(streak_samples(state, view))
         p = self.program
         set_sky_view(p, state, view)
@@ -110,7 +139,7 @@ class PointSources:
         set_uniform(p, "u_max_radius_px", PSF_MAX_RADIUS_PX)
         set_uniform(p, "u_half_turn", state.camera_spin_rad_s * (0.5 * state.exposure_s))
         bind_atmosphere(p, 0)
-        self.vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=self.count)
+        self.vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=len(visible))
 
     def release(self) -> None:
         """Free GL objects."""

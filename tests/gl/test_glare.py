@@ -229,3 +229,40 @@ def test_gl_path_reaches_the_glare(ctx):
             assert comp.bloom is not None and comp.bloom.compute == (path == "compute")
         finally:
             comp.release()
+
+
+def test_the_post_pass_mixes_in_the_glare_as_its_own_composite_pass_would(ctx):
+    # A frame mixes the halo into the radiance inside the post pass; the glare pass's
+    # own composite (BloomPass.draw) then the post pass make the same pixels.  On a
+    # point of light under a sky, so the halo shows at every pixel.
+    from dataclasses import replace
+
+    from renderer.passes.compositor import Compositor
+    from renderer.physics.camera import saturation_luminance
+    from tests.helpers import minimal_scene
+
+    scene = minimal_scene()
+    scene = replace(scene, camera=replace(scene.camera, bloom=Bloom(fraction=0.05)))
+    view = View(96, 54, 60.0)
+    comp = Compositor(ctx, scene, view)
+    try:
+        img = np.zeros((comp.hdr.height, comp.hdr.width, 4), np.float32)
+        white = saturation_luminance(scene.camera.exposure)
+        img[20, 40, :3] = 1e4 * white
+        img[: view.height, : view.width, :3] += 0.2 * white
+        img[5, 7, :3] = np.nan  # zeroed, in both
+        assert comp.bloom is not None
+        comp.hdr.write(img.tobytes())
+        clean, halo = comp.bloom.draw_halo(comp.hdr)
+        comp.ldr_fbo.use()
+        comp.post.draw(clean, 3, view.height, view.width, glare=(halo, 0.05))
+        merged = np.frombuffer(comp.read_rgb(), np.uint8)
+        comp.hdr.write(img.tobytes())
+        separate = comp.bloom.draw(comp.hdr)
+        comp.ldr_fbo.use()
+        comp.post.draw(separate, 3, view.height, view.width)
+        alone = np.frombuffer(comp.read_rgb(), np.uint8)
+    finally:
+        comp.release()
+    assert len(np.unique(alone)) > 10  # a halo, not a flat frame
+    np.testing.assert_array_equal(merged, alone)

@@ -24,7 +24,14 @@ from skyfield.units import Angle
 from renderer.astro import ephemeris
 from renderer.frame_state import FrameState, View
 from renderer.gl.context import bind_default_framebuffer
-from renderer.passes.stars import PointSources, StarsPass, instance_records
+from renderer.gl.shaders import set_uniform
+from renderer.passes.stars import (
+    PSF_MAX_RADIUS_PX,
+    PointSources,
+    StarsPass,
+    instance_records,
+    view_cone_mask,
+)
 from renderer.physics.stars import load_catalog
 from renderer.scene import Exposure, Stars
 from tests.helpers import A, state
@@ -441,3 +448,46 @@ def test_psf_straddling_the_limb_loses_its_pixels_behind_the_earth(ctx, tilt_deg
     # Drawn whole, a Gaussian of sigma 0.68 px centred 0.5 px above the edge would put
     # a fifth of its light below it.
     assert window[rows < y_limb].sum() > 0.99 * window.sum()
+
+
+def test_sources_outside_the_view_cone_are_the_ones_the_shader_culls(ctx):
+    # The CPU's cone test (view_cone_mask) drops only directions that a pinhole written
+    # here puts beyond the frame by more than any sprite's reach (PSF_MAX_RADIUS_PX plus
+    # half the streak), on a turning camera; and the frame drawn from what it keeps is
+    # the frame of every source handed to the shader's own culling, pixel for pixel.
+    rng = np.random.default_rng(5)
+    dirs = rng.normal(size=(20000, 3))
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    view = View(200, 120, 70.0)
+    st = replace(
+        away_from_earth(np.array([0.3, -0.5, 0.8]), 20.0),
+        camera_spin_rad_s=np.array([0.0, 0.02, 0.01]),
+        exposure_s=0.5,
+    )
+    keep = view_cone_mask(dirs.astype(np.float32), st, view)
+    assert 0 < keep.sum() < len(dirs) // 2
+    z = dirs[~keep] @ st.camera_forward
+    ahead = z > 1e-4
+    x = view.focal_px * (dirs[~keep][ahead] @ st.camera_right) / z[ahead]
+    y = view.focal_px * (dirs[~keep][ahead] @ st.camera_up) / z[ahead]
+    corner = math.hypot(view.width, view.height) / 2.0
+    assert (np.hypot(x, y) > corner + PSF_MAX_RADIUS_PX).all()
+
+    lux = np.full(len(dirs), 1e-7)
+    records = instance_records(dirs, lux, np.ones((len(dirs), 3)))
+    src = PointSources(ctx, len(dirs), Exposure(ev100=-5.0))
+
+    def every_source_to_the_shader() -> None:
+        src.draw(st, view, 0.0)  # the uniforms, adding zeros
+        set_uniform(src.program, "u_flux_scale", view.focal_px**2)
+        src.buffer.write(records.tobytes())
+        src.vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=len(records))
+
+    try:
+        src.upload(records)
+        culled = render(ctx, lambda: src.draw(st, view, 1.0), view)
+        whole = render(ctx, every_source_to_the_shader, view)
+    finally:
+        src.release()
+    assert (culled > 0.0).any(axis=-1).sum() > 20
+    np.testing.assert_array_equal(culled, whole)
