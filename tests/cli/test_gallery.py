@@ -121,11 +121,14 @@ def test_flagship_preview_is_a_short_small_animation():
     with Image.open(REPO / "docs" / "flagship-preview.webp") as im:
         assert im.size == (320, 180)
         assert 40 <= im.n_frames <= 80
-        means = []
+        highs = []
         for k in range(0, im.n_frames, 10):
             im.seek(k)
-            means.append(np.asarray(im.convert("RGB")).mean())
-    assert min(means) > 8, means  # no black frames
+            highs.append(np.percentile(np.asarray(im.convert("RGB")), 99))
+    # No black frames.  After moonset most of a frame is rightly near black (sky and
+    # unlit ground, codes 0 to 5 with grain), so each frame is asked for light beyond
+    # the grain instead: its brightest 1 % (airglow, city lights, stars) at 40 or more.
+    assert min(highs) >= 40, highs
     assert (REPO / "docs" / "flagship-preview.webp").stat().st_size < 2_000_000
 
 
