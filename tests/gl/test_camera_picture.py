@@ -42,7 +42,9 @@ def frame(ctx, scene: Scene, video_s: float, view: View):
         tl = build_timeline(scene, np.asarray(states))
         state = FrameState.from_timeline(tl, 0)
         comp.render([state], int(round(k)))
-        light = np.frombuffer(comp.bloom.output.read(), np.float32)
+        # The frame mixes the glare's halo in its post pass; the glared radiance the
+        # sensor records is drawn here on its own.
+        light = np.frombuffer(comp.bloom.draw(comp.hdr).read(), np.float32)
         light = light.reshape(view.height, view.width, 4)[::-1, :, :3]
         rgb = np.frombuffer(comp.read_rgb(), np.uint8).reshape(view.height, view.width, 3)
     finally:
