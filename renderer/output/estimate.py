@@ -3,18 +3,19 @@
 ``orbitlapse check`` prints these without starting GL, so they are estimates from
 the scene's numbers alone and a few constants measured on this project's machines:
 
-* Time: every frame is drawn ``motion_blur.samples`` times and the cost is per
-  pixel.  On llvmpipe (the CPU) the flagship at 1920x1080 takes 1.06 s a frame on 2
-  cores (README), about 1.0e-6 core-seconds per pixel and sub-frame, shared over the
-  cores this machine has.  A GPU was not measured: a rate of 2e8 pixel sub-frames a
-  second (a hundred times llvmpipe on 2 cores) is assumed and said to be an assumption.
-  The renderer is detected without GL: an NVIDIA driver (``/proc/driver/nvidia``)
-  means the GPU, anything else llvmpipe.  Encoding runs alongside the drawing
-  (README, Speed) and is not added.
-* Disk: bytes per pixel per frame for each codec at its default quality: h264 at crf
-  18 is taken as 0.02 (the flagship's night scene needs 0.006; daylight and noise
-  need more), halving every 6 crf steps; h265 0.6 and AV1 0.5 of that; ProRes 422
-  HQ 0.45 (about 220 Mbit/s at 1080p30); PNG 1.5 (half of raw RGB).
+* Time: every frame is drawn ``motion_blur.samples`` times and the cost is per pixel.
+  On llvmpipe (the CPU) the flagship's full render at 1920x1080 took 1.21 CPU-seconds a
+  frame, encoding and start-up included (README), about 5.8e-7 core-seconds per pixel
+  and sub-frame, shared over the cores this machine has.  A GPU was not measured: a rate
+  of 2e8 pixel sub-frames a second (a hundred times llvmpipe on 2 cores) is assumed and
+  said to be an assumption. The renderer is detected without GL: an NVIDIA driver
+  (``/proc/driver/nvidia``) means the GPU, anything else llvmpipe.  On llvmpipe the
+  measured cost includes the encoder's; on a GPU encoding runs alongside the drawing and
+  is not added.
+* Disk: bytes per pixel per frame for each codec at its default quality: h264 at crf 18
+  is taken as 0.02 without sensor noise and 5.6 times that with it (the flagship with
+  its ISO 12800 grain came to 0.112), halving every 6 crf steps; h265 0.6 and AV1 0.5 of
+  that; ProRes 422 HQ 0.45 (about 220 Mbit/s at 1080p30); PNG 1.5 (half of raw RGB).
 * GPU memory: about 64 bytes a pixel (float RGBA buffers for the radiance, the glare
   levels and the output).
 
@@ -31,11 +32,14 @@ from pathlib import Path
 
 from renderer.scene import Scene
 
-CPU_CORE_S_PER_PIXEL = 1.06 * 2 / (1920 * 1080)
+CPU_CORE_S_PER_PIXEL = 1.21 / (1920 * 1080)
 GPU_PIXELS_PER_S = 2e8  # assumed, not measured
 START_S = 3.0  # context, shaders, tables (README: start-up 2.5 s)
 GPU_BYTES_PER_PIXEL = 64
 _H264_BYTES_PER_PIXEL_CRF18 = 0.02
+# Sensor grain is incompressible detail: the flagship at ISO 12800 with noise on came
+# to 0.112 bytes a pixel at crf 18 (625.6 MB for 2,700 frames at 1920x1080).
+_NOISE_FACTOR = 5.6
 _CODEC_FACTOR = {"h264": 1.0, "h265": 0.6, "av1": 0.5}
 _FIXED_BYTES_PER_PIXEL = {"prores": 0.45, "png": 1.5}
 # Measured on the flagship at 480x270 (its sensor noise leaves little to compress): 16-bit
@@ -82,6 +86,8 @@ def estimate(scene: Scene) -> Estimate:
     if out.codec in _CODEC_FACTOR:
         per_px = _H264_BYTES_PER_PIXEL_CRF18 * _CODEC_FACTOR[out.codec]
         per_px *= 2.0 ** ((18 - out.crf) / 6.0)
+        if scene.camera.noise is not None:
+            per_px *= _NOISE_FACTOR
     else:
         per_px = _FIXED_BYTES_PER_PIXEL[out.codec]
     name, gpu = detect_renderer()

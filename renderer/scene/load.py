@@ -312,7 +312,9 @@ def _fits(path: Path, codec: str) -> bool:
 
 def as_draft(scene: Scene, *, rename: bool) -> Scene:
     """The scene as a draft: half the width and height (a quarter of the pixels) with the
-    same field of view, and the cheapest settings (one motion-blur sub-frame).  With
+    same field of view, and the cheapest settings: one motion-blur sub-frame, no glare
+    and no sensor noise (a draft shows framing, motion and exposure, not the lens; the
+    glare's blurs would otherwise be half of a draft frame's cost).  With
     ``rename`` the output is ``NAME-draft`` beside ``NAME``, so a draft never takes the
     full render's name.
     """
@@ -330,7 +332,7 @@ def as_draft(scene: Scene, *, rename: bool) -> Scene:
     return replace(
         scene,
         output=replace(out, width=half(out.width), height=half(out.height), path=path),
-        camera=replace(camera, motion_blur=blur),
+        camera=replace(camera, motion_blur=blur, bloom=None, noise=None),
     )
 
 
