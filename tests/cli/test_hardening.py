@@ -370,12 +370,14 @@ def test_check_prints_the_size_and_warns_of_huge_renders(tmp_path):
     assert "268,435,456 a frame" in proc.stdout
     assert "warning:" in proc.stdout and "GPU memory" in proc.stdout
 
+    # 3.6 million frames of 320x180: about 17 h of llvmpipe on 2 cores, still over the
+    # hour on 32, whichever machine runs the test.
     long = write_scene(
         tmp_path,
         "long.toml",
         top='scene_version = 1\n[time]\nstart_utc = "2018-11-16T10:00:00Z"\nspeed = 1.0',
         time=None,
-        output="width = 64\nheight = 36\nfps = 1000\nduration_s = 3600",
+        output="width = 320\nheight = 180\nfps = 1000\nduration_s = 3600",
     )
     proc = run("check", str(long))
     assert proc.returncode == 0, proc.stderr
