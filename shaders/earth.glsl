@@ -435,10 +435,10 @@ AirAlongRay air_along_ray(EarthRay ray, AtmoLight sun, AtmoLight moon) {
     return air;
 }
 
-// pixel_weather: the weather systems of the cloud field (cloud_weather,
+// pixel_weather: the weather systems of the cloud field (cloud_weather_map,
 // clouds.glsl) that the pixel's cloud and its shadow on the ground share,
-// evaluated once: where the ray meets the layer, or, where it does not, above
-// the ground point.  The shadow's point on the layer lies H (tan z_v + tan z_l)
+// read once: where the ray meets the layer, or, where it does not, above the
+// ground point.  The shadow's point on the layer lies H (tan z_v + tan z_l)
 // from there (H the layer's height, z_v and z_l the view's and the light's
 // zenith angles): 5 to 30 km.  Over that distance the weather systems
 // (wavelengths of 500 km and more) change by a median of 0.0014 (5 km), 0.0027
@@ -450,7 +450,7 @@ CloudWeather pixel_weather(EarthRay ray, float t_cloud) {
     CloudWeather weather = CloudWeather(0.0, 0.0, 0.0);
     if (u_clouds_enabled) {
         vec3 x = t_cloud > 0.0 ? ray.o + t_cloud * ray.ds : to_sphere_space(ray.h.p);
-        weather = cloud_weather(u_cloud_frame * normalize(x));
+        weather = cloud_weather_map(u_cloud_frame * normalize(x));
     }
     return weather;
 }
