@@ -444,8 +444,9 @@ AirAlongRay air_along_ray(EarthRay ray, AtmoLight sun, AtmoLight moon) {
 // (wavelengths of 500 km and more) change by a median of 0.0014 (5 km), 0.0027
 // (10 km) and 0.008 (30 km) of the field, about CLOUD_EDGE_MIN, and a tenth to a
 // sixth of what the whole field changes by (measured over the globe): the
-// shadow's edges move by that share of the offset, 0.5 km at 5 km, less than
-// the shadow's blur (cloud_shadow).  Zeros with the clouds off.
+// shadow's edges move by that share of the offset: 0.5 km at 5 km, within the
+// shadow's blur (cloud_shadow); 5 km at 30 km, under a light 10 deg up whose
+// shadows are long and soft.  Zeros with the clouds off.
 CloudWeather pixel_weather(EarthRay ray, float t_cloud) {
     CloudWeather weather = CloudWeather(0.0, 0.0, 0.0);
     if (u_clouds_enabled) {
