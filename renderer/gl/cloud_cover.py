@@ -1,6 +1,8 @@
-"""The cloud cover's threshold, measured on the GPU: the value of the procedural cloud
-field (``shaders/lib/clouds.glsl``, run by ``shaders/cloud_cover.glsl``) above which a
-scene's ``coverage`` of the globe's area is cloudy.
+"""The cloud layer's per-seed data, computed on the GPU from the procedural cloud field
+(``shaders/lib/clouds.glsl``, run by ``shaders/cloud_cover.glsl``): the threshold above
+which a scene's ``coverage`` of the globe's area is cloudy, and the weather map (the
+field's weather systems over the globe, which the Earth pass reads instead of
+computing them per pixel).
 """
 
 from __future__ import annotations
