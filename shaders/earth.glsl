@@ -575,7 +575,9 @@ struct CloudLayer {
 // cloud_layer: the cloud at x_c = o + t_cloud d_s (sphere space), unit
 // vertical n_c = x_c / |x_c|, seen at mu_v = max(-d_s . n_c, 0.02).  Its
 // density is filtered over the pixel's footprint on the layer, t_cloud /
-// (f mu_v) km (f the focal length in pixels); tau = cloud_optical_depth there.
+// (f mu_v) km (f the focal length in pixels); tau = cloud_optical_depth there,
+// of cloud_detail on the pixel's weather systems (pixel_weather) and of the
+// top's relief (cloud_top, whose slope also gives the normal n_t).
 //   albedo  = cloud_albedo(tau) (two-stream, dimensionless); passed = 1 - albedo
 //   direct  = exp(-tau / mu_v), the beam of a point-like light below crossing
 //             the cloud unscattered; diffuse = max(passed - direct, 0)
