@@ -232,8 +232,9 @@ CloudWeather cloud_weather(vec3 m) {
 // sphere onto the square [0, 1]^2 and back.  A unit vector m goes to
 // p = (m_x, m_y) / (|m_x| + |m_y| + |m_z|), the upper half the central
 // diamond; the lower half folds outward, p -> (1 - |p_y|, 1 - |p_x|) with
-// p's signs; then st = p / 2 + 1/2.  Continuous over the sphere, no pole, and
-// a texel covers between 0.5 and 1.3 times the mean area; no trigonometry.
+// p's signs; then st = p / 2 + 1/2.  Continuous over the sphere, no pole, no
+// trigonometry; a texel covers 0.3 to 1.7 times the mean area (its side 0.6
+// to 1.3 times the mean).
 vec2 octahedral_coords(vec3 m) {
     vec2 p = m.xy / (abs(m.x) + abs(m.y) + abs(m.z));
     vec2 folded = (1.0 - abs(p.yx)) * vec2(p.x >= 0.0 ? 1.0 : -1.0, p.y >= 0.0 ? 1.0 : -1.0);
@@ -257,7 +258,7 @@ uniform sampler2D u_cloud_weather_map;
 // cloud_weather_map: cloud_weather at unit direction m (drifting frame) read
 // bilinearly from the weather map at octahedral_coords(m).  The weather does
 // not change in the drifting frame, so the map serves every frame; its texels
-// (15 km on average) are small against the weather's wavelengths (500 km and
+// (15 km on average, 9 to 19 km) are small against the weather's wavelengths (500 km and
 // more): over the globe the value errs by a median 7e-5 and a 99th percentile
 // 1.3e-3 against CLOUD_EDGE_MIN = 0.004.  Only within a few tens of km of a
 // storm's eye, where storm_swirl winds the field tighter than a texel (a
