@@ -25,6 +25,11 @@
 //   5. a threshold from `coverage`, computed once by renderer/gl/cloud_cover.py
 //      so that the cloudy fraction of the globe's area is `coverage`.
 //
+// The weather systems (1) do not change in the field's own frame: the Earth
+// pass reads them from a map made once per seed (cloud_weather_map) and
+// evaluates only the rest per pixel (cloud_detail); the cover's threshold (5)
+// comes from the whole procedural field (cloud_field).
+//
 // Drift: the field turns rigidly eastward about the polar axis (u_cloud_frame,
 // from a float64 angle on the CPU), a mean zonal wind of DRIFT_SPEED * drift.
 //
