@@ -435,6 +435,27 @@ AirAlongRay air_along_ray(EarthRay ray, AtmoLight sun, AtmoLight moon) {
     return air;
 }
 
+// pixel_weather: the weather systems of the cloud field (cloud_weather_map,
+// clouds.glsl) that the pixel's cloud and its shadow on the ground share,
+// read once: where the ray meets the layer, or, where it does not, above the
+// ground point.  The shadow's point on the layer lies H (tan z_v + tan z_l)
+// from there (H the layer's height, z_v and z_l the view's and the light's
+// zenith angles): 5 to 30 km.  Over that distance the weather systems
+// (wavelengths of 500 km and more) change by a median of 0.0014 (5 km), 0.0027
+// (10 km) and 0.008 (30 km) of the field, about CLOUD_EDGE_MIN, and a tenth to a
+// sixth of what the whole field changes by (measured over the globe): the
+// shadow's edges move by that share of the offset: 0.5 km at 5 km, within the
+// shadow's blur (cloud_shadow); 5 km at 30 km, under a light 10 deg up whose
+// shadows are long and soft.  Zeros with the clouds off.
+CloudWeather pixel_weather(EarthRay ray, float t_cloud) {
+    CloudWeather weather = CloudWeather(0.0, 0.0, 0.0);
+    if (u_clouds_enabled) {
+        vec3 x = t_cloud > 0.0 ? ray.o + t_cloud * ray.ds : to_sphere_space(ray.h.p);
+        weather = cloud_weather_map(u_cloud_frame * normalize(x));
+    }
+    return weather;
+}
+
 // GroundLight: the light reaching the ground point, lux per channel.
 struct GroundLight {
     vec3 e_sun;       // illuminance on the horizontal ground (direct beam and sky
@@ -473,17 +494,28 @@ struct CloudShadow {
     float moon;
 };
 
+// How wide the cloud's shadow is blurred, as a share of the cloud's height above
+// the ground (below).
+const float SHADOW_BLUR = 0.5;
+
 // cloud_shadow: the ray from the ground point p_g toward the brighter of the
 // two lights there (unit l, sphere space: the Sun while its beam on the
 // ground outshines the Moon's, else the Moon) leaves the layer's sphere at
 // x_s = p_g + t l, t the far root of ray_sphere (0 if that is not ahead);
 // what the cloud there does not reflect it passes on, diffusely:
-//   shadow = 1 - cloud_albedo(cloud_optical_depth(x_s / |x_s|, footprint_km)),
-// the cloud filtered over the pixel's footprint on the ground.  The other
-// light passes unshadowed: one look-up serves both, and a light a thousand
-// times fainter than the other does not show its shadow.  1 with the clouds off.
+//   shadow = 1 - cloud_albedo(tau), tau = cloud_optical_depth(f, 0),
+// f = cloud_detail at x_s / |x_s| on the pixel's weather systems
+// (pixel_weather).  The light a cloud passes on leaves its base diffusely,
+// so a ground point H below the layer gets it from a disc of radius about H
+// (a Lambertian source plane at height H gives half the irradiance from
+// within r = H), and the shadow is the cloud blurred over that: tau is
+// filtered over a footprint of max(the pixel's on the ground, SHADOW_BLUR H)
+// km, and the top's lumps (cloud_top, 7 km and finer, of mean 0) are left
+// at their mean.  The other light passes unshadowed: one look-up serves both,
+// and a light a thousand times fainter than the other does not show its
+// shadow.  1 with the clouds off.
 CloudShadow cloud_shadow(EarthRay ray, AtmoLight sun, AtmoLight moon, GroundLight g,
-                         float footprint_km) {
+                         float footprint_km, CloudWeather weather) {
     CloudShadow shadow = CloudShadow(1.0, 1.0);
     if (u_clouds_enabled) {
         bool by_sun = dot(g.e_sun, vec3(1.0)) >= dot(g.e_moon, vec3(1.0));
@@ -491,7 +523,10 @@ CloudShadow cloud_shadow(EarthRay ray, AtmoLight sun, AtmoLight moon, GroundLigh
         vec3 pg = to_sphere_space(ray.h.p);
         vec2 cs = ray_sphere(pg, l, u_cloud_radius);
         vec3 xs = pg + max(cs.y, 0.0) * l;
-        float passed = 1.0 - cloud_albedo(cloud_optical_depth(normalize(xs), footprint_km));
+        float blur_km = SHADOW_BLUR * max(u_cloud_radius - length(pg), 0.0);
+        CloudField f = cloud_detail(u_cloud_frame * normalize(xs), weather,
+                                    max(footprint_km, blur_km));
+        float passed = 1.0 - cloud_albedo(cloud_optical_depth(f, 0.0));
         if (by_sun) shadow.sun = passed; else shadow.moon = passed;
     }
     return shadow;
@@ -507,14 +542,15 @@ CloudShadow cloud_shadow(EarthRay ray, AtmoLight sun, AtmoLight moon, GroundLigh
 // footprint on the ground, t_ground / (f mu_v) km, f the focal length in
 // pixels), g = glint_radiance (per lux of beam), v = -d toward the camera, s
 // and m toward the Sun and the Moon.  0 for a pixel the Earth does not cover.
-vec3 ground_radiance(EarthRay ray, SurfaceMaps maps, AtmoLight sun, AtmoLight moon) {
+vec3 ground_radiance(EarthRay ray, SurfaceMaps maps, AtmoLight sun, AtmoLight moon,
+                     CloudWeather weather) {
     vec3 ground = vec3(0.0);
     if (ray.coverage > 0.0) {
         vec3 n = ray.h.normal;
         vec3 moon_rel = u_moon_pos - ray.h.p;
         GroundLight g = ground_light(ray, moon_rel, sun, moon);
         float mu_v = max(-dot(ray.d, n), 0.02);
-        CloudShadow k = cloud_shadow(ray, sun, moon, g, ray.h.t / (u_focal_px * mu_v));
+        CloudShadow k = cloud_shadow(ray, sun, moon, g, ray.h.t / (u_focal_px * mu_v), weather);
         ground = maps.rho / PI * (g.e_sun * k.sun + g.e_moon * k.moon);
         if (u_glint_enabled && maps.water > 0.0) {
             vec3 v = -ray.d;
@@ -539,7 +575,9 @@ struct CloudLayer {
 // cloud_layer: the cloud at x_c = o + t_cloud d_s (sphere space), unit
 // vertical n_c = x_c / |x_c|, seen at mu_v = max(-d_s . n_c, 0.02).  Its
 // density is filtered over the pixel's footprint on the layer, t_cloud /
-// (f mu_v) km (f the focal length in pixels); tau = cloud_optical_depth there.
+// (f mu_v) km (f the focal length in pixels); tau = cloud_optical_depth there,
+// of cloud_detail on the pixel's weather systems (pixel_weather) and of the
+// top's relief (cloud_top, whose slope also gives the normal n_t).
 //   albedo  = cloud_albedo(tau) (two-stream, dimensionless); passed = 1 - albedo
 //   direct  = exp(-tau / mu_v), the beam of a point-like light below crossing
 //             the cloud unscattered; diffuse = max(passed - direct, 0)
@@ -549,18 +587,21 @@ struct CloudLayer {
 //             E_sun max(n_t . s, 0) + E_moon max(n_t . m, 0)
 //             (lux, directions from the Earth's centre)
 // Only for a ray that meets the layer (t_cloud > 0).
-CloudLayer cloud_layer(EarthRay ray, float t_cloud, AtmoLight sun, AtmoLight moon) {
+CloudLayer cloud_layer(EarthRay ray, float t_cloud, AtmoLight sun, AtmoLight moon,
+                       CloudWeather weather) {
     CloudLayer cloud;
     vec3 xc = ray.o + t_cloud * ray.ds;
     vec3 nc = normalize(xc);
     float mu_v = max(-dot(ray.ds, nc), 0.02);
     float footprint = t_cloud / (u_focal_px * mu_v);
-    float tau = cloud_optical_depth(nc, footprint);
+    CloudField f = cloud_detail(u_cloud_frame * nc, weather, footprint);
+    CloudTop top = cloud_top(cloud_top_point(nc), footprint);
+    float tau = cloud_optical_depth(f, top.h);
     cloud.albedo = cloud_albedo(tau);
     cloud.passed = 1.0 - cloud.albedo;
     cloud.direct = exp(-tau / mu_v);
     cloud.diffuse = max(cloud.passed - cloud.direct, 0.0);
-    vec3 nt = cloud_top_normal(nc, footprint, cloud_top_development(tau));
+    vec3 nt = cloud_top_normal(nc, top, cloud_top_development(tau));
     if (u_atmosphere_enabled) {
         cloud.e_cloud = lit_surface_irradiance(u_cloud_radius, nc, sun)
                           * cloud_top_relief(nc, nt, sun.dir)
@@ -587,7 +628,7 @@ CloudLayer cloud_layer(EarthRay ray, float t_cloud, AtmoLight sun, AtmoLight moo
 // direct beam keeps them sharp, the rest reaches the camera scattered,
 // blurred over the cloud's footprint.
 vec3 composite(EarthRay ray, AirAlongRay air, vec3 ground, CityLights city, AtmoLight sun,
-               AtmoLight moon) {
+               AtmoLight moon, CloudWeather weather) {
     float t_cloud = air.t_cloud;
     vec3 L_above = air.L_above, T_above = air.T_above;
     vec3 L_below = air.L_below, T_below = air.T_below;
@@ -595,7 +636,7 @@ vec3 composite(EarthRay ray, AirAlongRay air, vec3 ground, CityLights city, Atmo
     float lights = city.fade;
     vec3 radiance;
     if (t_cloud > 0.0) {
-        CloudLayer cloud = cloud_layer(ray, t_cloud, sun, moon);
+        CloudLayer cloud = cloud_layer(ray, t_cloud, sun, moon, weather);
         vec3 lights_seen = T_below * lights * coverage
                          * lights_colour(cloud.direct * city.sharp + cloud.diffuse * city.blur);
         radiance = L_above + T_above * (cloud.albedo / PI * cloud.e_cloud
@@ -638,8 +679,9 @@ vec3 pixel_radiance(vec2 frag) {
 #else
     AirAlongRay air = air_along_ray(ray, sun, moon);
 #endif
-    vec3 ground = ground_radiance(ray, maps, sun, moon);
-    vec3 radiance = composite(ray, air, ground, city, sun, moon);
+    CloudWeather weather = pixel_weather(ray, air.t_cloud);
+    vec3 ground = ground_radiance(ray, maps, sun, moon, weather);
+    vec3 radiance = composite(ray, air, ground, city, sun, moon, weather);
 #if EARTH_AIRGLOW
     radiance += airglow_in_front(ray, air);
 #endif

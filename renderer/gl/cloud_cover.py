@@ -1,6 +1,8 @@
-"""The cloud cover's threshold, measured on the GPU: the value of the procedural cloud
-field (``shaders/lib/clouds.glsl``, run by ``shaders/cloud_cover.glsl``) above which a
-scene's ``coverage`` of the globe's area is cloudy.
+"""The cloud layer's per-seed data, computed on the GPU from the procedural cloud field
+(``shaders/lib/clouds.glsl``, run by ``shaders/cloud_cover.glsl``): the threshold above
+which a scene's ``coverage`` of the globe's area is cloudy, and the weather map (the
+field's weather systems over the globe, which the Earth pass reads instead of
+computing them per pixel).
 """
 
 from __future__ import annotations
@@ -31,6 +33,32 @@ def field_grid(ctx: moderngl.Context, offset: np.ndarray) -> np.ndarray:
     finally:
         tex.release()
         program.release()
+
+
+# The weather map's texels (octahedral): 1536 x 1536, 15 km on the ground on average.
+WEATHER_MAP = (1536, 1536)
+
+
+def weather_map(ctx: moderngl.Context, offset: np.ndarray) -> moderngl.Texture:
+    """The weather map of clouds.glsl (cloud_weather over the globe, octahedral),
+    computed on the GPU; the caller releases it."""
+    program = build_compute(ctx, "cloud_cover.glsl", {"CLOUD_WEATHER_MAP": 1})
+    tex = ctx.texture(WEATHER_MAP, 4, dtype="f4")
+    try:
+        set_uniform(program, "u_grid", WEATHER_MAP)
+        set_uniform(program, "u_cloud_offset", offset)
+        tex.bind_to_image(0, read=False, write=True)
+        program.run((WEATHER_MAP[0] + 7) // 8, (WEATHER_MAP[1] + 7) // 8, 1)
+        ctx.memory_barrier()
+    except BaseException:
+        tex.release()
+        raise
+    finally:
+        program.release()
+    tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+    tex.repeat_x = False
+    tex.repeat_y = False
+    return tex
 
 
 _THRESHOLDS: dict[tuple[int, float], float] = {}

@@ -38,7 +38,7 @@ from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
 from renderer.gl.airglow_table import AirglowTable
 from renderer.gl.atmosphere_tables import bind_atmosphere
-from renderer.gl.cloud_cover import cloud_threshold
+from renderer.gl.cloud_cover import cloud_threshold, weather_map
 from renderer.gl.shaders import build_compute, build_program, set_uniform
 from renderer.gl.texture_arrays import (
     cached_arrays,
@@ -175,7 +175,8 @@ def _day_arrays(
     return chains
 
 
-# Per-context textures shared by every Earth pass: {id(ctx): (ctx, {name: texture})}.
+# Per-context textures shared by every Earth pass: {id(ctx): (ctx, {name: texture})}:
+# "lights", "water", and "clouds SEED" (the cloud layer's weather map for a seed).
 _SHARED: dict[int, tuple[moderngl.Context, dict[str, moderngl.Texture]]] = {}
 
 
@@ -200,6 +201,8 @@ def _shared_texture(ctx: moderngl.Context, name: str) -> moderngl.Texture:
                 lambda: mip_levels(ctx, _read_grey("water_mask.png"), "f1"),
             )
             cache[name] = _linear_texture(ctx, levels, dtype="f1")
+        elif name.startswith("clouds "):
+            cache[name] = weather_map(ctx, cloud_params.seed_offset(int(name.split()[1])))
         else:
             raise KeyError(name)
     return cache[name]
@@ -274,6 +277,9 @@ class EarthPass:
         needs_water = earth.glint or earth.night_lights
         self.water = _shared_texture(ctx, "water") if needs_water else None
         self.cloud_threshold = cloud_threshold(ctx, earth.clouds) if earth.clouds else 0.0
+        self.cloud_weather = (
+            _shared_texture(ctx, f"clouds {earth.clouds.seed}") if earth.clouds else None
+        )
         layers = earth.airglow.layers if earth.airglow else ()
         if len(layers) > MAX_LAYERS:
             raise RenderError(f"{len(layers)} airglow layers; at most {MAX_LAYERS} are drawn")
@@ -520,6 +526,10 @@ class EarthPass:
         if self.water is not None:
             self.water.use(unit)
             set_uniform(p, "u_water", unit)
+            unit += 1
+        if self.cloud_weather is not None:
+            self.cloud_weather.use(unit)
+            set_uniform(p, "u_cloud_weather_map", unit)
             unit += 1
         self._set_clouds(p, state)
         self._set_airglow(p, state)
