@@ -47,6 +47,7 @@ from renderer.gl.texture_arrays import (
     texture_from_levels,
 )
 from renderer.passes.common import set_earth_fixed_view
+from renderer.passes.earth_lights import LightsMask, dark_blocks
 from renderer.passes.earth_regions import (
     AIRGLOW_EXTENT_SIGMAS,
     ATMOSPHERE_THICKNESS_KM,
@@ -177,6 +178,9 @@ def _day_arrays(
 
 # Per-context textures shared by every Earth pass: {id(ctx): (ctx, {name: texture})}.
 _SHARED: dict[int, tuple[moderngl.Context, dict[str, moderngl.Texture]]] = {}
+# The lights map's non-zero texels (earth_lights.py), made from the texture's level 0
+# with the first lights texture and kept for the process, as the asset does not change.
+_LIGHTS_MASK: list[LightsMask] = []
 
 
 def _shared_texture(ctx: moderngl.Context, name: str) -> moderngl.Texture:
@@ -192,6 +196,8 @@ def _shared_texture(ctx: moderngl.Context, name: str) -> moderngl.Texture:
                 (asset_path("night_lights.png"), Path(night_lights.__file__)),
                 lambda: mip_levels(ctx, _lights_rg(), "f2"),
             )
+            if not _LIGHTS_MASK:
+                _LIGHTS_MASK.append(LightsMask(levels[0]))
             cache[name] = _linear_texture(ctx, levels, dtype="f2")
         elif name == "water":
             levels = cached_arrays(
@@ -228,6 +234,10 @@ REGION_GROUND, REGION_AIR, REGION_GLOW = "ground", "air", "glow"
 # The fast path's innermost region: pixels whose rays all meet the ground, which read
 # the air from the frame's air table; and the program that makes that table.
 REGION_INNER, AIR_TABLE_BUILD = "inner", "air table"
+# The blocks of the inner and ground regions where no city light can show
+# (earth_lights.py), drawn by the same programs with the lights compiled out.
+REGION_INNER_DARK, REGION_GROUND_DARK = "inner, no lights", "ground, no lights"
+DARK_OF = {REGION_INNER: REGION_INNER_DARK, REGION_GROUND: REGION_GROUND_DARK}
 AIR_TABLE_SIZE = (256, 256)  # texels in phi (azimuth about the axis) and xi
 PATHS = ("fast", "split", "full")
 # The compute path's work groups per dispatch along x (GL guarantees 65535).
@@ -240,7 +250,9 @@ class EarthPass:
     """Owns the Earth programs and their textures for one GL context.
 
     ``path`` is one of ``PATHS`` (the module's docstring); ``gl_path`` is
-    ``"fragment"`` or ``"compute"`` (the module's docstring).
+    ``"fragment"`` or ``"compute"`` (the module's docstring).  ``dark_lights``
+    (on by default) lets the split paths draw the blocks where no city light can
+    show without the lights (earth_lights.py): the same picture, for less work.
     """
 
     def __init__(self, ctx: moderngl.Context, earth: Earth, gl_path: str = "fragment") -> None:
@@ -248,6 +260,7 @@ class EarthPass:
         self.earth = earth
         self.path = "fast"
         self.gl_path = gl_path
+        self.dark_lights = True
         self._blocks_buffer: moderngl.Buffer | None = None
         self._airglow_table: AirglowTable | None = None
         self._air_table: tuple[list[moderngl.Texture], moderngl.Framebuffer] | None = None
@@ -271,6 +284,7 @@ class EarthPass:
                 _srgb_texture(ctx, south, repeat_x=False),
             ]
         self.lights = _shared_texture(ctx, "lights") if earth.night_lights else None
+        self.lights_mask = _LIGHTS_MASK[0] if self.lights is not None else None
         needs_water = earth.glint or earth.night_lights
         self.water = _shared_texture(ctx, "water") if needs_water else None
         self.cloud_threshold = cloud_threshold(ctx, earth.clouds) if earth.clouds else 0.0
@@ -285,14 +299,15 @@ class EarthPass:
     def _defines(self, region: str) -> dict[str, int]:
         """earth.glsl's compile-time switches for one region's program."""
         earth = self.earth
-        surface = region in (REGION_GROUND, REGION_INNER, AIR_TABLE_BUILD)
+        dark = region in (REGION_INNER_DARK, REGION_GROUND_DARK)
+        surface = dark or region in (REGION_GROUND, REGION_INNER, AIR_TABLE_BUILD)
         return {
-            "EARTH_AIR_TABLE": int(region == REGION_INNER),
+            "EARTH_AIR_TABLE": int(region in (REGION_INNER, REGION_INNER_DARK)),
             "EARTH_AIR_TABLE_BUILD": int(region == AIR_TABLE_BUILD),
             "EARTH_SURFACE": int(surface),
             "EARTH_DAY": int(bool(self.day_textures) and surface),
             "EARTH_ATMOSPHERE": int(earth.atmosphere is not None and region != REGION_GLOW),
-            "EARTH_LIGHTS": int(self.lights is not None and surface),
+            "EARTH_LIGHTS": int(self.lights is not None and surface and not dark),
             "EARTH_GLINT": int(earth.glint is not None and surface),
             "EARTH_CLOUDS": int(earth.clouds is not None and surface),
             "EARTH_AIRGLOW": int(bool(self.airglow)),
@@ -346,16 +361,31 @@ class EarthPass:
         names = [REGION_GROUND] + [name for name, _ in sky]
         radii = [ground_km] + [radius for _, radius in sky]
         inner = self.path == "fast" and self.earth.atmosphere is not None
+        cam = m @ state.camera_pos_km
+        dark = None
+        if self.dark_lights and self.lights is not None:
+            sun = m @ state.sun_km
+            sun = sun / np.linalg.norm(sun)
+
+            def dark(corners: np.ndarray, surface: np.ndarray) -> np.ndarray:
+                return dark_blocks(cam, sun, corners, view, surface, self.lights_mask)
+
         tris = screen_regions(
-            m @ state.camera_pos_km,
+            cam,
             m @ state.camera_right,
             m @ state.camera_up,
             m @ state.camera_forward,
             view,
             radii,
             AIR_TABLE_SIZE if inner else None,
+            dark,
         )
-        return ([REGION_INNER] if inner else []) + names, tris
+        surface = [REGION_INNER] if inner else []
+        surface.append(REGION_GROUND)
+        names = surface + names[1:]
+        if dark is not None:
+            names += [DARK_OF[name] for name in surface]
+        return names, tris
 
     def draw(self, state: FrameState, view: View, weight: float = 1.0) -> None:
         """Add the Earth's radiance for one instant, times ``weight``, to the bound buffer."""
@@ -384,7 +414,7 @@ class EarthPass:
             if table:
                 self._bind_airglow_table(program, unit)
                 unit += 1
-            if name == REGION_INNER:
+            if name in (REGION_INNER, REGION_INNER_DARK):
                 assert air_frame is not None
                 self._bind_air_table(program, unit, air_frame)
             if target is None:

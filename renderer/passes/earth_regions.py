@@ -31,7 +31,7 @@ per block).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -251,6 +251,7 @@ def screen_regions(
     view: View,
     radii_km: Sequence[float],
     air_table_size: tuple[int, int] | None = None,
+    dark: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> Regions:
     """Triangles of each region for the spheres ``radii_km`` (sphere space, km),
     innermost region first: region k is the blocks whose rays may meet sphere k and
@@ -258,19 +259,34 @@ def screen_regions(
 
     With ``air_table_size`` (texels in phi and xi), an inner region comes first: the
     blocks all of whose rays meet the ground (the sphere of radius a) at least
-    ``MARGIN_PX`` inside the limb, with the frame of their air table."""
+    ``MARGIN_PX`` inside the limb, with the frame of their air table.
+
+    With ``dark``, a test of blocks (given the corner directions and a mask of the
+    surface blocks, it returns the mask of those to split off), the surface regions
+    (the inner one if any, then the first sphere's) lose the blocks it marks to
+    regions of their own, appended after the others in the same order."""
     theta, delta = block_angles(cam_pos, right, up, forward, view)
     half = [cone_half_angle(cam_pos, r) for r in radii_km]
     # A pixel turns a ray by at most 1/f rad; sphere space stretches that by a/b.
     margin = MARGIN_PX / view.focal_px * float(SPHERE_SCALE[2])
     region = classify_blocks(theta, delta, half, margin)
-    if air_table_size is None:
-        return region_triangles(region, len(radii_km), view)
-    inner = theta + delta + margin < cone_half_angle(cam_pos, WGS84_A_KM)
+    count = len(radii_km)
     frame = None
-    if inner.any():
-        corners = corner_directions(right, up, forward, view)
-        frame = air_table_frame(cam_pos, forward, corners, theta, delta, inner, air_table_size)
-    region = np.where(inner, 0, region + 1)
-    tris = region_triangles(region, len(radii_km) + 1, view)
+    corners = None
+    if air_table_size is not None:
+        inner = theta + delta + margin < cone_half_angle(cam_pos, WGS84_A_KM)
+        if inner.any():
+            corners = corner_directions(right, up, forward, view)
+            frame = air_table_frame(cam_pos, forward, corners, theta, delta, inner, air_table_size)
+        region = np.where(inner, 0, region + 1)
+        count += 1
+    if dark is not None:
+        surface = 2 if air_table_size is not None else 1
+        if corners is None:
+            corners = corner_directions(right, up, forward, view)
+        region = np.where(region < count, region, -1)  # in no region, past any
+        split = dark(corners, (region >= 0) & (region < surface))
+        region = np.where(split, region + count, region)
+        count += surface
+    tris = region_triangles(region, count, view)
     return Regions(tris.triangles, tris.blocks, frame)
