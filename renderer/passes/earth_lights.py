@@ -1,24 +1,24 @@
-"""Where on the screen no city light can show, found per frame on the CPU.
+"""Where on the screen city lights cannot show, found per frame on the CPU.
 
 City lights are earth.glsl's city_lights times lights_fade: the map's values
 (two look-ups of assets/night_lights.png, a sharp one over the pixel's
-footprint and a blurred one over a footprint 16 times wider) times the
-procedural detail of lib/city_detail.glsl, which multiplies the map's value,
-times the fade, which is 0 wherever the Sun is above the geodetic horizon.
-Most of the globe's map is exactly 0, and every filtered look-up of texels
-that are all 0 is exactly 0, so over many of the Earth pass's blocks
-(earth_regions.py) the lights add exactly nothing: there the pass draws a
-program with the lights compiled out, and the picture is the same.
+footprint and a blurred one over a footprint 16 times wider, the sharp one
+times the procedural detail of lib/city_detail.glsl, which multiplies the
+map's value) times the fade, which is 0 wherever the Sun is above the geodetic
+horizon.  Most of the globe's map is exactly 0, and every filtered look-up of
+texels that are all 0 is exactly 0, so over many of the Earth pass's blocks
+(earth_regions.py) the lights add exactly nothing, and over more the sharp
+look-up gives exactly 0: there the pass draws programs with the lights (or
+the sharp look-up and the detail) compiled out, and the picture is the same.
 
-A block is dark when every one of its pixels either has the Sun up or can
-reach no non-zero texel.  Both are judged from the block's corner rays met
-with the ellipsoid (the rays through a block's pixels lie between its corner
-rays): the ground points' texel coordinates, their bounding box widened by
-the farthest any look-up of a pixel reaches (``reach_texels``), and a query
-of the map's non-zero texels over that box (``LightsMask``); the Sun's
-elevation at the corners' normals, less the normals' spread.  Blocks whose
-corners graze the ground (``MIN_MU_V``) or miss it are never dark: their
-footprints change too fast across the block to bound from the corners.
+Each block is judged from its corner rays met with the ellipsoid (the rays
+through a block's pixels lie between its corner rays): the ground points'
+texel coordinates, their bounding box widened to every texel a look-up of one
+of its pixels can read (``texel_range``), and a query of the map's non-zero
+texels over that box (``LightsMask``); the Sun's elevation at the corners'
+normals, less the normals' spread.  Blocks whose corners graze the ground
+(``MIN_MU_V``) or miss it keep the lights: their footprints change too fast
+across the block to bound from the corners.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ MIN_MU_V = 0.1
 FOOTPRINT_SAFETY = 1.25
 # The blurred look-up's gradients, times the pixel's (earth.glsl's city_lights).
 BLUR_SCALE = 16.0
+# The classes of blocks (light_classes): the lights as they are, without the sharp
+# look-up (it can read only texels of 0), without any light.
+LIGHTS_ALL, LIGHTS_NO_SHARP, LIGHTS_NONE = 0, 1, 2
 # Above this latitude (deg) a block's longitudes may go all round the pole.
 POLAR_LAT_DEG = 75.0
 # Cells of LightsMask's table: squares of this many texels of the map.
@@ -112,23 +115,24 @@ def corner_ground(
 
 
 def texel_range(
-    lo: np.ndarray, hi: np.ndarray, footprint: np.ndarray
+    lo: np.ndarray, hi: np.ndarray, footprint: np.ndarray, scale: float = BLUR_SCALE
 ) -> tuple[np.ndarray, np.ndarray]:
     """The first and last texel (indices along one axis of the map's level 0, not yet
     wrapped or clamped) that the look-ups of pixels whose ground points lie between
     ``lo`` and ``hi`` (texel coordinates, texel i covering [i, i + 1)) may read, for
     a pixel footprint ``footprint`` (texels, the longer side, already widened by
-    ``FOOTPRINT_SAFETY``).  The blurred look-up is the widest: one trilinear tap
-    with gradients BLUR_SCALE times the pixel's, at most at mip level
-    L = ceil(log2(BLUR_SCALE f)), which reads bilinearly the two texels of level L
+    ``FOOTPRINT_SAFETY``) times ``scale``.  The blurred look-up (scale BLUR_SCALE)
+    is the widest: one trilinear tap with gradients BLUR_SCALE times the pixel's, at
+    most at mip level L = ceil(log2(BLUR_SCALE f)), which reads bilinearly the two texels of level L
     and of level L - 1 whose centres are nearest the tap on either side: each level
     k's texels (2^k of level 0) from floor(q / 2^k - 1/2) on.  Those two levels'
     reach covers any lower level's (1.5 * 2^k < half a texel of level k + 2), so
     that of the sharp look-up, whose anisotropic taps lie within f / 2 of the point
-    at levels at most ceil(log2 f), if the points are taken f / 2 wider.  The
-    block's interior may bulge past its corners' box by about a pixel's footprint:
-    the box is widened by 1.5 f on either side."""
-    level = np.ceil(np.log2(np.maximum(BLUR_SCALE * footprint, 1.0)))
+    at levels at most ceil(log2 f), if the points are taken f / 2 wider; scale 1
+    gives the sharp look-up's own reach.  The block's interior may bulge past its
+    corners' box by about a pixel's footprint: the box is widened by 1.5 f on
+    either side."""
+    level = np.ceil(np.log2(np.maximum(scale * footprint, 1.0)))
     lo = lo - 1.5 * footprint
     hi = hi + 1.5 * footprint
     first = np.full(lo.shape, np.inf)
@@ -163,7 +167,7 @@ def _edge_gradient(
     return np.where(both, length, np.inf)
 
 
-def dark_blocks(
+def light_classes(
     cam_pos: np.ndarray,
     sun_dir: np.ndarray,
     corners: np.ndarray,
@@ -171,27 +175,29 @@ def dark_blocks(
     candidates: np.ndarray,
     mask: LightsMask | None,
 ) -> np.ndarray:
-    """Of the ``candidates`` (ny, nx) bool blocks, those over which no pixel's city
-    lights can be other than 0: every corner ray meets the ground at mu_v of at least
-    MIN_MU_V, and either the map has no non-zero texel within the reach of any of
-    its pixels' look-ups (``mask``, None to skip that test) or the Sun is up at every
-    pixel.  ``corners`` are earth_regions.corner_directions (3, ny + 1, nx + 1);
-    ``cam_pos`` and the unit ``sun_dir`` ITRS."""
-    dark = np.zeros(candidates.shape, dtype=bool)
+    """The class (int8) of each of the ``candidates`` (ny, nx) bool blocks, LIGHTS_ALL
+    for the others.  Only blocks whose corner rays all meet the ground at mu_v of at
+    least MIN_MU_V can be other than LIGHTS_ALL.  LIGHTS_NONE: no pixel's lights can
+    be other than 0, as the Sun is up at every pixel or the map has no non-zero
+    texel within the reach of any of their look-ups (``mask``; None to skip the
+    map's tests); LIGHTS_NO_SHARP: none within the reach of their sharp look-ups.
+    ``corners`` are earth_regions.corner_directions (3, ny + 1, nx + 1); ``cam_pos``
+    and the unit ``sun_dir`` ITRS."""
+    classes = np.full(candidates.shape, LIGHTS_ALL, dtype=np.int8)
     rows = np.flatnonzero(candidates.any(axis=1))
     cols = np.flatnonzero(candidates.any(axis=0))
     if len(rows) == 0:
-        return dark
+        return classes
     # Only the candidates' bounding box is worked on.
     r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     corners = corners[:, r0 : r1 + 1, c0 : c1 + 1]
-    dark[r0:r1, c0:c1] = _dark_blocks(
+    classes[r0:r1, c0:c1] = _light_classes(
         cam_pos, sun_dir, corners, view, candidates[r0:r1, c0:c1], mask
     )
-    return dark
+    return classes
 
 
-def _dark_blocks(
+def _light_classes(
     cam_pos: np.ndarray,
     sun_dir: np.ndarray,
     corners: np.ndarray,
@@ -199,26 +205,26 @@ def _dark_blocks(
     candidates: np.ndarray,
     mask: LightsMask | None,
 ) -> np.ndarray:
-    """dark_blocks over one box of blocks."""
+    """light_classes over one box of blocks."""
     hit, _, n, mu_v = corner_ground(cam_pos, corners)
     ok = np.logical_and.reduce(_blocks_of(hit & (mu_v >= MIN_MU_V))) & candidates
+    classes = np.full(ok.shape, LIGHTS_ALL, dtype=np.int8)
     if not ok.any():
-        return ok
+        return classes
     # The Sun's elevation, sin e = n . s, is at least its least value over the corners
     # less the spread of the normals across the block: every point of a small
     # quadrilateral lies within its longer diagonal of each corner (taken twice, for
     # the interior's bulge).
     sin_e = np.minimum.reduce(_blocks_of(np.einsum("i,i...->...", sun_dir, n)))
-    dark = np.zeros_like(ok)
     day = ok & (sin_e > 0.0)
     if day.any():
         n00, n01, n10, n11 = _blocks_of(n)
         diagonal = np.maximum(
             np.sqrt(((n11 - n00) ** 2).sum(axis=0)), np.sqrt(((n10 - n01) ** 2).sum(axis=0))
         )
-        dark = day & (sin_e > 2.0 * diagonal + 1e-4)
+        classes[day & (sin_e > 2.0 * diagonal + 1e-4)] = LIGHTS_NONE
     if mask is None:
-        return dark
+        return classes
     lon = np.arctan2(n[1], n[0])
     lat = np.arcsin(np.clip(n[2], -1.0, 1.0))
     w = mask.width
@@ -238,16 +244,21 @@ def _dark_blocks(
     du = [np.mod(c - us[0] + 0.5 * w, w) - 0.5 * w for c in us[1:]]
     u_lo = us[0] + np.minimum.reduce([np.zeros_like(du[0]), *du])
     u_hi = us[0] + np.maximum.reduce([np.zeros_like(du[0]), *du])
-    u_lo, u_hi = texel_range(u_lo, u_hi, foot)
     polar = np.maximum.reduce(_blocks_of(np.abs(lat))) > math.radians(POLAR_LAT_DEG)
-    u_hi = np.where(polar, np.maximum(u_hi, u_lo + w), u_hi)
     vs = _blocks_of(v)
-    v_lo, v_hi = texel_range(np.minimum.reduce(vs), np.maximum.reduce(vs), foot)
-    q = ok & ~dark
+    v_lo, v_hi = np.minimum.reduce(vs), np.maximum.reduce(vs)
     big = 4 * w  # keeps absurd reaches in range of the integers
-
-    def index(a: np.ndarray) -> np.ndarray:
-        return np.floor(np.clip(a[q], -big, big)).astype(np.int64)
-
-    dark[q] = ~mask.any_lit(index(u_lo), index(u_hi), index(v_lo), index(v_hi))
-    return dark
+    # The blurred look-up's reach, then the sharp one's where that holds light.
+    for scale, cls in ((BLUR_SCALE, LIGHTS_NONE), (1.0, LIGHTS_NO_SHARP)):
+        q = ok & (classes == LIGHTS_ALL)
+        if not q.any():
+            break
+        f = foot[q]
+        x0, x1 = texel_range(u_lo[q], u_hi[q], f, scale)
+        x1 = np.where(polar[q], np.maximum(x1, x0 + w), x1)
+        y0, y1 = texel_range(v_lo[q], v_hi[q], f, scale)
+        x0, x1, y0, y1 = (
+            np.floor(np.clip(a, -big, big)).astype(np.int64) for a in (x0, x1, y0, y1)
+        )
+        classes[q] = np.where(mask.any_lit(x0, x1, y0, y1), LIGHTS_ALL, cls)
+    return classes

@@ -251,7 +251,8 @@ def screen_regions(
     view: View,
     radii_km: Sequence[float],
     air_table_size: tuple[int, int] | None = None,
-    dark: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    classes: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    variants: int = 0,
 ) -> Regions:
     """Triangles of each region for the spheres ``radii_km`` (sphere space, km),
     innermost region first: region k is the blocks whose rays may meet sphere k and
@@ -261,10 +262,12 @@ def screen_regions(
     blocks all of whose rays meet the ground (the sphere of radius a) at least
     ``MARGIN_PX`` inside the limb, with the frame of their air table.
 
-    With ``dark``, a test of blocks (given the corner directions and a mask of the
-    surface blocks, it returns the mask of those to split off), the surface regions
-    (the inner one if any, then the first sphere's) lose the blocks it marks to
-    regions of their own, appended after the others in the same order."""
+    With ``classes``, a test of blocks (given the corner directions and a mask of the
+    surface blocks, it returns an integer per block, 0 to keep it, 1 to
+    ``variants`` to split it off), the surface regions (the inner one if any, then
+    the first sphere's) lose the blocks of each class k to regions of their own,
+    appended after the others: class 1's surface regions in the same order, then
+    class 2's, and so on."""
     theta, delta = block_angles(cam_pos, right, up, forward, view)
     half = [cone_half_angle(cam_pos, r) for r in radii_km]
     # A pixel turns a ray by at most 1/f rad; sphere space stretches that by a/b.
@@ -280,13 +283,13 @@ def screen_regions(
             frame = air_table_frame(cam_pos, forward, corners, theta, delta, inner, air_table_size)
         region = np.where(inner, 0, region + 1)
         count += 1
-    if dark is not None:
+    if classes is not None:
         surface = 2 if air_table_size is not None else 1
         if corners is None:
             corners = corner_directions(right, up, forward, view)
         region = np.where(region < count, region, -1)  # in no region, past any
-        split = dark(corners, (region >= 0) & (region < surface))
-        region = np.where(split, region + count, region)
-        count += surface
+        k = classes(corners, (region >= 0) & (region < surface)).astype(np.int32)
+        region = np.where(k > 0, region + count + (k - 1) * surface, region)
+        count += variants * surface
     tris = region_triangles(region, count, view)
     return Regions(tris.triangles, tris.blocks, frame)

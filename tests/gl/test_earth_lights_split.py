@@ -1,11 +1,13 @@
 """The Earth pass's blocks without city lights (renderer/passes/earth_lights.py).
 
 The split paths draw the surface blocks where no city light can show with the
-lights compiled out.  Two checks, each against a render that knows nothing of
-the split: every pixel whose radiance the lights change (the full program with
-the scene's lights against the same scene without them) lies in a block drawn
-with the lights; and the frame drawn with the split is the frame drawn without
-it, to float rounding, on the fragment and the compute path.
+lights compiled out, and those where the lights' sharp look-up reads only
+texels of 0 without it.  Two checks, each against a render that knows nothing
+of the split: every pixel whose radiance the lights change (the full program
+with the scene's lights against the same scene without them) lies in a block
+drawn with the lights, and with the sharp look-up where there are no clouds to
+show the blurred one; and the frame drawn with the split is the frame drawn
+without it, to float rounding, on the fragment and the compute path.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import pytest
 
 from renderer.frame_state import FrameState, View
 from renderer.output.frames import frame_states
-from renderer.passes.earth import REGION_GROUND_DARK, REGION_INNER_DARK, EarthPass
+from renderer.passes.earth import LIGHT_CLASS_SUFFIX, EarthPass
+from renderer.passes.earth_lights import LIGHTS_NO_SHARP, LIGHTS_NONE
 from renderer.passes.earth_regions import BLOCK
 from renderer.scene import Earth, load_scene, with_overrides
 from tests.gl.test_earth_compute import assert_compute_matches_fragment
@@ -50,15 +53,31 @@ def synthetic_frame(
     return earth, state(geodetic_to_itrs(lat, lon, 408.0), forward, hint, sun), View(w, h, 70.0)
 
 
-def dark_pixels(earth_pass: EarthPass, st: FrameState, view: View) -> np.ndarray:
-    """(H, W) bool: the pixels of the blocks the fast path draws without lights."""
+def dark_pixels(
+    earth_pass: EarthPass, st: FrameState, view: View, light_class: int = LIGHTS_NONE
+) -> np.ndarray:
+    """(H, W) bool: the pixels of the blocks the fast path draws as ``light_class``."""
     names, regions = earth_pass.regions(st, view)
     ny, nx = -(-view.height // BLOCK), -(-view.width // BLOCK)
     dark = np.zeros((ny, nx), dtype=bool)
     for name, blocks in zip(names, regions.blocks, strict=True):
-        if name in (REGION_INNER_DARK, REGION_GROUND_DARK):
+        if name.endswith(LIGHT_CLASS_SUFFIX[light_class]):
             dark[blocks[:, 1], blocks[:, 0]] = True
     return np.repeat(np.repeat(dark, BLOCK, 0), BLOCK, 1)[: view.height, : view.width]
+
+
+def lights_in_frame(ctx, earth: Earth, st: FrameState, view: View) -> np.ndarray:
+    """(H, W) bool: the pixels whose radiance the lights change, full program."""
+    lit = EarthPass(ctx, earth)
+    unlit = EarthPass(ctx, replace(earth, night_lights=None))
+    try:
+        lit.path = unlit.path = "full"
+        with_lights = earth_radiance(ctx, lit, st, view)
+        without = earth_radiance(ctx, unlit, st, view)
+    finally:
+        lit.release()
+        unlit.release()
+    return np.abs(with_lights - without).sum(-1) > 1e-6 * with_lights.sum(-1)
 
 
 CASES = [
@@ -78,22 +97,24 @@ def frame_of(case: tuple) -> tuple[Earth, FrameState, View]:
 @pytest.mark.parametrize(("case", "least_dark"), CASES)
 def test_no_light_falls_in_a_block_drawn_without_lights(ctx, case, least_dark):
     earth, st, view = frame_of(case)
-    lit = EarthPass(ctx, earth)
-    unlit = EarthPass(ctx, replace(earth, night_lights=None))
+    earth_pass = EarthPass(ctx, earth)
     try:
-        lit.path = unlit.path = "full"
-        with_lights = earth_radiance(ctx, lit, st, view)
-        without = earth_radiance(ctx, unlit, st, view)
-        lit.path = "fast"
-        dark = dark_pixels(lit, st, view)
+        dark = dark_pixels(earth_pass, st, view)
+        no_sharp = dark_pixels(earth_pass, st, view, LIGHTS_NO_SHARP)
     finally:
-        lit.release()
-        unlit.release()
-    lights = np.abs(with_lights - without).sum(-1) > 1e-6 * with_lights.sum(-1)
-    assert lights.mean() > 0.001, "no city lights in the frame"
+        earth_pass.release()
     assert dark.mean() >= least_dark, f"only {dark.mean():.1%} of the frame dark"
+    # With clouds the blurred look-up shows where the sharp one has nothing.
+    lights = lights_in_frame(ctx, earth, st, view)
+    assert lights.mean() > 0.001, "no city lights in the frame"
     wrong = lights & dark
     assert not wrong.any(), f"{int(wrong.sum())} lit pixels in blocks drawn without lights"
+    # Without clouds all light is the sharp look-up's.
+    if earth.clouds is not None:
+        lights = lights_in_frame(ctx, replace(earth, clouds=None), st, view)
+        assert no_sharp.mean() > 0.01
+        wrong = lights & (dark | no_sharp)
+        assert not wrong.any(), f"{int(wrong.sum())} lit pixels without the sharp look-up"
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,12 @@ import numpy as np
 from renderer.frame_state import View
 from renderer.passes.earth_lights import (
     BLUR_SCALE,
+    LIGHTS_ALL,
+    LIGHTS_NO_SHARP,
+    LIGHTS_NONE,
     LightsMask,
     corner_ground,
-    dark_blocks,
+    light_classes,
     texel_range,
 )
 from renderer.passes.earth_regions import SPHERE_SCALE, corner_directions
@@ -118,21 +121,39 @@ def test_blocks_under_the_sun_are_dark_and_at_night_need_the_map():
     lat, lon = 10.0, 30.0
     cam = geodetic_to_itrs(lat, lon, 400.0)
     east, north, up = enu(lat, lon)
-    forward = -up
-    right, cam_up = east, north
     view = View(80, 48, 40.0)
-    corners = corner_directions(right, cam_up, forward, view)
+    corners = corner_directions(east, north, -up, view)
     every = np.ones((48 // 8, 80 // 8), dtype=bool)
     # Noon below: every block dark without a map; midnight: none.
-    assert dark_blocks(cam, up, corners, view, every, None).all()
-    assert not dark_blocks(cam, -up, corners, view, every, None).any()
+    assert (light_classes(cam, up, corners, view, every, None) == LIGHTS_NONE).all()
+    assert (light_classes(cam, -up, corners, view, every, None) == LIGHTS_ALL).all()
     # At midnight over a map lit everywhere no block is dark; over an unlit one all.
     lit = LightsMask(np.ones((64, 128), dtype=np.float16))
     unlit = LightsMask(np.zeros((64, 128), dtype=np.float16))
-    assert not dark_blocks(cam, -up, corners, view, every, lit).any()
-    assert dark_blocks(cam, -up, corners, view, every, unlit).all()
+    assert (light_classes(cam, -up, corners, view, every, lit) == LIGHTS_ALL).all()
+    assert (light_classes(cam, -up, corners, view, every, unlit) == LIGHTS_NONE).all()
+    # Blocks not asked about keep their lights.
+    none = np.zeros_like(every)
+    assert (light_classes(cam, -up, corners, view, none, unlit) == LIGHTS_ALL).all()
     # The terminator across the screen, east of the middle: blocks left dark by the
     # Sun are only those wholly on the day side, each corner with the Sun up.
     sun = np.cos(np.radians(89.0)) * up - np.sin(np.radians(89.0)) * east
-    dark = dark_blocks(cam, sun, corners, view, every, None)
+    dark = light_classes(cam, sun, corners, view, every, None) == LIGHTS_NONE
     assert dark.any() and not dark.all()
+
+
+def test_a_town_beyond_the_sharp_reach_leaves_only_the_blurred_lookup():
+    # 2 km pixels straight down over (0, 0) on a map of 4.9 km texels: the sharp
+    # look-up reaches a texel or two from each block, the blurred one tens.
+    cam = geodetic_to_itrs(0.0, 0.0, 3000.0)
+    east, north, up = enu(0.0, 0.0)
+    view = View(64, 64, 2.0 * np.degrees(np.arctan(32.0 * 2.0 / 3000.0)))
+    corners = corner_directions(east, north, -up, view)
+    every = np.ones((8, 8), dtype=bool)
+    lights = np.zeros((4096, 8192), dtype=np.float16)
+    lights[2048 - 18, 4096 + 18] = 1.0  # 90 km north and east of the middle
+    classes = light_classes(cam, -up, corners, view, every, LightsMask(lights))
+    assert (classes == LIGHTS_NO_SHARP).any()
+    assert (classes == LIGHTS_NONE).any()
+    # The block nearest the town (top right) keeps the blurred look-up.
+    assert classes[-1, -1] != LIGHTS_NONE
