@@ -39,10 +39,16 @@ def scene_frame(name: str, at_s: float, w: int, h: int) -> tuple[Earth, FrameSta
 
 
 def synthetic_frame(
-    lat: float, lon: float, pitch_deg: float, sun_elevation_deg: float, w: int, h: int
+    lat: float,
+    lon: float,
+    pitch_deg: float,
+    sun_elevation_deg: float,
+    w: int,
+    h: int,
+    height_km: float = 408.0,
 ) -> tuple[Earth, FrameState, View]:
-    """From 408 km over (lat, lon), looking north and down by pitch_deg, the Sun at
-    an elevation over the place toward the east."""
+    """From height_km over (lat, lon), looking north and down by pitch_deg, the Sun
+    at an elevation over the place toward the east."""
     earth = load_scene(SCENES / "progress-ms10.toml").earth
     east, north, up = enu(lat, lon)
     p = np.radians(pitch_deg)
@@ -50,7 +56,7 @@ def synthetic_frame(
     hint = up if abs(pitch_deg) < 80 else north
     e = np.radians(sun_elevation_deg)
     sun = np.sin(e) * up + np.cos(e) * east
-    return earth, state(geodetic_to_itrs(lat, lon, 408.0), forward, hint, sun), View(w, h, 70.0)
+    return earth, state(geodetic_to_itrs(lat, lon, height_km), forward, hint, sun), View(w, h, 70.0)
 
 
 def dark_pixels(
@@ -87,6 +93,7 @@ CASES = [
     ((30.0, 179.0, -40.0, -30.0, 240, 136), 0.5),  # across the antimeridian, night
     ((84.0, 10.0, -60.0, -30.0, 240, 136), 0.3),  # over the North Pole
     ((41.0, 29.0, -50.0, -1.0, 240, 136), 0.1),  # the terminator in Istanbul's lights
+    ((45.0, 60.0, -70.0, -20.0, 240, 136, 1500.0), 0.0),  # footprints of texels
 ]
 
 

@@ -82,17 +82,22 @@ def test_texel_range_holds_every_texel_the_blurred_and_sharp_lookups_read():
         lo = float(rng.uniform(-50.0, 500.0))
         hi = lo + float(rng.uniform(0.0, 30.0))
         foot = float(np.exp(rng.uniform(np.log(0.01), np.log(40.0))))
-        first, last = texel_range(np.array([lo]), np.array([hi]), np.array([foot]))
+        box = (np.array([lo]), np.array([hi]), np.array([foot]))
+        blur_first, blur_last = texel_range(*box)
+        sharp_first, sharp_last = texel_range(*box, scale=1.0)
         # Pixels anywhere in the box (and a pixel's footprint past it), footprints
         # up to the bound, both look-ups: the blurred one at the pixel, the sharp
         # one's anisotropic taps within half its footprint.
         for q in np.linspace(lo - foot, hi + foot, 9):
             for f in (foot, 0.5 * foot, 0.01 * foot):
-                taps = [(q, math.log2(BLUR_SCALE * f))]
-                taps += [(q + t * f / 2, math.log2(f)) for t in (-1.0, 0.0, 1.0)]
-                for p, lod in taps:
+                sharp = [(q + t * f / 2, math.log2(f)) for t in (-1.0, 0.0, 1.0)]
+                blur = [(q, math.log2(BLUR_SCALE * f))]
+                for p, lod in sharp + blur:
                     a, b = _trilinear_texels(p, lod)
-                    assert first[0] <= a and b <= last[0], (lo, hi, foot, f, p)
+                    assert blur_first[0] <= a and b <= blur_last[0], (lo, hi, foot, f, p)
+                for p, lod in sharp:
+                    a, b = _trilinear_texels(p, lod)
+                    assert sharp_first[0] <= a and b <= sharp_last[0], (lo, hi, foot, f, p)
 
 
 def test_corner_rays_meet_the_ellipsoid():
