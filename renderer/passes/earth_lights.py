@@ -62,19 +62,22 @@ class LightsMask:
         cells = cells.reshape(h, CELL, w, CELL).any(axis=(1, 3))
         table = np.zeros((h + 1, w + 1), dtype=np.int32)
         np.cumsum(np.cumsum(cells, axis=0, dtype=np.int32), axis=1, out=table[1:, 1:])
-        self._table = table
+        self._table = table.ravel()
+        self._stride = w + 1
         self.lit_share = float(lit.mean())
 
-    def _count(self, c0: np.ndarray, c1: np.ndarray, r0: np.ndarray, r1: np.ndarray) -> np.ndarray:
+    def _count(
+        self, c0: np.ndarray | int, c1: np.ndarray | int, r0: np.ndarray, r1: np.ndarray
+    ) -> np.ndarray:
         """Non-empty cells in columns c0..c1-1 by rows r0..r1-1 (in range, c0 <= c1)."""
         t = self._table
-        return t[r1, c1] - t[r0, c1] - t[r1, c0] + t[r0, c0]
+        top, bottom = r0 * self._stride, r1 * self._stride
+        return t[bottom + c1] - t[top + c1] - t[bottom + c0] + t[top + c0]
 
     def any_lit(self, x0: np.ndarray, x1: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
         """Whether any non-zero texel lies in columns x0..x1 by rows y0..y1 (integer
         texel indices, inclusive; columns wrap round the map, rows are clamped)."""
         w = self.width
-        cw = self._table.shape[1] - 1
         span = x1 - x0
         full = span >= w - 1
         x0 = np.mod(x0, w)
@@ -84,10 +87,12 @@ class LightsMask:
         c0 = x0 // CELL
         c1 = np.minimum(x1, w - 1) // CELL + 1
         n = self._count(c0, c1, r0, r1)
-        wraps = x1 >= w  # the part past the right edge, from column 0
-        c1w = np.where(wraps, (x1 - w) // CELL + 1, 0)
-        n = n + self._count(np.zeros_like(c0), c1w, r0, r1)
-        n = np.where(full, self._count(np.zeros_like(c0), np.full_like(c0, cw), r0, r1), n)
+        wraps = np.flatnonzero(x1 >= w)  # the part past the right edge, from column 0
+        if wraps.size:
+            n[wraps] += self._count(0, (x1[wraps] - w) // CELL + 1, r0[wraps], r1[wraps])
+        fulls = np.flatnonzero(full)
+        if fulls.size:
+            n[fulls] = self._count(0, self._stride - 1, r0[fulls], r1[fulls])
         return n > 0
 
 
@@ -152,19 +157,17 @@ def _blocks_of(a: np.ndarray, size: int = 2) -> list[np.ndarray]:
     return [a[..., dy : dy + ny, dx : dx + nx] for dy in range(size) for dx in range(size)]
 
 
+def _wrapped(du: np.ndarray, width: int) -> np.ndarray:
+    """Differences of u (texels round a map ``width`` wide) taken the short way."""
+    return np.mod(du + 0.5 * width, width) - 0.5 * width
+
+
 def _edge_gradient(
-    u: np.ndarray, v: np.ndarray, good: np.ndarray, width: int, axis: int
+    du: np.ndarray, dv: np.ndarray, good_a: np.ndarray, good_b: np.ndarray
 ) -> np.ndarray:
-    """Length (texels per pixel) of the change of the texel coordinates (u, v) along
-    the corner grid's edges on ``axis`` (1: the rows' edges, 0: the columns'),
-    u's across the antimeridian the short way; infinite where an end is not
-    ``good``."""
-    du = np.diff(u, axis=axis)
-    du = np.mod(du + 0.5 * width, width) - 0.5 * width
-    dv = np.diff(v, axis=axis)
-    length = np.sqrt(du * du + dv * dv) / BLOCK
-    both = good[:, 1:] & good[:, :-1] if axis == 1 else good[1:] & good[:-1]
-    return np.where(both, length, np.inf)
+    """Length (texels per pixel) of the change (du, dv) of the texel coordinates along
+    a block's edge; infinite where an end (``good_a``, ``good_b``) is not good."""
+    return np.where(good_a & good_b, np.sqrt(du * du + dv * dv) / BLOCK, np.inf)
 
 
 def light_classes(
@@ -235,15 +238,17 @@ def _light_classes(
     # sample_seamless does); the longest of a block's edges and of its neighbours',
     # for the change of the footprint across the block.
     good = hit & (mu_v >= MIN_MU_V)
-    gx = _edge_gradient(u, v, good, w, axis=1)
-    gy = _edge_gradient(u, v, good, w, axis=0)
+    dux, duy = _wrapped(np.diff(u, axis=1), w), _wrapped(np.diff(u, axis=0), w)
+    gx = _edge_gradient(dux, np.diff(v, axis=1), good[:, 1:], good[:, :-1])
+    gy = _edge_gradient(duy, np.diff(v, axis=0), good[1:], good[:-1])
     foot = np.maximum.reduce([gx[:-1], gx[1:], gy[:, :-1], gy[:, 1:]])
     foot = np.maximum.reduce(_blocks_of(np.pad(foot, 1, mode="edge"), size=3))
     foot = np.minimum(FOOTPRINT_SAFETY * foot, 4.0 * w)  # beyond, the whole map
-    us = _blocks_of(u)
-    du = [np.mod(c - us[0] + 0.5 * w, w) - 0.5 * w for c in us[1:]]
-    u_lo = us[0] + np.minimum.reduce([np.zeros_like(du[0]), *du])
-    u_hi = us[0] + np.maximum.reduce([np.zeros_like(du[0]), *du])
+    # The corners' u from the block's first corner along its edges, unwrapped.
+    du = (dux[:-1], duy[:, :-1], duy[:, :-1] + dux[1:])
+    u0 = u[:-1, :-1]
+    u_lo = u0 + np.minimum(np.minimum.reduce(du), 0.0)
+    u_hi = u0 + np.maximum(np.maximum.reduce(du), 0.0)
     polar = np.maximum.reduce(_blocks_of(np.abs(lat))) > math.radians(POLAR_LAT_DEG)
     vs = _blocks_of(v)
     v_lo, v_hi = np.minimum.reduce(vs), np.maximum.reduce(vs)

@@ -208,17 +208,23 @@ def region_triangles(region: np.ndarray, count: int, view: View, block: int = BL
     blocks along a row is one quad, cut at the screen's edge."""
     w, h = view.width, view.height
     ny, nx = region.shape
+    # Every run of equal values along a row: its row, first and last + 1 column.
+    change = np.ones((ny, nx + 1), dtype=bool)
+    change[:, 1:-1] = region[:, 1:] != region[:, :-1]
+    rows, cols = np.nonzero(change)  # row-major: each row's run edges in order
+    last = cols == nx
+    starts, row_of = cols[~last], rows[~last]
+    ends = cols[1:][~last[:-1]]
+    values = region[row_of, starts]
+    order = np.argsort(values, kind="stable")  # by region, row-major within each
+    bounds = np.searchsorted(values[order], np.arange(count + 1))
     out = []
     for k in range(count):
-        mask = np.zeros((ny, nx + 2), dtype=np.int8)
-        mask[:, 1:-1] = region == k
-        step = np.diff(mask, axis=1)
-        rows, starts = np.nonzero(step == 1)
-        _, ends = np.nonzero(step == -1)  # same row order as the starts
-        x0 = starts * block * 2.0 / w - 1.0
-        x1 = np.minimum(ends * block, w) * 2.0 / w - 1.0
-        y0 = rows * block * 2.0 / h - 1.0
-        y1 = np.minimum((rows + 1) * block, h) * 2.0 / h - 1.0
+        pick = order[bounds[k] : bounds[k + 1]]
+        x0 = starts[pick] * block * 2.0 / w - 1.0
+        x1 = np.minimum(ends[pick] * block, w) * 2.0 / w - 1.0
+        y0 = row_of[pick] * block * 2.0 / h - 1.0
+        y1 = np.minimum((row_of[pick] + 1) * block, h) * 2.0 / h - 1.0
         quads = np.stack(
             [
                 np.stack([x0, y0], -1),
