@@ -29,6 +29,8 @@
 // layers the scene has, EARTH_DAY, EARTH_ATMOSPHERE, EARTH_LIGHTS,
 // EARTH_GLINT, EARTH_CLOUDS, EARTH_AIRGLOW, so a layer that is off costs
 // nothing (a software rasteriser runs both sides of a branch on a uniform);
+// EARTH_LIGHTS_SHARP, 0 where the lights' sharp look-up can only read texels
+// of 0 (renderer/passes/earth_lights.py), which then is 0 without being made;
 // EARTH_AIR_TABLE (EARTH_AIR_TABLE_BUILD), 1 to read (to make) the frame's
 // table of the air in front of the ground (lib/earth_air_table.glsl);
 // EARTH_AIRGLOW_TABLE, 1 to read the airglow integrals from the frame's
@@ -63,6 +65,7 @@ uniform float u_moon_illuminance;  // lunar illuminance at the Earth (phase and 
 const bool u_day_enabled = EARTH_DAY != 0;
 const bool u_atmosphere_enabled = EARTH_ATMOSPHERE != 0;
 const bool u_lights_enabled = EARTH_LIGHTS != 0 && EARTH_SURFACE != 0;
+const bool u_lights_sharp = EARTH_LIGHTS_SHARP != 0;
 const bool u_glint_enabled = EARTH_GLINT != 0 && EARTH_SURFACE != 0;
 const bool u_clouds_enabled = EARTH_CLOUDS != 0 && EARTH_SURFACE != 0;
 uniform sampler2D u_day;           // sRGB textures, decoded to linear by the sampler:
@@ -358,16 +361,18 @@ vec3 lights_colour(vec2 v) {
 // is lights_fade(sin e), with sin e = n . s the sine of the Sun's elevation
 // above the geodetic horizon (n the normal, s the unit vector to the Sun).
 // Called for every pixel, like surface_maps, for the derivatives' sake.
+// Without u_lights_sharp the sharp values are left 0, as the look-up would give.
 CityLights city_lights(EarthRay ray, SurfaceMaps maps) {
     CityLights city = CityLights(vec2(0.0), vec2(0.0), 0.0);
     vec2 uv = day_uv(ray.lonlat);
-    if (u_lights_enabled) {
+    if (u_lights_enabled && u_lights_sharp) {
         city.sharp = sample_seamless(u_lights, uv, 1.0, ray.taps).rg;
-        city.blur = sample_seamless(u_lights, uv, 16.0, 1).rg;
         float mu_v = max(-dot(ray.d, ray.h.normal), 0.02);
         city.sharp *= city_detail(ray.lonlat, ray.h.t / (u_focal_px * mu_v), city.sharp.x,
                                   vec2(textureSize(u_lights, 0))) * (1.0 - maps.water);
-        city.blur *= 1.0 - maps.water;
+    }
+    if (u_lights_enabled) {
+        city.blur = sample_seamless(u_lights, uv, 16.0, 1).rg * (1.0 - maps.water);
     }
     if (u_lights_enabled && ray.h.hit) city.fade = lights_fade(dot(ray.h.normal, u_sun_dir));
     return city;

@@ -5,8 +5,11 @@ ellipsoid and integrates the air and the airglow shells along it.  The layers
 a scene switches off are compiled out (``#define``), and each frame the screen
 is split (``earth_regions.py``): the full program runs only where rays meet
 the cloud layer or come near the limb, programs without the surface over the
-air and airglow around it, nothing beyond; and the airglow's integrals come
-from a table made per frame (``renderer/gl/airglow_table.py``).
+air and airglow around it, nothing beyond; over the ground, blocks where no
+city light can show, or only the blurred look-up can read any, are drawn with
+the lights (their sharp look-up) compiled out (``earth_lights.py``); and the
+airglow's integrals come from a table made per frame
+(``renderer/gl/airglow_table.py``).
 ``EarthPass.path`` chooses: ``"fast"`` (the default: split and table),
 ``"split"`` (split, the airglow integrated per pixel) or ``"full"`` (the full
 program over every pixel, integrating per pixel: the reference the others are
@@ -47,6 +50,13 @@ from renderer.gl.texture_arrays import (
     texture_from_levels,
 )
 from renderer.passes.common import set_earth_fixed_view
+from renderer.passes.earth_lights import (
+    LIGHTS_ALL,
+    LIGHTS_NO_SHARP,
+    LIGHTS_NONE,
+    LightsMask,
+    light_classes,
+)
 from renderer.passes.earth_regions import (
     AIRGLOW_EXTENT_SIGMAS,
     ATMOSPHERE_THICKNESS_KM,
@@ -178,6 +188,9 @@ def _day_arrays(
 # Per-context textures shared by every Earth pass: {id(ctx): (ctx, {name: texture})}:
 # "lights", "water", and "clouds SEED" (the cloud layer's weather map for a seed).
 _SHARED: dict[int, tuple[moderngl.Context, dict[str, moderngl.Texture]]] = {}
+# The lights map's non-zero texels (earth_lights.py), made from the texture's level 0
+# with the first lights texture and kept for the process, as the asset does not change.
+_LIGHTS_MASK: list[LightsMask] = []
 
 
 def _shared_texture(ctx: moderngl.Context, name: str) -> moderngl.Texture:
@@ -193,6 +206,8 @@ def _shared_texture(ctx: moderngl.Context, name: str) -> moderngl.Texture:
                 (asset_path("night_lights.png"), Path(night_lights.__file__)),
                 lambda: mip_levels(ctx, _lights_rg(), "f2"),
             )
+            if not _LIGHTS_MASK:
+                _LIGHTS_MASK.append(LightsMask(levels[0]))
             cache[name] = _linear_texture(ctx, levels, dtype="f2")
         elif name == "water":
             levels = cached_arrays(
@@ -231,6 +246,11 @@ REGION_GROUND, REGION_AIR, REGION_GLOW = "ground", "air", "glow"
 # The fast path's innermost region: pixels whose rays all meet the ground, which read
 # the air from the frame's air table; and the program that makes that table.
 REGION_INNER, AIR_TABLE_BUILD = "inner", "air table"
+# The blocks of the inner and ground regions where no city light can show, or the
+# lights' sharp look-up can read only texels of 0 (earth_lights.py), drawn by the
+# same programs with the lights (their sharp look-up) compiled out: the region's
+# name and this suffix, in the order of earth_lights' classes.
+LIGHT_CLASS_SUFFIX = {LIGHTS_NO_SHARP: ", no sharp lights", LIGHTS_NONE: ", no lights"}
 AIR_TABLE_SIZE = (256, 256)  # texels in phi (azimuth about the axis) and xi
 PATHS = ("fast", "split", "full")
 # The compute path's work groups per dispatch along x (GL guarantees 65535).
@@ -243,7 +263,10 @@ class EarthPass:
     """Owns the Earth programs and their textures for one GL context.
 
     ``path`` is one of ``PATHS`` (the module's docstring); ``gl_path`` is
-    ``"fragment"`` or ``"compute"`` (the module's docstring).
+    ``"fragment"`` or ``"compute"`` (the module's docstring).  ``dark_lights``
+    (on by default) lets the split paths draw the blocks where no city light can
+    show without the lights, and those where the lights' sharp look-up can read
+    only texels of 0 without it (earth_lights.py): the same picture, for less work.
     """
 
     def __init__(self, ctx: moderngl.Context, earth: Earth, gl_path: str = "fragment") -> None:
@@ -251,6 +274,7 @@ class EarthPass:
         self.earth = earth
         self.path = "fast"
         self.gl_path = gl_path
+        self.dark_lights = True
         self._blocks_buffer: moderngl.Buffer | None = None
         self._airglow_table: AirglowTable | None = None
         self._air_table: tuple[list[moderngl.Texture], moderngl.Framebuffer] | None = None
@@ -274,6 +298,7 @@ class EarthPass:
                 _srgb_texture(ctx, south, repeat_x=False),
             ]
         self.lights = _shared_texture(ctx, "lights") if earth.night_lights else None
+        self.lights_mask = _LIGHTS_MASK[0] if self.lights is not None else None
         needs_water = earth.glint or earth.night_lights
         self.water = _shared_texture(ctx, "water") if needs_water else None
         self.cloud_threshold = cloud_threshold(ctx, earth.clouds) if earth.clouds else 0.0
@@ -291,14 +316,20 @@ class EarthPass:
     def _defines(self, region: str) -> dict[str, int]:
         """earth.glsl's compile-time switches for one region's program."""
         earth = self.earth
+        variant = LIGHTS_ALL
+        for light_class, suffix in LIGHT_CLASS_SUFFIX.items():
+            if region.endswith(suffix):
+                variant, region = light_class, region.removesuffix(suffix)
         surface = region in (REGION_GROUND, REGION_INNER, AIR_TABLE_BUILD)
+        lights = self.lights is not None and surface and variant != LIGHTS_NONE
         return {
             "EARTH_AIR_TABLE": int(region == REGION_INNER),
             "EARTH_AIR_TABLE_BUILD": int(region == AIR_TABLE_BUILD),
             "EARTH_SURFACE": int(surface),
             "EARTH_DAY": int(bool(self.day_textures) and surface),
             "EARTH_ATMOSPHERE": int(earth.atmosphere is not None and region != REGION_GLOW),
-            "EARTH_LIGHTS": int(self.lights is not None and surface),
+            "EARTH_LIGHTS": int(lights),
+            "EARTH_LIGHTS_SHARP": int(lights and variant != LIGHTS_NO_SHARP),
             "EARTH_GLINT": int(earth.glint is not None and surface),
             "EARTH_CLOUDS": int(earth.clouds is not None and surface),
             "EARTH_AIRGLOW": int(bool(self.airglow)),
@@ -352,16 +383,34 @@ class EarthPass:
         names = [REGION_GROUND] + [name for name, _ in sky]
         radii = [ground_km] + [radius for _, radius in sky]
         inner = self.path == "fast" and self.earth.atmosphere is not None
+        cam = m @ state.camera_pos_km
+        classes = None
+        if self.dark_lights and self.lights is not None:
+            sun = m @ state.sun_km
+            sun = sun / np.linalg.norm(sun)
+
+            def classes(corners: np.ndarray, surface: np.ndarray) -> np.ndarray:
+                return light_classes(cam, sun, corners, view, surface, self.lights_mask)
+
         tris = screen_regions(
-            m @ state.camera_pos_km,
+            cam,
             m @ state.camera_right,
             m @ state.camera_up,
             m @ state.camera_forward,
             view,
             radii,
             AIR_TABLE_SIZE if inner else None,
+            classes,
+            len(LIGHT_CLASS_SUFFIX),
         )
-        return ([REGION_INNER] if inner else []) + names, tris
+        surface = [REGION_INNER] if inner else []
+        surface.append(REGION_GROUND)
+        names = surface + names[1:]
+        if classes is not None:
+            names += [
+                n + LIGHT_CLASS_SUFFIX[k] for k in sorted(LIGHT_CLASS_SUFFIX) for n in surface
+            ]
+        return names, tris
 
     def draw(self, state: FrameState, view: View, weight: float = 1.0) -> None:
         """Add the Earth's radiance for one instant, times ``weight``, to the bound buffer."""
@@ -390,7 +439,7 @@ class EarthPass:
             if table:
                 self._bind_airglow_table(program, unit)
                 unit += 1
-            if name == REGION_INNER:
+            if name.startswith(REGION_INNER):
                 assert air_frame is not None
                 self._bind_air_table(program, unit, air_frame)
             if target is None:

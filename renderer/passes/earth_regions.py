@@ -31,7 +31,7 @@ per block).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -208,17 +208,23 @@ def region_triangles(region: np.ndarray, count: int, view: View, block: int = BL
     blocks along a row is one quad, cut at the screen's edge."""
     w, h = view.width, view.height
     ny, nx = region.shape
+    # Every run of equal values along a row: its row, first and last + 1 column.
+    change = np.ones((ny, nx + 1), dtype=bool)
+    change[:, 1:-1] = region[:, 1:] != region[:, :-1]
+    rows, cols = np.nonzero(change)  # row-major: each row's run edges in order
+    last = cols == nx
+    starts, row_of = cols[~last], rows[~last]
+    ends = cols[1:][~last[:-1]]
+    values = region[row_of, starts]
+    order = np.argsort(values, kind="stable")  # by region, row-major within each
+    bounds = np.searchsorted(values[order], np.arange(count + 1))
     out = []
     for k in range(count):
-        mask = np.zeros((ny, nx + 2), dtype=np.int8)
-        mask[:, 1:-1] = region == k
-        step = np.diff(mask, axis=1)
-        rows, starts = np.nonzero(step == 1)
-        _, ends = np.nonzero(step == -1)  # same row order as the starts
-        x0 = starts * block * 2.0 / w - 1.0
-        x1 = np.minimum(ends * block, w) * 2.0 / w - 1.0
-        y0 = rows * block * 2.0 / h - 1.0
-        y1 = np.minimum((rows + 1) * block, h) * 2.0 / h - 1.0
+        pick = order[bounds[k] : bounds[k + 1]]
+        x0 = starts[pick] * block * 2.0 / w - 1.0
+        x1 = np.minimum(ends[pick] * block, w) * 2.0 / w - 1.0
+        y0 = row_of[pick] * block * 2.0 / h - 1.0
+        y1 = np.minimum((row_of[pick] + 1) * block, h) * 2.0 / h - 1.0
         quads = np.stack(
             [
                 np.stack([x0, y0], -1),
@@ -251,6 +257,8 @@ def screen_regions(
     view: View,
     radii_km: Sequence[float],
     air_table_size: tuple[int, int] | None = None,
+    classes: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    variants: int = 0,
 ) -> Regions:
     """Triangles of each region for the spheres ``radii_km`` (sphere space, km),
     innermost region first: region k is the blocks whose rays may meet sphere k and
@@ -258,19 +266,36 @@ def screen_regions(
 
     With ``air_table_size`` (texels in phi and xi), an inner region comes first: the
     blocks all of whose rays meet the ground (the sphere of radius a) at least
-    ``MARGIN_PX`` inside the limb, with the frame of their air table."""
+    ``MARGIN_PX`` inside the limb, with the frame of their air table.
+
+    With ``classes``, a test of blocks (given the corner directions and a mask of the
+    surface blocks, it returns an integer per block, 0 to keep it, 1 to
+    ``variants`` to split it off), the surface regions (the inner one if any, then
+    the first sphere's) lose the blocks of each class k to regions of their own,
+    appended after the others: class 1's surface regions in the same order, then
+    class 2's, and so on."""
     theta, delta = block_angles(cam_pos, right, up, forward, view)
     half = [cone_half_angle(cam_pos, r) for r in radii_km]
     # A pixel turns a ray by at most 1/f rad; sphere space stretches that by a/b.
     margin = MARGIN_PX / view.focal_px * float(SPHERE_SCALE[2])
     region = classify_blocks(theta, delta, half, margin)
-    if air_table_size is None:
-        return region_triangles(region, len(radii_km), view)
-    inner = theta + delta + margin < cone_half_angle(cam_pos, WGS84_A_KM)
+    count = len(radii_km)
     frame = None
-    if inner.any():
-        corners = corner_directions(right, up, forward, view)
-        frame = air_table_frame(cam_pos, forward, corners, theta, delta, inner, air_table_size)
-    region = np.where(inner, 0, region + 1)
-    tris = region_triangles(region, len(radii_km) + 1, view)
+    corners = None
+    if air_table_size is not None:
+        inner = theta + delta + margin < cone_half_angle(cam_pos, WGS84_A_KM)
+        if inner.any():
+            corners = corner_directions(right, up, forward, view)
+            frame = air_table_frame(cam_pos, forward, corners, theta, delta, inner, air_table_size)
+        region = np.where(inner, 0, region + 1)
+        count += 1
+    if classes is not None:
+        surface = 2 if air_table_size is not None else 1
+        if corners is None:
+            corners = corner_directions(right, up, forward, view)
+        region = np.where(region < count, region, -1)  # in no region, past any
+        k = classes(corners, (region >= 0) & (region < surface)).astype(np.int32)
+        region = np.where(k > 0, region + count + (k - 1) * surface, region)
+        count += variants * surface
+    tris = region_triangles(region, count, view)
     return Regions(tris.triangles, tris.blocks, frame)
