@@ -232,7 +232,10 @@ REGION_GROUND, REGION_AIR, REGION_GLOW = "ground", "air", "glow"
 # The fast path's innermost region: pixels whose rays all meet the ground, which read
 # the air from the frame's air table; and the program that makes that table.
 REGION_INNER, AIR_TABLE_BUILD = "inner", "air table"
-AIR_TABLE_SIZE = (256, 256)  # texels in phi (azimuth about the axis) and xi
+# Texels in phi (azimuth about the axis) and xi.  The air changes along xi (from the
+# limb inward: the path through the air, the Earth's shadow across it) far faster
+# than with azimuth: 128 in phi moves a 1080p twilight frame by at most 0.3 %.
+AIR_TABLE_SIZE = (128, 256)
 PATHS = ("fast", "split", "full")
 # The compute path's work groups per dispatch along x (GL guarantees 65535).
 MAX_GROUPS_X = 65535
