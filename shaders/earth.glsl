@@ -36,7 +36,9 @@
 // EARTH_AIRGLOW_TABLE, 1 to read the airglow integrals from the frame's
 // table (lib/airglow_table.glsl); EARTH_SURFACE, 0 for the programs of the
 // sky around the Earth, where ground, lights, glint and clouds add 0
-// (renderer/passes/earth_regions.py finds where on the screen that is).
+// (renderer/passes/earth_regions.py finds where on the screen that is);
+// AIR_SUN, AIR_MOON (lib/atmosphere.glsl), 0 to leave a light out of the
+// air's march in a frame where it adds nothing (renderer/passes/air_lights.py).
 // Compute shaders run the same pixels (--gl-path compute, EARTH_BLOCK); any
 // library's screen-space differences are lib/pixel_grad.glsl's, never dFdx.
 

@@ -42,9 +42,13 @@ _SOURCES = ("lib/common.glsl", "lib/atmosphere.glsl", "atmosphere_luts.glsl")
 
 @dataclass
 class AtmosphereTables:
-    """The three tables of one GL context, as linear-filtered RGBA32F textures."""
+    """The three tables of one GL context, as linear-filtered RGBA32F textures, and
+    the multiple-scattering table's greatest value (R, G, B) over all radii in each
+    of its columns (mu_s, from -1 to 1 on the column centres): what
+    ``renderer/passes/air_lights.py`` bounds a light's multiple scattering by."""
 
     textures: dict[str, moderngl.Texture]
+    multiscatter_column_max: np.ndarray
 
     def release(self) -> None:
         """Free the textures."""
@@ -149,7 +153,8 @@ def atmosphere_tables(ctx: moderngl.Context) -> AtmosphereTables:
         arrays = compute_tables(ctx)
         _save_cached(path, arrays)
     tables = AtmosphereTables(
-        {name: _texture(ctx, size, arrays[name]) for name, _, size, _ in TABLES}
+        {name: _texture(ctx, size, arrays[name]) for name, _, size, _ in TABLES},
+        arrays["multiscatter"][..., :3].max(axis=(0, 2)),
     )
     _PER_CONTEXT[id(ctx)] = (ctx, tables)
     return tables

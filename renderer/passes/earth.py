@@ -9,7 +9,10 @@ air and airglow around it, nothing beyond; over the ground, blocks where no
 city light can show, or only the blurred look-up can read any, are drawn with
 the lights (their sharp look-up) compiled out (``earth_lights.py``); and the
 airglow's integrals come from a table made per frame
-(``renderer/gl/airglow_table.py``).
+(``renderer/gl/airglow_table.py``).  A light
+that cannot reach the air the frame's rays cross (the Sun at night) is
+compiled out of the air's march for that frame (``air_lights.py``), on every
+path.
 ``EarthPass.path`` chooses: ``"fast"`` (the default: split and table),
 ``"split"`` (split, the airglow integrated per pixel) or ``"full"`` (the full
 program over every pixel, integrating per pixel: the reference the others are
@@ -40,7 +43,7 @@ from renderer.astro.constants import WGS84_A_KM
 from renderer.errors import RenderError
 from renderer.frame_state import FrameState, View
 from renderer.gl.airglow_table import AirglowTable
-from renderer.gl.atmosphere_tables import bind_atmosphere
+from renderer.gl.atmosphere_tables import atmosphere_tables, bind_atmosphere
 from renderer.gl.cloud_cover import cloud_threshold, weather_map
 from renderer.gl.shaders import build_compute, build_program, set_uniform
 from renderer.gl.texture_arrays import (
@@ -49,6 +52,7 @@ from renderer.gl.texture_arrays import (
     mip_levels,
     texture_from_levels,
 )
+from renderer.passes.air_lights import light_adds_to_air, light_mu_bound
 from renderer.passes.common import set_earth_fixed_view
 from renderer.passes.earth_lights import (
     LIGHTS_ALL,
@@ -251,7 +255,10 @@ REGION_INNER, AIR_TABLE_BUILD = "inner", "air table"
 # same programs with the lights (their sharp look-up) compiled out: the region's
 # name and this suffix, in the order of earth_lights' classes.
 LIGHT_CLASS_SUFFIX = {LIGHTS_NO_SHARP: ", no sharp lights", LIGHTS_NONE: ", no lights"}
-AIR_TABLE_SIZE = (256, 256)  # texels in phi (azimuth about the axis) and xi
+# Texels in phi (azimuth about the axis) and xi.  The air changes along xi (from the
+# limb inward: the path through the air, the Earth's shadow across it) far faster
+# than with azimuth: 128 in phi moves a 1080p twilight frame by at most 0.3 %.
+AIR_TABLE_SIZE = (128, 256)
 PATHS = ("fast", "split", "full")
 # The compute path's work groups per dispatch along x (GL guarantees 65535).
 MAX_GROUPS_X = 65535
@@ -279,6 +286,8 @@ class EarthPass:
         self._airglow_table: AirglowTable | None = None
         self._air_table: tuple[list[moderngl.Texture], moderngl.Framebuffer] | None = None
         self._programs: dict[tuple[object, ...], Any] = {}
+        # Whether the march's Sun and Moon terms can add light this frame (air_lights.py).
+        self._air_lights = (1, 1)
         # Per program (by its glo): the buffer of its triangles and its vertex array.
         self._meshes: dict[int, tuple[moderngl.Buffer, moderngl.VertexArray]] = {}
         self.day_textures: list[moderngl.Texture] = []
@@ -328,6 +337,8 @@ class EarthPass:
             "EARTH_SURFACE": int(surface),
             "EARTH_DAY": int(bool(self.day_textures) and surface),
             "EARTH_ATMOSPHERE": int(earth.atmosphere is not None and region != REGION_GLOW),
+            "AIR_SUN": self._air_lights[0] if region != REGION_GLOW else 0,
+            "AIR_MOON": self._air_lights[1] if region != REGION_GLOW else 0,
             "EARTH_LIGHTS": int(lights),
             "EARTH_LIGHTS_SHARP": int(lights and variant != LIGHTS_NO_SHARP),
             "EARTH_GLINT": int(earth.glint is not None and surface),
@@ -412,9 +423,32 @@ class EarthPass:
             ]
         return names, tris
 
+    def _march_lights(self, state: FrameState, view: View) -> tuple[int, int]:
+        """Whether the Sun's and the Moon's terms of the air's march can add light at
+        this instant (1) or add nothing a camera records (0): air_lights.py."""
+        if self.earth.atmosphere is None:
+            return (1, 1)
+        m = state.itrs_from_gcrs
+        sun, moon = light_mu_bound(
+            m @ state.camera_pos_km,
+            m @ state.camera_right,
+            m @ state.camera_up,
+            m @ state.camera_forward,
+            view,
+            [m @ state.sun_km, m @ state.moon_km],
+        )
+        column_max = atmosphere_tables(self.ctx).multiscatter_column_max
+        e_sun = solar_illuminance_lux(state.sun_km)
+        e_moon = lunar_illuminance_lux(state.moon_km, state.sun_km)
+        return (
+            int(light_adds_to_air(sun, e_sun, column_max)),
+            int(light_adds_to_air(moon, e_moon, column_max)),
+        )
+
     def draw(self, state: FrameState, view: View, weight: float = 1.0) -> None:
         """Add the Earth's radiance for one instant, times ``weight``, to the bound buffer."""
         target = self._compute_target() if self.gl_path == "compute" else None
+        self._air_lights = self._march_lights(state, view)
         if self.path == "full":
             names, air_frame = [REGION_GROUND], None
             if target is None:

@@ -72,14 +72,32 @@ float shell_piece(float p, float r_lo, float r_hi, float R, float s) {
     return sum * half_w;
 }
 
-// ripple: the gravity-wave modulation factor at point x (sphere space, km),
-// dimensionless: m = 1 + sum_j a_j sin(k_j . x + phase_j), the wave vectors
-// k_j in rad/km.
-float ripple(vec3 x) {
-    float m = 1.0;
-    for (int j = 0; j < 3; ++j)
-        m += u_ripple_amplitude[j] * sin(dot(u_ripple_k[j], x) + u_ripple_phase[j]);
-    return m;
+// RippleRay: the gravity waves along one ray o + t d (sphere space, km), as
+// three phases that grow linearly with t: at distance t the phase of wave j is
+// base_j + t rate_j, with base_j = k_j . o + phase_j and rate_j = k_j . d
+// (rad, rad/km), the wave vectors k_j in rad/km.
+struct RippleRay {
+    vec3 base;
+    vec3 rate;
+    vec3 amplitude;   // a_j, relative
+};
+
+// ripple_ray: the waves' phases along the ray o + t d (unit d), taken once per
+// ray so that each point on it costs three sines.
+RippleRay ripple_ray(vec3 o, vec3 d) {
+    RippleRay w;
+    for (int j = 0; j < 3; ++j) {
+        w.base[j] = dot(u_ripple_k[j], o) + u_ripple_phase[j];
+        w.rate[j] = dot(u_ripple_k[j], d);
+        w.amplitude[j] = u_ripple_amplitude[j];
+    }
+    return w;
+}
+
+// ripple: the gravity-wave modulation factor at distance t along the ray of
+// w, dimensionless: m = 1 + sum_j a_j sin(k_j . x + phase_j) at x = o + t d.
+float ripple(RippleRay w, float t) {
+    return 1.0 + dot(w.amplitude, sin(w.base + t * w.rate));
 }
 
 // airglow_along_ray: the airglow radiance (cd/m^2, linear sRGB) along the ray
@@ -101,6 +119,7 @@ vec3 airglow_along_ray(vec3 o, vec3 d, float t_end, vec3 far_weight) {
     float r0 = length(o);
     float p = length(o + tc * d);
     vec3 sum = vec3(0.0);
+    RippleRay waves = ripple_ray(o, d);
     for (int i = 0; i < u_airglow_count; ++i) {
         float R = u_airglow_radius[i], s = u_airglow_sigma[i];
         // Piece A: from the camera toward the closest approach (or the ground).
@@ -111,7 +130,7 @@ vec3 airglow_along_ray(vec3 o, vec3 d, float t_end, vec3 far_weight) {
             near = shell_piece(p, r_end, r0, R, s);
             if (near > 0.0) {
                 float t_peak = tc - sqrt(max((R - p) * (R + p), 0.0));
-                near *= ripple(o + clamp(t_peak, 0.0, ta) * d);
+                near *= ripple(waves, clamp(t_peak, 0.0, ta));
             }
         }
         // Piece B: from the closest approach (or the camera) outward.
@@ -121,7 +140,7 @@ vec3 airglow_along_ray(vec3 o, vec3 d, float t_end, vec3 far_weight) {
             far = shell_piece(p, r_start, 1e30, R, s);
             if (far > 0.0) {
                 float t_peak = tc + sqrt(max((R - p) * (R + p), 0.0));
-                far *= ripple(o + max(t_peak, 0.0) * d);
+                far *= ripple(waves, max(t_peak, 0.0));
             }
         }
         sum += u_airglow_emission[i] * near + u_airglow_emission[i] * far * far_weight;

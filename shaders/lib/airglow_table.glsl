@@ -59,6 +59,7 @@ vec3 airglow_from_table(vec3 o, vec3 d, float t_end, vec3 far_weight) {
     float p = length(o + tc * d);
     float u = coord_from_unit(airglow_table_x(p), float(AIRGLOW_TABLE_WIDTH));
     vec3 sum = vec3(0.0);
+    RippleRay waves = ripple_ray(o, d);
 #if defined(AIRGLOW_LAYERS)
     // The scene's layer count as a constant, so the loop unrolls.
     for (int i = 0; i < AIRGLOW_LAYERS; ++i) {
@@ -74,7 +75,7 @@ vec3 airglow_from_table(vec3 o, vec3 d, float t_end, vec3 far_weight) {
             near = t_end < tc ? pieces.x : pieces.y;
             if (near > 0.0) {
                 float t_peak = tc - sqrt(max((R - p) * (R + p), 0.0));
-                near *= ripple(o + clamp(t_peak, 0.0, ta) * d);
+                near *= ripple(waves, clamp(t_peak, 0.0, ta));
             }
         }
         float far = 0.0;
@@ -82,7 +83,7 @@ vec3 airglow_from_table(vec3 o, vec3 d, float t_end, vec3 far_weight) {
             far = tc > 0.0 ? pieces.z : pieces.w;
             if (far > 0.0) {
                 float t_peak = tc + sqrt(max((R - p) * (R + p), 0.0));
-                far *= ripple(o + max(t_peak, 0.0) * d);
+                far *= ripple(waves, max(t_peak, 0.0));
             }
         }
         sum += u_airglow_emission[i] * near + u_airglow_emission[i] * far * far_weight;

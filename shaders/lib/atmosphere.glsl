@@ -225,13 +225,13 @@ const float SUN_ANGULAR_RADIUS = 0.00467;
 // the Earth's shadow, soft over the width the Sun's disc gives it.
 //   visible = smoothstep(-alpha sin_h, alpha sin_h, mu_l - mu_h),
 //   result  = visible T(r, max(mu_l, mu_h)),
-// with mu_h = horizon_mu(r), sin_h = sqrt(1 - mu_h^2) (a small angle e above
-// the horizon moves mu by about e sin_h) and alpha = SUN_ANGULAR_RADIUS.
-// r in km; the result is dimensionless, per channel.
+// with mu_h = horizon_mu(r), sin_h = sqrt(1 - mu_h^2) = bottom / r (a small
+// angle e above the horizon moves mu by about e sin_h) and alpha =
+// SUN_ANGULAR_RADIUS.  r in km; the result is dimensionless, per channel.
 vec3 light_transmittance(float r, float mu_l) {
     r = clamp(r, ATMO_BOTTOM, ATMO_TOP);
     float mu_h = horizon_mu(r);
-    float sin_h = sqrt(max(1.0 - mu_h * mu_h, 0.0));
+    float sin_h = ATMO_BOTTOM / r;
     float visible = smoothstep(-SUN_ANGULAR_RADIUS * sin_h, SUN_ANGULAR_RADIUS * sin_h,
                                mu_l - mu_h);
     return visible * textureLod(u_atmo_transmittance,
@@ -291,15 +291,32 @@ struct AtmoLight {
 // with mu_l = x . l / r, nu = d . l, T_l = light_transmittance and
 // Psi_ms = multiscatter_lut.  x in sphere space (km), r = |x|; scat_r and
 // scat_m are the scattering coefficients sigma_R, sigma_M at x, km^-1;
-// E = l.illuminance, lux.
-vec3 light_source_term(vec3 x, float r, vec3 d, vec3 scat_r, float scat_m, AtmoLight l) {
+// E = l.illuminance, lux.  The phase functions depend on the ray alone, so
+// the caller passes them: phase = (P_R(nu), P_M(nu)), sr^-1.
+vec3 light_source_term(vec3 x, float r, vec3 scat_r, float scat_m, AtmoLight l, vec2 phase) {
     float mu_l = dot(x, l.dir) / r;
-    float nu = dot(d, l.dir);
-    vec3 single = light_transmittance(r, mu_l) * (scat_r * rayleigh_phase(nu)
-                                                  + scat_m * mie_phase(nu));
+    vec3 single = light_transmittance(r, mu_l) * (scat_r * phase.x + scat_m * phase.y);
     vec3 multiple = multiscatter_lut(r, mu_l) * (scat_r + scat_m);
     return l.illuminance * (single + multiple);
 }
+
+// light_phases: (P_R(nu), P_M(nu)) for the view direction d and a light l,
+// nu = d . l, sr^-1: constant along a ray, so taken once per ray.
+vec2 light_phases(vec3 d, AtmoLight l) {
+    float nu = dot(d, l.dir);
+    return vec2(rayleigh_phase(nu), mie_phase(nu));
+}
+
+// AIR_SUN, AIR_MOON: compile-time switches, 0 to leave a light's term out of
+// scatter_along_ray where it is known to add exactly 0 (renderer/passes/
+// air_lights.py: the light is below every horizon the frame's air has, by more
+// than the tables' reach); 1 unless the program says otherwise.
+#if !defined(AIR_SUN)
+#define AIR_SUN 1
+#endif
+#if !defined(AIR_MOON)
+#define AIR_MOON 1
+#endif
 
 // scatter_along_ray: the radiance L (cd/m^2) scattered toward the viewer along
 // the ray o + t d (sphere space, unit d) for t in [t0, t1], and the
@@ -309,7 +326,8 @@ vec3 light_source_term(vec3 x, float r, vec3 d, vec3 scat_r, float scat_m, AtmoL
 // each step is integrated analytically with its coefficients held constant,
 // integral of T(t) S dt = T_front S (1 - exp(-sigma_t dt)) / sigma_t (Hillaire
 // 2020, eq. 9), which conserves energy at any step length.
-// The second light is skipped when its illuminance is zero.
+// The second light is skipped when its illuminance is zero, and either light
+// where AIR_SUN or AIR_MOON is 0.
 void scatter_along_ray(vec3 o, vec3 d, float t0, float t1, int n, AtmoLight sun,
                        AtmoLight moon, out vec3 L, out vec3 T) {
     L = vec3(0.0);
@@ -319,6 +337,7 @@ void scatter_along_ray(vec3 o, vec3 d, float t0, float t1, int n, AtmoLight sun,
     float f0 = (t_low - t0) / (t1 - t0);
     int n0 = f0 <= 0.0 ? 0 : (f0 >= 1.0 ? n : clamp(int(float(n) * f0 + 0.5), 1, n - 1));
     bool use_moon = max(moon.illuminance.r, max(moon.illuminance.g, moon.illuminance.b)) > 0.0;
+    vec2 phase_sun = light_phases(d, sun), phase_moon = light_phases(d, moon);
     for (int i = 0; i < n; ++i) {
         float t, dt;
         if (i < n0) {                 // from t0 toward t_low
@@ -336,8 +355,13 @@ void scatter_along_ray(vec3 o, vec3 d, float t0, float t1, int n, AtmoLight sun,
         vec3 scat_r = RAYLEIGH_SCATTERING * rayleigh_density(h);
         float scat_m = MIE_SCATTERING * mie_density(h);
         vec3 sigma_t = extinction(h);
-        vec3 S = light_source_term(x, r, d, scat_r, scat_m, sun);
-        if (use_moon) S += light_source_term(x, r, d, scat_r, scat_m, moon);
+        vec3 S = vec3(0.0);
+#if AIR_SUN
+        S += light_source_term(x, r, scat_r, scat_m, sun, phase_sun);
+#endif
+#if AIR_MOON
+        if (use_moon) S += light_source_term(x, r, scat_r, scat_m, moon, phase_moon);
+#endif
         vec3 step_t = exp(-sigma_t * dt);
         L += T * S * (1.0 - step_t) / max(sigma_t, vec3(1e-9));
         T *= step_t;
