@@ -152,7 +152,10 @@ class BloomPass:
         # One halo texture per mip level in use: the components there add into it.
         self.level_list = sorted({level for level, _ in self.levels})
         taps = {"MAX_TAPS": MAX_TAPS}
-        self.sanitize = build_program(ctx, "bloom.glsl", {"SANITIZE": 1})
+        # The shallowest level the cleaned radiance holds: 1 where no component is
+        # blurred at full resolution, so its copy at full resolution is never made.
+        self.base = min(self.level_list[0], 1)
+        self.sanitize = build_program(ctx, "bloom.glsl", {"SANITIZE": 1, "HALF": self.base})
         build: Callable[..., Any] = build_compute if self.compute else build_program
         name = "bloom_compute.glsl" if self.compute else "bloom.glsl"
         # The compute path blurs one component at a time; the fragment path blurs all
@@ -170,9 +173,10 @@ class BloomPass:
         self.padded = padded
         # Per level: the row-blurred copies of its components and their framebuffer.
         self._parts: dict[int, tuple[list[moderngl.Texture], moderngl.Framebuffer]] = {}
-        # The radiance with every non-finite value zeroed: the glare's mip chain is built
-        # from it, so one bad pixel cannot spread through the averages.
-        self.clean = ctx.texture(padded, 4, dtype="f4")
+        # The radiance with every non-finite value zeroed, from level ``base`` down: the
+        # glare's mip chain is built from it, so one bad pixel cannot spread through the
+        # averages.  Its level k is the radiance's level base + k.
+        self.clean = ctx.texture((padded[0] >> self.base, padded[1] >> self.base), 4, dtype="f4")
         self.clean.repeat_x = self.clean.repeat_y = False
         self.clean_fbo = ctx.framebuffer(color_attachments=[self.clean])
         self.taps = _component_taps(self.levels)
@@ -288,7 +292,7 @@ class BloomPass:
             taps[k * MAX_TAPS : k * MAX_TAPS + len(self.taps[j])] = self.taps[j]
         hdr.use(0)
         set_uniform(blur_h, "u_src", 0)
-        set_uniform(blur_h, "u_level", level)
+        set_uniform(blur_h, "u_level", level - self.base)
         _write_array(blur_h, "u_taps", taps, np.float32)
         parts_fbo.use()
         self.vao[id(blur_h)].render(moderngl.TRIANGLES, vertices=3)
@@ -300,7 +304,7 @@ class BloomPass:
         size = self.halo[level].size
         set_uniform(blur_v, "u_src", 0)
         set_uniform(blur_v, "u_mip", 1)
-        set_uniform(blur_v, "u_level", level)
+        set_uniform(blur_v, "u_level", level - self.base)
         set_uniform(blur_v, "u_deeper", 0.0 if deeper is None else 1.0)
         set_uniform(blur_v, "u_unblurred", self.unblurred[level])
         set_uniform(blur_v, "u_inv_size", (1.0 / size[0], 1.0 / size[1]))
@@ -313,9 +317,9 @@ class BloomPass:
 
     def draw(self, hdr: moderngl.Texture) -> moderngl.Texture:
         """Apply glare to ``hdr``; returns the result (the view's size)."""
-        clean, halo = self.draw_halo(hdr)
+        radiance, halo = self.draw_halo(hdr)
         c = self.composite
-        clean.use(0)
+        radiance.use(0)
         halo.use(1)
         set_uniform(c, "u_hdr", 0)
         set_uniform(c, "u_halo", 1)
@@ -325,10 +329,11 @@ class BloomPass:
         return self.output
 
     def draw_halo(self, hdr: moderngl.Texture) -> tuple[moderngl.Texture, moderngl.Texture]:
-        """The glare's two parts for ``hdr``: the radiance with non-finite values zeroed
-        (padded as ``hdr``) and the halo (its shallowest level, read bilinearly).  The
-        result is mix(radiance, halo, fraction) at each pixel (``draw``'s COMPOSITE,
-        or the post pass's glare)."""
+        """The glare's two parts for ``hdr``: the radiance (``hdr`` itself, whose
+        non-finite values the reader counts as black) and the halo (its shallowest
+        level, read bilinearly).  The result is mix(radiance, halo, fraction) at each
+        pixel (``draw``'s COMPOSITE, or the post pass's glare)."""
+        radiance = hdr
         # Level 0 alone is read: no mipmap filter, which would leave a texture without
         # mip levels incomplete (read as black).
         hdr.filter = (moderngl.NEAREST, moderngl.NEAREST)
@@ -358,7 +363,7 @@ class BloomPass:
                 size = self.halo[level].size
                 set_uniform(u, "u_src", 0)
                 set_uniform(u, "u_mip", 1)
-                set_uniform(u, "u_level", level)
+                set_uniform(u, "u_level", level - self.base)
                 set_uniform(u, "u_deeper", 0.0 if deeper is None else 1.0)
                 set_uniform(u, "u_unblurred", self.unblurred[level])
                 set_uniform(u, "u_inv_size", (1.0 / size[0], 1.0 / size[1]))
@@ -373,12 +378,12 @@ class BloomPass:
                     set_uniform(prog, "u_radius", len(self.taps[j]) - 1)
                     prog["u_taps"].value = taps
                 hdr.use(0)
-                set_uniform(self.blur_h, "u_level", level)
+                set_uniform(self.blur_h, "u_level", level - self.base)
                 self._run(self.blur_h, level, "tmp")
                 self.tmp[level].use(0)
                 set_uniform(self.blur_v, "u_scale", GLARE_WEIGHT[j])
                 self._run(self.blur_v, level, "halo", add=True)
-        return hdr, self.halo[self.level_list[0]]
+        return radiance, self.halo[self.level_list[0]]
 
     def release(self) -> None:
         """Free GL objects."""
