@@ -72,6 +72,14 @@ HALF_RES_PIXEL_RAD = 1.0e-3
 # read-back), about its own width (at 1080p and 60 deg the narrowest is 0.4 texel
 # of level 1).
 UNBLURRED_SIGMA = 0.5
+# On those frames a narrow component (under WIDE_SIGMA_RAD) goes one level deeper than
+# where it spans two texels, if it still spans one there: its blur is then a quarter
+# of the texels and a third of the taps.  The deeper level's coarser mip average and
+# extra bilinear read-back widen a point by (4^L - 1)/3 px^2 at level L (a 2^L box,
+# (4^L - 1)/12, and 3/16 texel^2 per read-back up the chain), so such a component's
+# own blur is narrowed by the difference between the two levels' widening and the
+# halo keeps the width it had at the shallower level.
+MOVED_MIN_SIGMA = 1.0
 # Deepest mip level used; the radiance buffer is padded so this level is exact.
 MAX_LEVEL = 7
 # Most taps either side of a 1-D blur: 5 sigma of 12 texels (sigma in texels grows past 4
@@ -93,14 +101,21 @@ def glare_levels(view: View) -> list[tuple[int, float]]:
 
     The level is the deepest at which sigma still spans at least two texels, so
     the blur is cheap and its bilinear read-back shows no creases, and never level 0
-    where pixels are under HALF_RES_PIXEL_RAD.
+    where pixels are under HALF_RES_PIXEL_RAD; there, the narrow components go one
+    level deeper where their narrowed blur still spans MOVED_MIN_SIGMA texels.
     """
     shallowest = 1 if 1.0 / view.focal_px < HALF_RES_PIXEL_RAD else 0
     out = []
     for sigma in GLARE_SIGMA_RAD:
         px = sigma * view.focal_px
         level = min(max(int(math.floor(math.log2(max(px / 2.0, 1.0)))), shallowest), MAX_LEVEL)
-        out.append((level, px / 2**level))
+        entry = (level, px / 2**level)
+        deeper = level + 1
+        if shallowest and sigma < WIDE_SIGMA_RAD and deeper <= MAX_LEVEL:
+            narrowed = px * px - (4**deeper - 4**level) / 3.0
+            if narrowed >= (MOVED_MIN_SIGMA * 2**deeper) ** 2:
+                entry = (deeper, math.sqrt(narrowed) / 2**deeper)
+        out.append(entry)
     return out
 
 
