@@ -45,12 +45,16 @@
 //    recorded, 1 = saturation, before any display rendering.  The 16-bit
 //    display output (codec "png16") is steps 1 to 2 without the dither, which
 //    8 bits need and 16 bits do not.
-// The scene's choices (GLARE, NOISE, LINEAR, FILMIC, DITHER, each 0 or 1) are
+// LUMA (for the Y'CbCr codecs): a second target receives the frame's BT.709
+//    Y' (lib/ycbcr.glsl) from the 8-bit codes the first one stores, the plane
+//    yuv.glsl would otherwise make from them in a pass of its own.
+// The scene's choices (GLARE, NOISE, LINEAR, FILMIC, DITHER, LUMA, each 0 or 1) are
 //    compiled in (passes/post.py builds one program per combination in use): a
 //    CPU renderer runs both sides of a branch on a uniform, so a step that is
 //    off would still cost its full price.
 
 #include "lib/common.glsl"
+#include "lib/ycbcr.glsl"
 
 #if defined(VERTEX_SHADER)
 void main() { fullscreen_vertex(); }
@@ -85,7 +89,10 @@ uniform float u_black_point;     // the camera rendering's b, fraction of satura
 uniform float u_s_curve;         // the camera rendering's s
 #endif
 
-out vec4 frag_color;
+layout(location = 0) out vec4 frag_color;
+#if LUMA
+layout(location = 1) out float y_out;
+#endif
 
 #if FILMIC
 // filmic_curve: Hable's rational curve f(x) = (x(Ax+CB)+DE)/(x(Ax+B)+DF) - E/F,
@@ -190,6 +197,10 @@ void main() {
     }
 #endif
     frag_color = vec4(clamp(v, 0.0, 1.0), 1.0);
+#if LUMA
+    // The codes the 8-bit target stores (round to nearest), as yuv.glsl reads them.
+    y_out = luma_unorm(round(frag_color.rgb * 255.0) / 255.0);
+#endif
 #endif
 }
 #endif

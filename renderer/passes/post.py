@@ -58,6 +58,7 @@ class PostPass:
         *,
         exposure: Exposure | None = None,
         glare: tuple[moderngl.Texture, float] | None = None,
+        luma: bool = False,
     ) -> None:
         """Draw into the bound 8-bit framebuffer, reading the radiance in ``hdr``.
 
@@ -67,7 +68,9 @@ class PostPass:
         is this frame's where a keyframed camera changes it (default the camera's).
         ``glare`` is (halo, fraction) from ``BloomPass.draw_halo``, whose cleaned
         radiance ``hdr`` then is: each pixel reads mix(radiance, halo, fraction), the
-        glare's composite done here rather than in a pass of its own.
+        glare's composite done here rather than in a pass of its own.  ``luma``: the
+        framebuffer's second target receives the frame's BT.709 Y' plane (``YuvPass.y``),
+        so that ``YuvPass.draw`` need not make it.
         """
         exposure = self.exposure if exposure is None else exposure
         noise = self.camera.noise if self.camera is not None else None
@@ -78,6 +81,7 @@ class PostPass:
             linear=self.linear,
             filmic=tone == "filmic",
             dither=self.dither,
+            luma=luma and not self.linear,
         )
         if noise is not None:
             model = sensor_noise(noise, exposure, width or hdr.width)
@@ -100,7 +104,7 @@ class PostPass:
         vao.render(moderngl.TRIANGLES, vertices=3)
 
     def _program(self, **choices: bool) -> tuple[moderngl.Program, moderngl.VertexArray]:
-        """The program with ``choices`` (glare, noise, linear, filmic, dither) compiled
+        """The program with ``choices`` (glare, noise, linear, filmic, dither, luma) compiled
         in, and its vertex array."""
         key = tuple(int(v) for v in choices.values())
         if key not in self._programs:
