@@ -196,19 +196,22 @@ class BloomPass:
         self.clean_fbo = ctx.framebuffer(color_attachments=[self.clean])
         self.taps = _component_taps(self.levels)
         self.unblurred = unblurred_weights(self.levels)
+        # Per level: its halo, and on the compute path the row-blurred copy of the
+        # component being blurred (the fragment path keeps those in ``_parts``).
         self.tmp: dict[int, moderngl.Texture] = {}
         self.halo: dict[int, moderngl.Texture] = {}
-        self.fbos: dict[int, tuple[moderngl.Framebuffer, moderngl.Framebuffer]] = {}
+        self.halo_fbo: dict[int, moderngl.Framebuffer] = {}
         for level in self.level_list:
             size = (max(padded[0] >> level, 1), max(padded[1] >> level, 1))
-            tmp = ctx.texture(size, 4, dtype="f4")
             halo = ctx.texture(size, 4, dtype="f4")
-            tmp.filter = (moderngl.NEAREST, moderngl.NEAREST)
             halo.filter = (moderngl.LINEAR, moderngl.LINEAR)
             halo.repeat_x = halo.repeat_y = False
-            self.tmp[level] = tmp
             self.halo[level] = halo
-            self.fbos[level] = (ctx.framebuffer([tmp]), ctx.framebuffer([halo]))
+            self.halo_fbo[level] = ctx.framebuffer([halo])
+            if self.compute:
+                tmp = ctx.texture(size, 4, dtype="f4")
+                tmp.filter = (moderngl.NEAREST, moderngl.NEAREST)
+                self.tmp[level] = tmp
         self.output = ctx.texture((view.width, view.height), 4, dtype="f4")
         self.output.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.fbo = ctx.framebuffer(color_attachments=[self.output])
@@ -229,18 +232,12 @@ class BloomPass:
 
     def _run(self, program: Any, level: int, target: str, *, add: bool = False) -> None:
         """Run one of the blurs or the upsample over a level's ``target`` ("tmp" or
-        "halo"): a full-screen pass into its framebuffer (blending when ``add``), or a
-        compute dispatch over its texels writing the image (reading it too when
-        ``add``)."""
-        tmp_fbo, halo_fbo = self.fbos[level]
+        "halo"): a compute dispatch over its texels writing the image (reading it too
+        when ``add``), or on the fragment path (the upsample into "halo" alone; its
+        blurs are ``_draw_level_grouped``'s) a full-screen pass into its framebuffer."""
         if not self.compute:
-            (tmp_fbo if target == "tmp" else halo_fbo).use()
-            if add:
-                self.ctx.enable(moderngl.BLEND)
-                self.ctx.blend_func = moderngl.ONE, moderngl.ONE
+            self.halo_fbo[level].use()
             self.vao[id(program)].render(moderngl.TRIANGLES, vertices=3)
-            if add:
-                self.ctx.disable(moderngl.BLEND)
             return
         tex = self.tmp[level] if target == "tmp" else self.halo[level]
         tex.bind_to_image(0, read=add, write=True)
@@ -327,7 +324,7 @@ class BloomPass:
             set_uniform(blur_v, f"u_part{k}", 2 + k)
         _write_array(blur_v, "u_taps", taps, np.float32)
         _write_array(blur_v, "u_weights", [GLARE_WEIGHT[j] for j in comps], np.float32)
-        self.fbos[level][1].use()
+        self.halo_fbo[level].use()
         self.vao[id(blur_v)].render(moderngl.TRIANGLES, vertices=3)
 
     def draw(self, hdr: moderngl.Texture) -> moderngl.Texture:
@@ -370,7 +367,7 @@ class BloomPass:
                 deeper = level
                 continue
             if deeper is None and self.unblurred[level] == 0.0:
-                self.fbos[level][1].clear(0.0, 0.0, 0.0, 0.0)
+                self.halo_fbo[level].clear(0.0, 0.0, 0.0, 0.0)
             else:
                 # With no deeper level any texture will do: it is weighted by 0.
                 self.halo[level if deeper is None else deeper].use(0)
@@ -403,9 +400,8 @@ class BloomPass:
     def release(self) -> None:
         """Free GL objects."""
         bind_default_framebuffer(self.ctx)
-        for a, b in self.fbos.values():
-            a.release()
-            b.release()
+        for fbo in self.halo_fbo.values():
+            fbo.release()
         for parts, fbo in self._parts.values():
             fbo.release()
             for tex in parts:
