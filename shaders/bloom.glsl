@@ -22,9 +22,9 @@
 // there: a full-resolution copy would be read by nothing.  The pass that mixes
 // the halo in (COMPOSITE, or post.glsl) reads the radiance itself and counts
 // its non-finite values as black.  Each G_j * L is then computed at the mip level L_j of that copy where
-// sigma_j spans 2 to 4 texels (cheap: a level is 4^L_j times smaller), never
-// at full resolution on large frames, and there the narrow components one level
-// deeper with a narrowed blur (passes/bloom.py says why), as two 1-D
+// sigma_j spans 2 to 4 texels (cheap: a level is 4^L_j times smaller), or for
+// the narrow components one level deeper with a narrowed blur, and never at
+// full resolution on large frames (passes/bloom.py says why), as two 1-D
 // Gaussian passes with weights normalised to 1: BLUR_H blurs the level's rows
 // for all its COMPONENTS components at once (one read of each texel for all,
 // one row-blurred copy each), BLUR_V blurs each copy's columns and writes the

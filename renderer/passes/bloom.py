@@ -72,7 +72,7 @@ HALF_RES_PIXEL_RAD = 1.0e-3
 # read-back), about its own width (at 1080p and 60 deg the narrowest is 0.4 texel
 # of level 1).
 UNBLURRED_SIGMA = 0.5
-# On those frames a narrow component (under WIDE_SIGMA_RAD) goes one level deeper than
+# A narrow component (under WIDE_SIGMA_RAD) goes one level deeper than
 # where it spans two texels, if it still spans one there: its blur is then a quarter
 # of the texels and a third of the taps.  The deeper level's coarser mip average and
 # extra bilinear read-back widen a point by (4^L - 1)/3 px^2 at level L (a 2^L box,
@@ -101,7 +101,7 @@ def glare_levels(view: View) -> list[tuple[int, float]]:
 
     The level is the deepest at which sigma still spans at least two texels, so
     the blur is cheap and its bilinear read-back shows no creases, and never level 0
-    where pixels are under HALF_RES_PIXEL_RAD; there, the narrow components go one
+    where pixels are under HALF_RES_PIXEL_RAD; then the narrow components go one
     level deeper where their narrowed blur still spans MOVED_MIN_SIGMA texels.
     """
     shallowest = 1 if 1.0 / view.focal_px < HALF_RES_PIXEL_RAD else 0
@@ -111,7 +111,7 @@ def glare_levels(view: View) -> list[tuple[int, float]]:
         level = min(max(int(math.floor(math.log2(max(px / 2.0, 1.0)))), shallowest), MAX_LEVEL)
         entry = (level, px / 2**level)
         deeper = level + 1
-        if shallowest and sigma < WIDE_SIGMA_RAD and deeper <= MAX_LEVEL:
+        if sigma < WIDE_SIGMA_RAD and deeper <= MAX_LEVEL:
             narrowed = px * px - (4**deeper - 4**level) / 3.0
             if narrowed >= (MOVED_MIN_SIGMA * 2**deeper) ** 2:
                 entry = (deeper, math.sqrt(narrowed) / 2**deeper)
