@@ -184,12 +184,19 @@ def frame_steps(comp: Compositor) -> list[Step]:
 
     def post(states: Sequence[FrameState], k: int) -> None:
         comp.ldr_fbo.use()
-        comp.post.draw(radiance_tex[0], k, view.height, view.width, glare=glare_of[0])
+        comp.post.draw(
+            radiance_tex[0],
+            k,
+            view.height,
+            view.width,
+            glare=glare_of[0],
+            luma=comp.yuv is not None,
+        )
 
     steps.append(("post", post))
     if comp.yuv is not None:
         yuv = comp.yuv
-        steps.append(("yuv", lambda states, k: yuv.draw(comp.ldr)))
+        steps.append(("yuv", lambda states, k: yuv.draw(comp.ldr, luma=False)))
     return steps
 
 

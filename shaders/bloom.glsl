@@ -17,9 +17,14 @@
 // SANITIZE first copies the radiance with every non-finite value (NaN,
 // infinity) set to zero: the glare's mip averages and blurs would otherwise
 // spread one bad pixel over the frame (a NaN turns every sum it enters into
-// NaN).  Each G_j * L is then computed at the mip level L_j of that copy where
-// sigma_j spans 2 to 4 texels (cheap: a level is 4^L_j times smaller), and never
-// at full resolution on large frames (passes/bloom.py says why), as two 1-D
+// NaN).  Where no component is blurred at full resolution (HALF) it writes
+// level 1 of that copy, the mean of each 2 x 2 block, and the mip chain starts
+// there: a full-resolution copy would be read by nothing.  The pass that mixes
+// the halo in (COMPOSITE, or post.glsl) reads the radiance itself and counts
+// its non-finite values as black.  Each G_j * L is then computed at the mip level L_j of that copy where
+// sigma_j spans 2 to 4 texels (cheap: a level is 4^L_j times smaller), or for
+// the narrow components one level deeper with a narrowed blur, and never at
+// full resolution on large frames (passes/bloom.py says why), as two 1-D
 // Gaussian passes with weights normalised to 1: BLUR_H blurs the level's rows
 // for all its COMPONENTS components at once (one read of each texel for all,
 // one row-blurred copy each), BLUR_V blurs each copy's columns and writes the
@@ -44,9 +49,6 @@ void main() { fullscreen_vertex(); }
 out vec4 frag_color;
 #endif
 
-#if defined(SANITIZE)
-uniform sampler2D u_src;      // the radiance buffer (level 0, padded)
-
 // finite: false for NaN and the infinities, whose exponent bits are all ones
 // (tested on the bits, which no compiler's fast-math may fold away).
 bvec3 finite(vec3 v) {
@@ -54,14 +56,32 @@ bvec3 finite(vec3 v) {
     return notEqual(e, uvec3(0x7f800000u));
 }
 
+#if defined(SANITIZE)
+uniform sampler2D u_src;      // the radiance buffer (level 0, padded)
+
+// cleaned: the radiance at texel p, zero where it is not finite.
+vec3 cleaned(ivec2 p) {
+    vec3 v = texelFetch(u_src, p, 0).rgb;
+    return all(finite(v)) ? v : vec3(0.0);
+}
+
 void main() {
-    vec3 v = texelFetch(u_src, ivec2(gl_FragCoord.xy), 0).rgb;
-    frag_color = vec4(all(finite(v)) ? v : vec3(0.0), 1.0);
+    ivec2 p = ivec2(gl_FragCoord.xy);
+#if HALF
+    // Level 1 of the cleaned radiance: the mean of its 2 x 2 texels (as the mip
+    // chain's box filter makes it), the copy at full resolution never being read.
+    p *= 2;
+    vec3 v = 0.25 * (cleaned(p) + cleaned(p + ivec2(1, 0)) + cleaned(p + ivec2(0, 1))
+                     + cleaned(p + ivec2(1, 1)));
+#else
+    vec3 v = cleaned(p);
+#endif
+    frag_color = vec4(v, 1.0);
 }
 
 #elif defined(BLUR_H)
-uniform sampler2D u_src;      // the radiance buffer, read at u_level
-uniform int u_level;          // this level
+uniform sampler2D u_src;      // SANITIZE's radiance with its mip levels, read at u_level
+uniform int u_level;          // this level, counted from the first SANITIZE's output holds
 // Component k's normalised 1-D Gaussian weights at 0, 1, ... texels start at
 // k * MAX_TAPS, zero beyond its own reach (passes/bloom.py).
 uniform float u_taps[COMPONENTS * MAX_TAPS];
@@ -95,7 +115,7 @@ void main() {
 #elif defined(UPSAMPLE) || defined(BLUR_V)
 uniform sampler2D u_src;      // the deeper level's halo (bilinear filtering)
 uniform sampler2D u_mip;      // SANITIZE's radiance with its mip levels
-uniform int u_level;          // this level
+uniform int u_level;          // this level, counted from the first SANITIZE's output holds
 uniform float u_deeper;       // 1, or 0 where there is no deeper level
 uniform float u_unblurred;    // sum of a_j of this level's components too narrow to blur
 uniform vec2 u_inv_size;      // 1 / this level's size in texels
@@ -190,7 +210,7 @@ void main() {
 #endif
 
 #else  // COMPOSITE
-uniform sampler2D u_hdr;      // SANITIZE's radiance, level 0 (padded beyond the view)
+uniform sampler2D u_hdr;      // the radiance, level 0 (padded beyond the view)
 uniform sampler2D u_halo;     // sum_j a_j G_j * L over all components (UPSAMPLE)
 uniform float u_fraction;     // F
 
@@ -199,7 +219,9 @@ void main() {
     // The halo covers the padded buffer: same uv as level 0's texel.
     vec2 uv = (vec2(p) + 0.5) / vec2(textureSize(u_hdr, 0));
     vec3 halo = texture(u_halo, uv).rgb;
+    // Non-finite radiance counts as black, as in SANITIZE.
     vec3 direct = texelFetch(u_hdr, p, 0).rgb;
+    if (!all(finite(direct))) direct = vec3(0.0);
     frag_color = vec4(mix(direct, halo, u_fraction), 1.0);
 }
 #endif

@@ -6,19 +6,17 @@
 // Input: the post pass's 8-bit frame (R'G'B', sRGB-encoded; rows stored top row
 // first, which is also the order the planes are read back in, so no flip here).
 //
-// Y' (one sample per pixel), in 8-bit code values (ITU-R BT.709-6, table 3):
-//     E'y  = 0.2126 R' + 0.7152 G' + 0.0722 B'
-//     Y'   = 16 + 219 E'y
-// Chroma (one sample per 2x2 block):
-//     E'cb = (B' - E'y) / 1.8556,   E'cr = (R' - E'y) / 1.5748
-//     Cb   = 128 + 224 E'cb,        Cr   = 128 + 224 E'cr
-// sited as H.264/MPEG-2 decoders assume by default ("left"): horizontally on
+// Y' is one sample per pixel, chroma one per 2x2 block (lib/ycbcr.glsl has
+// the formulas), sited as H.264/MPEG-2 decoders assume by default ("left"): horizontally on
 // the even luma column, vertically midway between the two rows.  So the
 // 4:2:0 sample at block (i, j) filters columns 2i-1, 2i, 2i+1 with weights
 // 1/4, 1/2, 1/4 (clamped at the image edge) and averages rows 2j and 2j+1.
-// Outputs are UNORM8: a value v/255 is stored as the code round(v).
+// Outputs are UNORM8: a value v/255 is stored as the code round(v).  The post
+// pass writes Y' itself for a full frame (post.glsl, LUMA): LUMA here serves
+// callers that convert a frame drawn without it.
 
 #include "lib/common.glsl"
+#include "lib/ycbcr.glsl"
 
 #if defined(VERTEX_SHADER)
 void main() { fullscreen_vertex(); }
@@ -27,17 +25,9 @@ void main() { fullscreen_vertex(); }
 
 uniform sampler2D u_rgb;   // R'G'B' 8-bit frame, texel (x, y) = image column x, row y from the top
 
-const vec3 K709 = vec3(0.2126, 0.7152, 0.0722);
-
 vec3 rgb_at(ivec2 p) {
     ivec2 size = textureSize(u_rgb, 0);
     return texelFetch(u_rgb, clamp(p, ivec2(0), size - 1), 0).rgb;
-}
-
-// chroma_of: (E'cb, E'cr) of one R'G'B' colour.
-vec2 chroma_of(vec3 c) {
-    float ey = dot(K709, c);
-    return vec2((c.b - ey) / 1.8556, (c.r - ey) / 1.5748);
 }
 
 #if defined(LUMA)
@@ -45,7 +35,7 @@ layout(location = 0) out float y_out;
 
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy);
-    y_out = (16.0 + 219.0 * dot(K709, rgb_at(p))) / 255.0;
+    y_out = luma_unorm(rgb_at(p));
 }
 
 #else  // CHROMA: one fragment per 2x2 block, writing both planes

@@ -72,6 +72,14 @@ HALF_RES_PIXEL_RAD = 1.0e-3
 # read-back), about its own width (at 1080p and 60 deg the narrowest is 0.4 texel
 # of level 1).
 UNBLURRED_SIGMA = 0.5
+# A narrow component (under WIDE_SIGMA_RAD) goes one level deeper than
+# where it spans two texels, if it still spans one there: its blur is then a quarter
+# of the texels and a third of the taps.  The deeper level's coarser mip average and
+# extra bilinear read-back widen a point by (4^L - 1)/3 px^2 at level L (a 2^L box,
+# (4^L - 1)/12, and 3/16 texel^2 per read-back up the chain), so such a component's
+# own blur is narrowed by the difference between the two levels' widening and the
+# halo keeps the width it had at the shallower level.
+MOVED_MIN_SIGMA = 1.0
 # Deepest mip level used; the radiance buffer is padded so this level is exact.
 MAX_LEVEL = 7
 # Most taps either side of a 1-D blur: 5 sigma of 12 texels (sigma in texels grows past 4
@@ -93,14 +101,21 @@ def glare_levels(view: View) -> list[tuple[int, float]]:
 
     The level is the deepest at which sigma still spans at least two texels, so
     the blur is cheap and its bilinear read-back shows no creases, and never level 0
-    where pixels are under HALF_RES_PIXEL_RAD.
+    where pixels are under HALF_RES_PIXEL_RAD; then the narrow components go one
+    level deeper where their narrowed blur still spans MOVED_MIN_SIGMA texels.
     """
     shallowest = 1 if 1.0 / view.focal_px < HALF_RES_PIXEL_RAD else 0
     out = []
     for sigma in GLARE_SIGMA_RAD:
         px = sigma * view.focal_px
         level = min(max(int(math.floor(math.log2(max(px / 2.0, 1.0)))), shallowest), MAX_LEVEL)
-        out.append((level, px / 2**level))
+        entry = (level, px / 2**level)
+        deeper = level + 1
+        if sigma < WIDE_SIGMA_RAD and deeper <= MAX_LEVEL:
+            narrowed = px * px - (4**deeper - 4**level) / 3.0
+            if narrowed >= (MOVED_MIN_SIGMA * 2**deeper) ** 2:
+                entry = (deeper, math.sqrt(narrowed) / 2**deeper)
+        out.append(entry)
     return out
 
 
@@ -152,7 +167,10 @@ class BloomPass:
         # One halo texture per mip level in use: the components there add into it.
         self.level_list = sorted({level for level, _ in self.levels})
         taps = {"MAX_TAPS": MAX_TAPS}
-        self.sanitize = build_program(ctx, "bloom.glsl", {"SANITIZE": 1})
+        # The shallowest level the cleaned radiance holds: 1 where no component is
+        # blurred at full resolution, so its copy at full resolution is never made.
+        self.base = min(self.level_list[0], 1)
+        self.sanitize = build_program(ctx, "bloom.glsl", {"SANITIZE": 1, "HALF": self.base})
         build: Callable[..., Any] = build_compute if self.compute else build_program
         name = "bloom_compute.glsl" if self.compute else "bloom.glsl"
         # The compute path blurs one component at a time; the fragment path blurs all
@@ -170,26 +188,30 @@ class BloomPass:
         self.padded = padded
         # Per level: the row-blurred copies of its components and their framebuffer.
         self._parts: dict[int, tuple[list[moderngl.Texture], moderngl.Framebuffer]] = {}
-        # The radiance with every non-finite value zeroed: the glare's mip chain is built
-        # from it, so one bad pixel cannot spread through the averages.
-        self.clean = ctx.texture(padded, 4, dtype="f4")
+        # The radiance with every non-finite value zeroed, from level ``base`` down: the
+        # glare's mip chain is built from it, so one bad pixel cannot spread through the
+        # averages.  Its level k is the radiance's level base + k.
+        self.clean = ctx.texture((padded[0] >> self.base, padded[1] >> self.base), 4, dtype="f4")
         self.clean.repeat_x = self.clean.repeat_y = False
         self.clean_fbo = ctx.framebuffer(color_attachments=[self.clean])
         self.taps = _component_taps(self.levels)
         self.unblurred = unblurred_weights(self.levels)
+        # Per level: its halo, and on the compute path the row-blurred copy of the
+        # component being blurred (the fragment path keeps those in ``_parts``).
         self.tmp: dict[int, moderngl.Texture] = {}
         self.halo: dict[int, moderngl.Texture] = {}
-        self.fbos: dict[int, tuple[moderngl.Framebuffer, moderngl.Framebuffer]] = {}
+        self.halo_fbo: dict[int, moderngl.Framebuffer] = {}
         for level in self.level_list:
             size = (max(padded[0] >> level, 1), max(padded[1] >> level, 1))
-            tmp = ctx.texture(size, 4, dtype="f4")
             halo = ctx.texture(size, 4, dtype="f4")
-            tmp.filter = (moderngl.NEAREST, moderngl.NEAREST)
             halo.filter = (moderngl.LINEAR, moderngl.LINEAR)
             halo.repeat_x = halo.repeat_y = False
-            self.tmp[level] = tmp
             self.halo[level] = halo
-            self.fbos[level] = (ctx.framebuffer([tmp]), ctx.framebuffer([halo]))
+            self.halo_fbo[level] = ctx.framebuffer([halo])
+            if self.compute:
+                tmp = ctx.texture(size, 4, dtype="f4")
+                tmp.filter = (moderngl.NEAREST, moderngl.NEAREST)
+                self.tmp[level] = tmp
         self.output = ctx.texture((view.width, view.height), 4, dtype="f4")
         self.output.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.fbo = ctx.framebuffer(color_attachments=[self.output])
@@ -210,18 +232,12 @@ class BloomPass:
 
     def _run(self, program: Any, level: int, target: str, *, add: bool = False) -> None:
         """Run one of the blurs or the upsample over a level's ``target`` ("tmp" or
-        "halo"): a full-screen pass into its framebuffer (blending when ``add``), or a
-        compute dispatch over its texels writing the image (reading it too when
-        ``add``)."""
-        tmp_fbo, halo_fbo = self.fbos[level]
+        "halo"): a compute dispatch over its texels writing the image (reading it too
+        when ``add``), or on the fragment path (the upsample into "halo" alone; its
+        blurs are ``_draw_level_grouped``'s) a full-screen pass into its framebuffer."""
         if not self.compute:
-            (tmp_fbo if target == "tmp" else halo_fbo).use()
-            if add:
-                self.ctx.enable(moderngl.BLEND)
-                self.ctx.blend_func = moderngl.ONE, moderngl.ONE
+            self.halo_fbo[level].use()
             self.vao[id(program)].render(moderngl.TRIANGLES, vertices=3)
-            if add:
-                self.ctx.disable(moderngl.BLEND)
             return
         tex = self.tmp[level] if target == "tmp" else self.halo[level]
         tex.bind_to_image(0, read=add, write=True)
@@ -288,7 +304,7 @@ class BloomPass:
             taps[k * MAX_TAPS : k * MAX_TAPS + len(self.taps[j])] = self.taps[j]
         hdr.use(0)
         set_uniform(blur_h, "u_src", 0)
-        set_uniform(blur_h, "u_level", level)
+        set_uniform(blur_h, "u_level", level - self.base)
         _write_array(blur_h, "u_taps", taps, np.float32)
         parts_fbo.use()
         self.vao[id(blur_h)].render(moderngl.TRIANGLES, vertices=3)
@@ -300,7 +316,7 @@ class BloomPass:
         size = self.halo[level].size
         set_uniform(blur_v, "u_src", 0)
         set_uniform(blur_v, "u_mip", 1)
-        set_uniform(blur_v, "u_level", level)
+        set_uniform(blur_v, "u_level", level - self.base)
         set_uniform(blur_v, "u_deeper", 0.0 if deeper is None else 1.0)
         set_uniform(blur_v, "u_unblurred", self.unblurred[level])
         set_uniform(blur_v, "u_inv_size", (1.0 / size[0], 1.0 / size[1]))
@@ -308,14 +324,14 @@ class BloomPass:
             set_uniform(blur_v, f"u_part{k}", 2 + k)
         _write_array(blur_v, "u_taps", taps, np.float32)
         _write_array(blur_v, "u_weights", [GLARE_WEIGHT[j] for j in comps], np.float32)
-        self.fbos[level][1].use()
+        self.halo_fbo[level].use()
         self.vao[id(blur_v)].render(moderngl.TRIANGLES, vertices=3)
 
     def draw(self, hdr: moderngl.Texture) -> moderngl.Texture:
         """Apply glare to ``hdr``; returns the result (the view's size)."""
-        clean, halo = self.draw_halo(hdr)
+        radiance, halo = self.draw_halo(hdr)
         c = self.composite
-        clean.use(0)
+        radiance.use(0)
         halo.use(1)
         set_uniform(c, "u_hdr", 0)
         set_uniform(c, "u_halo", 1)
@@ -325,10 +341,11 @@ class BloomPass:
         return self.output
 
     def draw_halo(self, hdr: moderngl.Texture) -> tuple[moderngl.Texture, moderngl.Texture]:
-        """The glare's two parts for ``hdr``: the radiance with non-finite values zeroed
-        (padded as ``hdr``) and the halo (its shallowest level, read bilinearly).  The
-        result is mix(radiance, halo, fraction) at each pixel (``draw``'s COMPOSITE,
-        or the post pass's glare)."""
+        """The glare's two parts for ``hdr``: the radiance (``hdr`` itself, whose
+        non-finite values the reader counts as black) and the halo (its shallowest
+        level, read bilinearly).  The result is mix(radiance, halo, fraction) at each
+        pixel (``draw``'s COMPOSITE, or the post pass's glare)."""
+        radiance = hdr
         # Level 0 alone is read: no mipmap filter, which would leave a texture without
         # mip levels incomplete (read as black).
         hdr.filter = (moderngl.NEAREST, moderngl.NEAREST)
@@ -350,7 +367,7 @@ class BloomPass:
                 deeper = level
                 continue
             if deeper is None and self.unblurred[level] == 0.0:
-                self.fbos[level][1].clear(0.0, 0.0, 0.0, 0.0)
+                self.halo_fbo[level].clear(0.0, 0.0, 0.0, 0.0)
             else:
                 # With no deeper level any texture will do: it is weighted by 0.
                 self.halo[level if deeper is None else deeper].use(0)
@@ -358,7 +375,7 @@ class BloomPass:
                 size = self.halo[level].size
                 set_uniform(u, "u_src", 0)
                 set_uniform(u, "u_mip", 1)
-                set_uniform(u, "u_level", level)
+                set_uniform(u, "u_level", level - self.base)
                 set_uniform(u, "u_deeper", 0.0 if deeper is None else 1.0)
                 set_uniform(u, "u_unblurred", self.unblurred[level])
                 set_uniform(u, "u_inv_size", (1.0 / size[0], 1.0 / size[1]))
@@ -373,19 +390,18 @@ class BloomPass:
                     set_uniform(prog, "u_radius", len(self.taps[j]) - 1)
                     prog["u_taps"].value = taps
                 hdr.use(0)
-                set_uniform(self.blur_h, "u_level", level)
+                set_uniform(self.blur_h, "u_level", level - self.base)
                 self._run(self.blur_h, level, "tmp")
                 self.tmp[level].use(0)
                 set_uniform(self.blur_v, "u_scale", GLARE_WEIGHT[j])
                 self._run(self.blur_v, level, "halo", add=True)
-        return hdr, self.halo[self.level_list[0]]
+        return radiance, self.halo[self.level_list[0]]
 
     def release(self) -> None:
         """Free GL objects."""
         bind_default_framebuffer(self.ctx)
-        for a, b in self.fbos.values():
-            a.release()
-            b.release()
+        for fbo in self.halo_fbo.values():
+            fbo.release()
         for parts, fbo in self._parts.values():
             fbo.release()
             for tex in parts:

@@ -106,7 +106,10 @@ class Compositor:
         # A texture, not a renderbuffer, so a window can draw the finished frame.
         # Its rows are stored top row first (the post pass flips them for read-back).
         self.ldr = ctx.texture(size, 4)
-        self.ldr_fbo = ctx.framebuffer(color_attachments=[self.ldr])
+        self.yuv = YuvPass(ctx, view.width, view.height) if self.output == "yuv420p" else None
+        # With the Y'CbCr planes, the post pass writes the luma plane as well.
+        luma = [self.yuv.y] if self.yuv is not None else []
+        self.ldr_fbo = ctx.framebuffer(color_attachments=[self.ldr, *luma])
         bloom = self.scene.camera.bloom
         # The glare's kernels are sized by the focal length in pixels: built per view.
         self.bloom = (
@@ -114,7 +117,6 @@ class Compositor:
             if bloom and bloom.fraction > 0
             else None
         )
-        self.yuv = YuvPass(ctx, view.width, view.height) if self.output == "yuv420p" else None
         # The frame-sequence codecs' deeper target: 16-bit normalised or float.
         self.deep: moderngl.Texture | None = None
         self.deep_fbo: moderngl.Framebuffer | None = None
@@ -191,9 +193,10 @@ class Compositor:
             self.view.width,
             exposure=middle.exposure,
             glare=glare,
+            luma=self.yuv is not None,
         )
         if self.yuv is not None:
-            self.yuv.draw(self.ldr)
+            self.yuv.draw(self.ldr, luma=False)
 
     @property
     def frame_nbytes(self) -> int:

@@ -35,12 +35,14 @@ class YuvPass:
         """Bytes of one frame's planes: W*H luma + 2 * (W/2)*(H/2) chroma."""
         return self.width * self.height * 3 // 2
 
-    def draw(self, rgb: moderngl.Texture) -> None:
-        """Convert ``rgb`` (the post pass's frame, top row first) into the planes."""
+    def draw(self, rgb: moderngl.Texture, *, luma: bool = True) -> None:
+        """Convert ``rgb`` (the post pass's frame, top row first) into the planes; the
+        chroma alone where the post pass has written ``y`` itself (``luma`` False)."""
         rgb.use(0)
-        self.luma_program["u_rgb"].value = 0
-        self.y_fbo.use()
-        self.luma_vao.render(moderngl.TRIANGLES, vertices=3)
+        if luma:
+            self.luma_program["u_rgb"].value = 0
+            self.y_fbo.use()
+            self.luma_vao.render(moderngl.TRIANGLES, vertices=3)
         self.chroma_program["u_rgb"].value = 0
         self.c_fbo.use()
         self.chroma_vao.render(moderngl.TRIANGLES, vertices=3)
