@@ -33,6 +33,7 @@ import argparse
 import json
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -221,7 +222,7 @@ def time_steps(
 
 def time_floor(ctx: moderngl.Context, view: View, repeats: int) -> tuple[float, float]:
     """(CPU, wall) seconds of the floor pass at the view's size: one texel read and one
-    float RGBA write per pixel."""
+    float RGBA write per pixel; the median of ``repeats`` calls."""
     size = (view.width, view.height)
     src = ctx.texture(size, 4, dtype="f4")
     dst = ctx.texture(size, 4, dtype="f4")
@@ -233,11 +234,16 @@ def time_floor(ctx: moderngl.Context, view: View, repeats: int) -> tuple[float, 
     fbo.use()
     vao.render(moderngl.TRIANGLES, vertices=3)  # warm-up: compile
     ctx.finish()
-    c0, w0 = time.process_time(), time.perf_counter()
+    cpu, wall = [], []
     for _ in range(repeats):
+        c0, w0 = time.process_time(), time.perf_counter()
         vao.render(moderngl.TRIANGLES, vertices=3)
         ctx.finish()
-    result = ((time.process_time() - c0) / repeats, (time.perf_counter() - w0) / repeats)
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    # The median: one call is ~10 ms at 1080p, and a thread woken late or a core
+    # lent elsewhere for one of them moves a mean of ten by a fifth.
+    result = (statistics.median(cpu), statistics.median(wall))
     for obj in (vao, prog, fbo, dst, src):
         obj.release()
     return result
@@ -256,7 +262,7 @@ def measure_passes(scene: Scene, frames: int) -> tuple[dict[str, tuple[float, fl
     steps = frame_steps(comp)
     time_steps(ctx, steps, [(states[0], first)])  # warm-up: compile, upload
     timed = time_steps(ctx, steps, [(st, first + 1 + i) for i, st in enumerate(states[1:])])
-    floor = time_floor(ctx, view, max(10, 2 * frames))
+    floor = time_floor(ctx, view, max(40, 4 * frames))
     comp.release()
     ctx.release()
     return timed, floor
@@ -492,7 +498,6 @@ def print_earth_paths(
 ) -> None:
     """The Earth pass and whole frames per Earth path: medians (min to max) of CPU and
     wall milliseconds, and CPU over the floor's."""
-    import statistics
 
     out = scene.output
     t = time_earth_paths(scene, at_s, repeats, gl_paths)
