@@ -4,8 +4,8 @@
 the scene's numbers alone and a few constants measured on this project's machines:
 
 * Time: every frame is drawn ``motion_blur.samples`` times and the cost is per pixel.
-  On llvmpipe (the CPU) the flagship's full render at 1920x1080 took 1.21 CPU-seconds a
-  frame, encoding and start-up included (README), about 5.8e-7 core-seconds per pixel
+  On llvmpipe (the CPU) the flagship's full render at 1920x1080 took 0.79 CPU-seconds a
+  frame, encoding and start-up included (README), about 3.8e-7 core-seconds per pixel
   and sub-frame, shared over the cores this machine has.  A GPU was not measured: a rate
   of 2e8 pixel sub-frames a second (a hundred times llvmpipe on 2 cores) is assumed and
   said to be an assumption. The renderer is detected without GL: an NVIDIA driver
@@ -32,7 +32,7 @@ from pathlib import Path
 
 from renderer.scene import Scene
 
-CPU_CORE_S_PER_PIXEL = 1.21 / (1920 * 1080)
+CPU_CORE_S_PER_PIXEL = 0.79 / (1920 * 1080)
 GPU_PIXELS_PER_S = 2e8  # assumed, not measured
 START_S = 3.0  # context, shaders, tables (README: start-up 2.5 s)
 GPU_BYTES_PER_PIXEL = 64
