@@ -89,7 +89,9 @@ def _load_cached(path: Path) -> dict[str, np.ndarray] | None:
     return arrays
 
 
-def _save_cached(path: Path, arrays: dict[str, np.ndarray]) -> None:
+def save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` to the cache file ``path`` whole or not at all (a temporary file
+    renamed over it); a read-only or full disk only costs the work again next time."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
@@ -102,7 +104,7 @@ def _save_cached(path: Path, arrays: dict[str, np.ndarray]) -> None:
                 os.unlink(tmp)
             raise
     except OSError:
-        pass  # a read-only or full disk only costs the recomputation next time
+        pass
 
 
 def _texture(
@@ -151,7 +153,7 @@ def atmosphere_tables(ctx: moderngl.Context) -> AtmosphereTables:
     arrays = _load_cached(path)
     if arrays is None:
         arrays = compute_tables(ctx)
-        _save_cached(path, arrays)
+        save_npz(path, arrays)
     tables = AtmosphereTables(
         {name: _texture(ctx, size, arrays[name]) for name, _, size, _ in TABLES},
         arrays["multiscatter"][..., :3].max(axis=(0, 2)),

@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import hashlib
-import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +23,7 @@ from pathlib import Path
 import moderngl
 import numpy as np
 
-from renderer.gl.atmosphere_tables import cache_dir
+from renderer.gl.atmosphere_tables import cache_dir, save_npz
 
 
 def arrays_key(name: str, sources: Sequence[Path]) -> str:
@@ -46,22 +44,6 @@ def _load(path: Path) -> list[np.ndarray] | None:
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         return None  # absent, or cut short: decode again and the save replaces it
     return arrays or None
-
-
-def _save(path: Path, arrays: Sequence[np.ndarray]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **{f"a{i}": a for i, a in enumerate(arrays)})
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError:
-        pass  # a read-only or full disk only costs the decoding next time
 
 
 def _drop_older(name: str, keep: Path) -> None:
@@ -85,7 +67,7 @@ def cached_arrays(
     arrays = _load(path)
     if arrays is None:
         arrays = [np.ascontiguousarray(a) for a in decode()]
-        _save(path, arrays)
+        save_npz(path, {f"a{i}": a for i, a in enumerate(arrays)})
         if path.is_file():
             _drop_older(name, path)
     return arrays

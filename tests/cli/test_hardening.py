@@ -399,11 +399,11 @@ def test_a_truncated_atmosphere_cache_is_recomputed_not_a_traceback(tmp_path):
     rng = np.random.default_rng(1)
     arrays = {name: rng.random((h, w, 4), dtype=np.float32) for name, _, (w, h), _ in at.TABLES}
     path = tmp_path / "atmosphere.npz"
-    at._save_cached(path, arrays)
+    at.save_npz(path, arrays)
     assert at._load_cached(path) is not None
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])  # a crash or a full disk while writing
     assert at._load_cached(path) is None
-    at._save_cached(path, arrays)  # the next run's save replaces it
+    at.save_npz(path, arrays)  # the next run's save replaces it
     assert at._load_cached(path) is not None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["atmosphere.npz"]

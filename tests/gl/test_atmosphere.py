@@ -110,7 +110,7 @@ def test_tables_are_cached_on_disk(ctx, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     fresh = atmo.compute_tables(ctx)
     path = tmp_path / "orbitlapse" / f"atmosphere-{atmo.tables_key()}.npz"
-    atmo._save_cached(path, fresh)
+    atmo.save_npz(path, fresh)
     loaded = atmo._load_cached(path)
     assert loaded is not None
     for name in fresh:
