@@ -295,6 +295,23 @@ class BloomPass:
         self._parts[level] = entry
         return entry
 
+    def _bind_deeper(
+        self, program: Any, level: int, deeper: int | None, hdr: moderngl.Texture
+    ) -> None:
+        """Bind what UPSAMPLE (alone, or in a level's column pass) reads for ``level``:
+        the deeper level's halo on unit 0 and the cleaned radiance's mip chain on unit 1,
+        and the uniforms that place them."""
+        # With no deeper level any texture will do: it is weighted by 0.
+        self.halo[level if deeper is None else deeper].use(0)
+        hdr.use(1)
+        size = self.halo[level].size
+        set_uniform(program, "u_src", 0)
+        set_uniform(program, "u_mip", 1)
+        set_uniform(program, "u_level", level - self.base)
+        set_uniform(program, "u_deeper", 0.0 if deeper is None else 1.0)
+        set_uniform(program, "u_unblurred", self.unblurred[level])
+        set_uniform(program, "u_inv_size", (1.0 / size[0], 1.0 / size[1]))
+
     def _draw_level_grouped(self, level: int, deeper: int | None, hdr: moderngl.Texture) -> None:
         """One level's halo on the fragment path: the deeper halo read up plus this
         level's unblurred components (as UPSAMPLE), plus its blurred components, all
@@ -313,18 +330,9 @@ class BloomPass:
         _write_array(blur_h, "u_taps", taps, np.float32)
         parts_fbo.use()
         self.vao[id(blur_h)].render(moderngl.TRIANGLES, vertices=3)
-        # With no deeper level any texture will do: it is weighted by 0.
-        self.halo[level if deeper is None else deeper].use(0)
-        hdr.use(1)
+        self._bind_deeper(blur_v, level, deeper, hdr)
         for k, tex in enumerate(parts):
             tex.use(2 + k)
-        size = self.halo[level].size
-        set_uniform(blur_v, "u_src", 0)
-        set_uniform(blur_v, "u_mip", 1)
-        set_uniform(blur_v, "u_level", level - self.base)
-        set_uniform(blur_v, "u_deeper", 0.0 if deeper is None else 1.0)
-        set_uniform(blur_v, "u_unblurred", self.unblurred[level])
-        set_uniform(blur_v, "u_inv_size", (1.0 / size[0], 1.0 / size[1]))
         for k in range(n):
             set_uniform(blur_v, f"u_part{k}", 2 + k)
         _write_array(blur_v, "u_taps", taps, np.float32)
@@ -374,16 +382,7 @@ class BloomPass:
             if deeper is None and self.unblurred[level] == 0.0:
                 self.halo_fbo[level].clear(0.0, 0.0, 0.0, 0.0)
             else:
-                # With no deeper level any texture will do: it is weighted by 0.
-                self.halo[level if deeper is None else deeper].use(0)
-                hdr.use(1)
-                size = self.halo[level].size
-                set_uniform(u, "u_src", 0)
-                set_uniform(u, "u_mip", 1)
-                set_uniform(u, "u_level", level - self.base)
-                set_uniform(u, "u_deeper", 0.0 if deeper is None else 1.0)
-                set_uniform(u, "u_unblurred", self.unblurred[level])
-                set_uniform(u, "u_inv_size", (1.0 / size[0], 1.0 / size[1]))
+                self._bind_deeper(u, level, deeper, hdr)
                 self._run(u, level, "halo")
             deeper = level
             for j, (lv, sigma) in enumerate(self.levels):
